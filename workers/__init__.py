@@ -1,0 +1,14 @@
+"""Background jobs: dramatiq actors (one module per domain) and the scheduler that enqueues sweeps.
+
+Importing this package sets the global broker from WUGONG_REDIS_URL and declares every actor, so
+`dramatiq workers` and `wugong worker` find them all.
+"""
+
+from wugong.settings import get_settings
+from workers.broker import setup_broker
+
+broker = setup_broker(get_settings().queue.redis_url)
+
+from workers import housekeeping  # noqa: E402  (actors bind to the broker set above)
+
+__all__ = ["broker", "housekeeping"]

@@ -1,0 +1,29 @@
+"""Housekeeping sweeps: remove data that has outlived its purpose."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import dramatiq
+from sqlalchemy import delete
+
+from db.models import StaffInvite
+from workers.context import runtime
+
+log = logging.getLogger(__name__)
+
+# Unused invite codes are kept a while after they expire so that a late `/start CODE` can be told
+# "this code has expired" rather than "unknown code".
+INVITE_RETENTION = timedelta(days=30)
+
+
+@dramatiq.actor(queue_name="housekeeping", max_retries=3, time_limit=60_000)
+def purge_expired_invites() -> None:
+    """Delete unused staff invites that expired more than INVITE_RETENTION ago."""
+    cutoff = datetime.now(UTC) - INVITE_RETENTION
+    with runtime().sessions.begin() as session:
+        result = session.execute(
+            delete(StaffInvite).where(StaffInvite.used_at.is_(None), StaffInvite.expires_at < cutoff)
+        )
+    log.info("purged %d expired staff invites", result.rowcount)

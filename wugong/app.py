@@ -1,0 +1,105 @@
+"""The long-running commands: serve (the main job), worker, scheduler, and db maintenance."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from wugong import runtime as wugong_runtime
+from wugong.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+def serve() -> int:
+    """Migrate if needed, then run HTTP, and in embedded mode the workers and the scheduler."""
+    import dramatiq
+    import uvicorn
+
+    settings = get_settings()
+    runtime = wugong_runtime.start(settings, upgrade=True)
+
+    import workers
+    from workers import context, scheduler
+    from wugong.web import create_app
+
+    context.install(runtime)
+    worker = background = None
+    if settings.embedded:
+        worker = dramatiq.Worker(workers.broker, worker_threads=settings.queue.worker_threads)
+        worker.start()
+        background = scheduler.start_background()
+        log.info("embedded mode: in-process queue with %d worker threads", worker.worker_threads)
+    try:
+        log.info(
+            "serving on http://%s:%d", settings.http.http_host, settings.http.http_port
+        )
+        uvicorn.run(
+            create_app(runtime),
+            host=settings.http.http_host,
+            port=settings.http.http_port,
+            log_config=None,
+            access_log=False,
+        )
+    finally:
+        if background is not None:
+            background.shutdown(wait=False)
+        if worker is not None:
+            worker.stop()
+        runtime.close()
+    return 0
+
+
+def worker(processes: int, threads: int) -> int:
+    """Replace this process with dramatiq's worker CLI on the Redis broker."""
+    if get_settings().embedded:
+        print(
+            "wugong worker needs WUGONG_REDIS_URL; without it `wugong serve` runs the workers.",
+            file=sys.stderr,
+        )
+        return 2
+    argv = [sys.executable, "-m", "dramatiq", "workers", "-p", str(processes), "-t", str(threads)]
+    os.execv(sys.executable, argv)
+    return 0  # pragma: no cover - execv does not return
+
+
+def scheduler() -> int:
+    """Run the one scheduler process (production)."""
+    if get_settings().embedded:
+        print(
+            "wugong scheduler needs WUGONG_REDIS_URL; without it `wugong serve` runs the schedule.",
+            file=sys.stderr,
+        )
+        return 2
+    wugong_runtime.start()
+    from workers import scheduler as schedule
+
+    schedule.run_forever()
+    return 0
+
+
+def db_upgrade() -> int:
+    """Apply every migration that the database does not have yet."""
+    from db import migrate
+
+    runtime = wugong_runtime.start()
+    try:
+        migrate.upgrade(runtime.engine)
+        print(f"database at revision {migrate.current_revision(runtime.engine)}")
+    finally:
+        runtime.close()
+    return 0
+
+
+def run_command(args: argparse.Namespace) -> int:
+    if args.command == "serve":
+        return serve()
+    if args.command == "worker":
+        return worker(args.processes, args.threads)
+    if args.command == "scheduler":
+        return scheduler()
+    if args.command == "db" and args.db_command == "upgrade":
+        return db_upgrade()
+    raise SystemExit(f"unknown command: {args.command}")

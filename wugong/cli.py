@@ -1,0 +1,51 @@
+"""The `wugong` command: serve, worker, scheduler, db, check, staff, import, export, broadcast."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="wugong", description="务工补贴助手 wugong")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("serve", help="migrate, then run channels, workers (embedded) and HTTP")
+    worker = commands.add_parser("worker", help="run dramatiq worker processes on the Redis broker")
+    worker.add_argument("--processes", type=int, default=os.cpu_count() or 1, metavar="N")
+    worker.add_argument("--threads", type=int, default=8, metavar="N")
+    commands.add_parser("scheduler", help="run the one scheduler process that enqueues sweeps")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser("upgrade", help="apply all migrations")
+
+    from wugong import check
+
+    check.add_arguments(
+        commands.add_parser("check", help="assess eligibility for every program from facts")
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "check":
+        from wugong import check
+
+        return check.run(args)
+
+    from wugong import app
+    from wugong.errors import WugongError
+
+    try:
+        return app.run_command(args)
+    except WugongError as error:
+        print(f"wugong: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Translations: gettext catalogs under locales/, zh_CN first (the default) and en."""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+DOMAIN = "messages"
+DEFAULT_LANGUAGE = "zh_CN"
+LANGUAGES: tuple[str, ...] = ("zh_CN", "en")
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction without translating it yet (translated where it is shown)."""
+    return message
+
+
+def normalize_language(code: str | None) -> str:
+    """Map a client's language code ("zh-hans", "en-US", None) to one of LANGUAGES."""
+    if not code:
+        return DEFAULT_LANGUAGE
+    code = code.replace("-", "_").lower()
+    if code.startswith("en"):
+        return "en"
+    return DEFAULT_LANGUAGE
+
+
+@cache
+def translations(language: str) -> _gettext.NullTranslations:
+    """The compiled catalog of a language; a missing catalog is an installation error."""
+    return _gettext.translation(DOMAIN, localedir=LOCALES_DIR, languages=[language])
+
+
+def translate(language: str, message: str, **values: Any) -> str:
+    """Translate `message` into `language` and fill in `{name}` placeholders."""
+    text = translations(normalize_language(language)).gettext(message)
+    return text.format(**values) if values else text

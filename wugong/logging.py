@@ -1,0 +1,24 @@
+"""Logging set-up for every process: one format, and personal data redacted from every line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from db.logging_filter import RedactingFilter
+
+
+def configure(level: str = "INFO") -> None:
+    """Log to stderr through a filter that masks ID numbers and account numbers."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s")
+    )
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    # httpx logs every request URL, which carries the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

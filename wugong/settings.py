@@ -1,0 +1,122 @@
+"""Settings: environment variables prefixed WUGONG_ (also read from .env), one class per concern."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from wugong.errors import ConfigurationError
+
+_CONFIG = SettingsConfigDict(env_prefix="WUGONG_", env_file=".env", extra="ignore")
+
+
+class PathSettings(BaseSettings):
+    """Where the embedded mode keeps its files (database, secret key, uploads)."""
+
+    model_config = _CONFIG
+    var_dir: Path = Path("var")
+
+
+class DatabaseSettings(BaseSettings):
+    """WUGONG_DATABASE_URL; empty means the embedded SQLite file under the var directory."""
+
+    model_config = _CONFIG
+    database_url: str = ""
+
+
+class QueueSettings(BaseSettings):
+    """WUGONG_REDIS_URL; unset means dramatiq's in-process broker with worker threads."""
+
+    model_config = _CONFIG
+    redis_url: str | None = None
+    worker_threads: int = Field(default=4, ge=1)
+
+
+class TelegramSettings(BaseSettings):
+    """The Telegram channel; it only starts when a token is set."""
+
+    model_config = _CONFIG
+    telegram_token: SecretStr | None = None
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_mode: str = Field(default="polling", pattern="^(polling|webhook)$")
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+
+
+class HttpSettings(BaseSettings):
+    """The one ASGI app: web chat, health check, Telegram webhook."""
+
+    model_config = _CONFIG
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=1, le=65535)
+
+
+class SecuritySettings(BaseSettings):
+    """WUGONG_SECRET_KEY: the encryption and blind-index keys are derived from it."""
+
+    model_config = _CONFIG
+    secret_key: SecretStr | None = None
+
+
+class LogSettings(BaseSettings):
+    model_config = _CONFIG
+    log_level: str = "INFO"
+
+
+class Settings:
+    """All settings, composed from the per-concern classes above."""
+
+    def __init__(self) -> None:
+        self.paths = PathSettings()
+        self.database = DatabaseSettings()
+        self.queue = QueueSettings()
+        self.telegram = TelegramSettings()
+        self.http = HttpSettings()
+        self.security = SecuritySettings()
+        self.log = LogSettings()
+
+    @property
+    def database_url(self) -> str:
+        if self.database.database_url:
+            return self.database.database_url
+        return f"sqlite:///{self.paths.var_dir / 'wugong.sqlite3'}"
+
+    @property
+    def embedded(self) -> bool:
+        """True when no Redis is configured: queue, workers and scheduler run in-process."""
+        return not self.queue.redis_url
+
+    def secret_key(self) -> bytes:
+        """The master secret; in embedded mode it is created once under var/ with mode 0600."""
+        if self.security.secret_key is not None:
+            value = self.security.secret_key.get_secret_value().strip()
+            if len(value) < 32:
+                raise ConfigurationError("WUGONG_SECRET_KEY must be at least 32 characters long")
+            return value.encode()
+        if not self.embedded or not self.database_url.startswith("sqlite"):
+            # Every process must derive the same keys; a key file per container would not.
+            raise ConfigurationError("WUGONG_SECRET_KEY must be set when Redis or PostgreSQL is used")
+        return _embedded_secret(self.paths.var_dir / "secret.key")
+
+
+def _embedded_secret(path: Path) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o600)
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48) + "\n")
+    return path.read_bytes().strip()
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()
