@@ -1,0 +1,1 @@
+"""The data layer: SQLAlchemy models, encrypted personal fields, queries and migrations."""

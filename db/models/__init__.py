@@ -1,0 +1,43 @@
+"""All models, one per module; importing this package registers every table on Base.metadata."""
+
+from db.models.application import Application
+from db.models.attachment import Attachment
+from db.models.audit_event import AuditEvent
+from db.models.broadcast import Broadcast
+from db.models.budget_allocation import BudgetAllocation
+from db.models.chat_identity import ChatIdentity
+from db.models.delivery import Delivery
+from db.models.finding import Finding
+from db.models.household import Household
+from db.models.import_batch import ImportBatch
+from db.models.monitoring_employment import MonitoringEmployment
+from db.models.notice import Notice
+from db.models.notice_item import NoticeItem
+from db.models.objection import Objection
+from db.models.person import Person
+from db.models.region import Region
+from db.models.reminder import Reminder
+from db.models.staff import Staff
+from db.models.staff_invite import StaffInvite
+
+__all__ = [
+    "Application",
+    "Attachment",
+    "AuditEvent",
+    "Broadcast",
+    "BudgetAllocation",
+    "ChatIdentity",
+    "Delivery",
+    "Finding",
+    "Household",
+    "ImportBatch",
+    "MonitoringEmployment",
+    "Notice",
+    "NoticeItem",
+    "Objection",
+    "Person",
+    "Region",
+    "Reminder",
+    "Staff",
+    "StaffInvite",
+]

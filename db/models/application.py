@@ -1,0 +1,59 @@
+"""Application: one claim of one person for one program and year, through the whole chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.base import Base, IdMixin, TimestampMixin
+from db.crypto import EncryptedString
+from db.enums import ApplicationStatus, Capacity, Program, enum_type
+from db.types import UtcDateTime, json_type
+
+if TYPE_CHECKING:
+    from db.models.attachment import Attachment
+    from db.models.finding import Finding
+    from db.models.person import Person
+
+
+class Application(IdMixin, TimestampMixin, Base):
+    """The database allows one application per person, program and year: a withdrawn or
+    returned claim is taken up again in the same row, never duplicated.
+
+    ``facts`` and ``decision`` are snapshots of the policy engine's input and output at the
+    last assessment. ``amount_fen`` is in fen (1/100 CNY). The bank account is copied at
+    submission, so a later change of the person's account does not redirect this payment.
+    """
+
+    __tablename__ = "application"
+    __table_args__ = (sa.UniqueConstraint("person_id", "program", "year"),)
+
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    program: Mapped[Program] = mapped_column(enum_type(Program, "program"))
+    year: Mapped[int]
+    region_code: Mapped[str | None] = mapped_column(sa.String(12), index=True)  # village
+    status: Mapped[ApplicationStatus] = mapped_column(
+        enum_type(ApplicationStatus, "status"), default=ApplicationStatus.DRAFT, index=True
+    )
+    facts: Mapped[dict[str, Any]] = mapped_column(json_type(), default=dict)
+    decision: Mapped[dict[str, Any] | None] = mapped_column(json_type())
+    amount_fen: Mapped[int | None] = mapped_column(sa.BigInteger)
+    submitted_by_chat_identity_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("chat_identity.id")
+    )
+    submitted_by_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    capacity: Mapped[Capacity] = mapped_column(
+        enum_type(Capacity, "capacity"), default=Capacity.SELF
+    )
+    consent_kind: Mapped[str | None] = mapped_column(sa.String(32))
+    consent_ref: Mapped[str | None] = mapped_column(sa.String(255))
+    bank_name: Mapped[str | None] = mapped_column(sa.String(100))
+    bank_account_snapshot: Mapped[str | None] = mapped_column(EncryptedString)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    person: Mapped[Person] = relationship()
+    findings: Mapped[list[Finding]] = relationship(back_populates="application")
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="application")

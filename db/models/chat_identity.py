@@ -1,0 +1,36 @@
+"""ChatIdentity: one user of one channel, and the dialog state of that user."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, IdMixin, TimestampMixin
+from db.enums import Channel, enum_type
+from db.types import UtcDateTime, json_type
+
+
+class ChatIdentity(IdMixin, TimestampMixin, Base):
+    """The dialog state lives here, not in process memory (TECH-NOTES pitfall 1): any bot
+    process can take the next message, and a restart loses nothing. ``state`` is JSON; assign a
+    new dict to change it (in-place changes are not tracked). ``last_update_id`` lets a channel
+    drop a redelivered update.
+    """
+
+    __tablename__ = "chat_identity"
+    __table_args__ = (sa.UniqueConstraint("channel", "external_id"),)
+
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel, "channel"))
+    external_id: Mapped[str] = mapped_column(sa.String(64))
+    person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"), index=True)
+    language: Mapped[str] = mapped_column(sa.String(16), default="zh_CN")
+    phone_verified: Mapped[bool] = mapped_column(default=False)
+    dialog: Mapped[str | None] = mapped_column(sa.String(64))
+    step: Mapped[str | None] = mapped_column(sa.String(64))
+    state: Mapped[dict[str, Any]] = mapped_column(json_type(), default=dict)
+    last_update_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    blocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # user blocked the bot

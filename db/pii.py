@@ -1,0 +1,81 @@
+"""Normalising and masking personal numbers: resident IDs, bank accounts and phone numbers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from db.errors import InvalidValueError
+
+# 17 digits and a check character; a longer digit run is left to the digit-run rule below.
+_ID_LIKE = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+# Bank cards have 16-19 digits; a longer run may be a number glued to other digits, so it is
+# masked as well: over-masking a log line costs nothing, a leaked account does.
+_LONG_DIGIT_RUN = re.compile(r"(?<!\d)\d{16,}(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_NOT_DIGIT = re.compile(r"\D")
+
+
+def _ascii(value: str) -> str:
+    # NFKC turns full-width digits and letters (１４０５…ｘ) and U+3000 into their ASCII forms.
+    return "".join(unicodedata.normalize("NFKC", value).split())
+
+
+def normalize_id(value: str) -> str:
+    """The canonical form of a resident ID: no spaces, ASCII, an upper-case X.
+
+    Only the form is changed; whether the number is valid (length, date, check character) is
+    the business of the code that takes it in.
+    """
+    normalized = _ascii(value).upper()
+    if not normalized:
+        raise InvalidValueError("empty ID number")
+    return normalized
+
+
+def normalize_account(value: str) -> str:
+    """A bank account as its digits only (spaces, dashes and full-width digits are dropped)."""
+    digits = _NOT_DIGIT.sub("", _ascii(value))
+    if not digits:
+        raise InvalidValueError("bank account without digits")
+    return digits
+
+
+def normalize_phone(value: str) -> str:
+    """A phone number as its digits, without the +86 / 0086 country prefix of a mobile number."""
+    digits = _NOT_DIGIT.sub("", _ascii(value))
+    for prefix in ("0086", "86"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
+            digits = digits[len(prefix) :]
+    if not digits:
+        raise InvalidValueError("phone number without digits")
+    return digits
+
+
+def _mask(value: str, keep_start: int, keep_end: int) -> str:
+    if len(value) <= keep_start + keep_end:
+        return "*" * len(value)
+    hidden = len(value) - keep_start - keep_end
+    return value[:keep_start] + "*" * hidden + value[len(value) - keep_end :]
+
+
+def mask_id(value: str) -> str:
+    """'140581199003151232' -> '1405**********1232'."""
+    return _mask(normalize_id(value), 4, 4)
+
+
+def mask_account(value: str) -> str:
+    """'6217000010001234567' -> '6217***********4567' (first 4 and last 4 digits)."""
+    return _mask(normalize_account(value), 4, 4)
+
+
+def mask_phone(value: str) -> str:
+    """'13812345678' -> '138****5678'."""
+    return _mask(normalize_phone(value), 3, 4)
+
+
+def redact(text: str) -> str:
+    """Mask every ID-number-like token, long digit run and mobile number in free text."""
+    text = _ID_LIKE.sub(lambda match: _mask(match.group().upper(), 4, 4), text)
+    text = _LONG_DIGIT_RUN.sub(lambda match: _mask(match.group(), 4, 4), text)
+    return _MOBILE.sub(lambda match: _mask(match.group(), 3, 4), text)

@@ -1,0 +1,143 @@
+"""Shared fixtures. Database: a migrated engine on SQLite and, when configured, PostgreSQL.
+
+PostgreSQL runs when WUGONG_TEST_DATABASE_URL is set (for example
+postgresql+psycopg://postgres@127.0.0.1:5432/test); every test then gets a schema of its own,
+selected through the connection's search_path, and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+from db.crypto import Keyring, install_keyring
+from db.engine import make_engine, make_sessionmaker, normalize_url
+from db.migrate import upgrade
+
+POSTGRES_URL_ENV = "WUGONG_TEST_DATABASE_URL"
+TEST_SECRET = b"wugong-tests-only-secret-0123456789abcdefghijklmnop"
+
+
+def postgres_base_url() -> str | None:
+    return os.environ.get(POSTGRES_URL_ENV) or None
+
+
+REDIS_URL_ENV = "WUGONG_TEST_REDIS_URL"
+# CI sets this: a service test that cannot run there must fail, not skip.
+REQUIRE_SERVICES_ENV = "WUGONG_TEST_REQUIRE_SERVICES"
+
+
+def _missing_service(message: str) -> None:
+    if os.environ.get(REQUIRE_SERVICES_ENV):
+        pytest.fail(f"{message}, but {REQUIRE_SERVICES_ENV} is set")
+    pytest.skip(message)
+
+
+def skip_without_postgres() -> str:
+    url = postgres_base_url()
+    if url is None:
+        _missing_service(f"{POSTGRES_URL_ENV} is not set: PostgreSQL tests skipped")
+    assert url is not None
+    return url
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The Redis of WUGONG_TEST_REDIS_URL, flushed before and after the test."""
+    import redis
+
+    url = os.environ.get(REDIS_URL_ENV)
+    if not url:
+        _missing_service(f"{REDIS_URL_ENV} is not set: Redis tests skipped")
+    assert url is not None
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    except redis.ConnectionError as error:
+        pytest.fail(f"{REDIS_URL_ENV}={url} cannot be reached: {error}")
+    yield url
+    client.flushdb()
+    client.close()
+
+
+@contextmanager
+def fresh_postgres_schema(base_url: str) -> Iterator[str]:
+    """A new, empty schema on the server of ``base_url``; yields a URL whose search_path is it."""
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    admin = make_engine(base_url, poolclass=NullPool)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = normalize_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            # A connection left inside a transaction would otherwise block the drop forever.
+            connection.exec_driver_sql("SET lock_timeout = '10s'")
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """An empty database: a fresh SQLite file, or a fresh PostgreSQL schema (search_path set)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'wugong.sqlite3'}"
+        return
+    with fresh_postgres_schema(skip_without_postgres()) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL schema only, for tests of PostgreSQL-specific behaviour."""
+    with fresh_postgres_schema(skip_without_postgres()) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def keyring() -> Iterator[Keyring]:
+    """A keyring from a fixed test secret, installed for the test and removed afterwards."""
+    keys = Keyring.from_secret(TEST_SECRET)
+    install_keyring(keys)
+    yield keys
+    install_keyring(None)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the database of ``database_url``, migrated to the head revision."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: Engine, keyring: Keyring) -> sessionmaker[Session]:
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session on the migrated database; whatever the test leaves uncommitted is rolled back."""
+    with session_factory() as session:
+        yield session
+        session.rollback()
