@@ -1,0 +1,55 @@
+"""The subsidy policy as code: facts in, decisions out; pure, no I/O beyond its own data files."""
+
+from policy.assess import assess, assess_all
+from policy.decision import Decision, Reason
+from policy.errors import (
+    AmbiguousPlace,
+    InvalidFacts,
+    InvalidIdNumber,
+    InvalidMonth,
+    ParameterError,
+    PlaceCandidate,
+    PolicyError,
+    UnknownPlace,
+    UnknownProgram,
+)
+from policy.facts import CHANNELS, HOUSEHOLD_TYPES, PROGRAMS, Facts, facts_from_mapping
+from policy.months import Month, months_in_year
+from policy.parameters import Parameters, ParameterValue, load_parameters
+from policy.places import classify, place_name, resolve_place
+from policy.ric import IdRecord, mask_id
+from policy.ric import normalize as normalize_id
+from policy.ric import parse as parse_id
+
+__all__ = [
+    "CHANNELS",
+    "HOUSEHOLD_TYPES",
+    "PROGRAMS",
+    "AmbiguousPlace",
+    "Decision",
+    "Facts",
+    "IdRecord",
+    "InvalidFacts",
+    "InvalidIdNumber",
+    "InvalidMonth",
+    "Month",
+    "ParameterError",
+    "ParameterValue",
+    "Parameters",
+    "PlaceCandidate",
+    "PolicyError",
+    "Reason",
+    "UnknownPlace",
+    "UnknownProgram",
+    "assess",
+    "assess_all",
+    "classify",
+    "facts_from_mapping",
+    "load_parameters",
+    "mask_id",
+    "months_in_year",
+    "normalize_id",
+    "parse_id",
+    "place_name",
+    "resolve_place",
+]

@@ -1,0 +1,156 @@
+"""Places: resolve a code or Chinese name to a division code, name it, classify work vs home."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from functools import cache
+
+from policy.divisions import Division, divisions, successor
+from policy.errors import AmbiguousPlace, PlaceCandidate, UnknownPlace
+
+OTHER_PROVINCE = "other_province"
+OWN_PROVINCE = "own_province"
+OWN_CITY = "own_city"
+HOME_COUNTY = "home_county"
+
+# Suffixes people drop when they speak: 浙江(省), 宁波(市), 高平(市), 广西(壮族自治区).
+_ETHNIC = r"(?:[\u4e00-\u9fff]{1,5}?族)+"
+_SHORTEN = {
+    2: re.compile(r"^(.{2,}?)(?:省|市|(?:壮族|回族|维吾尔)?自治区|特別行政區|特别行政区)$"),
+    4: re.compile(rf"^(.{{2,}}?)(?:市|地区|盟|{_ETHNIC}自治州|自治州)$"),
+    6: re.compile(rf"^(.{{2,}}?)(?:市|县|区|旗|{_ETHNIC}自治[县旗]|自治[县旗]|林区|特区)$"),
+}
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def _forms(name: str, level: int) -> list[tuple[str, int]]:
+    """The full name (rank 0) and its spoken short form (rank 1), if there is one."""
+    forms = [(name, 0)]
+    match = _SHORTEN[level].match(name)
+    if match:
+        forms.append((match.group(1), 1))
+    return forms
+
+
+def _parents(code: str) -> list[Division]:
+    """Province and city of a code, skipping grouping rows such as 市辖区."""
+    found = divisions()
+    chain = [found.get(code[:n]) for n in (2, 4) if n < len(code)]
+    return [d for d in chain if d is not None and not d.placeholder]
+
+
+@cache
+def _index() -> dict[str, list[tuple[str, int, bool]]]:
+    """Spoken form -> [(code, rank, current)]; rank 0 when the most specific part is in full."""
+    index: dict[str, list[tuple[str, int, bool]]] = defaultdict(list)
+    for code, division in divisions().items():
+        if division.placeholder:
+            continue
+        level = len(code)
+        prefixes = [""]
+        for parent in _parents(code):
+            prefixes += [
+                p + form for p in prefixes for form, _ in _forms(parent.name, len(parent.code))
+            ]
+        for period in division.names:
+            current = division.current and period is division.names[-1]
+            for form, rank in _forms(period.name, level):
+                for prefix in prefixes:
+                    index[prefix + form].append((code, rank, current))
+    return dict(index)
+
+
+def _normalize(text: str) -> str:
+    return "".join(text.translate(_FULL_WIDTH).split())
+
+
+def _from_code(code: str) -> str:
+    # 140500 and 140000 are how city and province codes look when padded to six digits.
+    if len(code) == 6 and code.endswith("0000"):
+        code = code[:2]
+    elif len(code) == 6 and code.endswith("00"):
+        code = code[:4]
+    if len(code) not in (2, 4, 6) or code not in divisions():
+        raise UnknownPlace(code)
+    return code
+
+
+def resolve_place(text: str) -> str:
+    """A division code (2, 4 or 6 digits) for a code or a name such as 浙江宁波 or 太原小店区.
+
+    Current divisions win over retired ones and full names over short forms; if several places
+    remain, AmbiguousPlace lists them (code and full name) so the person can pick one.
+    """
+    cleaned = _normalize(text)
+    if not cleaned:
+        raise UnknownPlace(text)
+    if cleaned.isdigit():
+        return _from_code(cleaned)
+    matches = _index().get(cleaned)
+    if not matches:
+        raise UnknownPlace(text)
+    if any(current for _, _, current in matches):
+        matches = [m for m in matches if m[2]]
+    else:
+        # Only retired places: the one retired last is the one people still remember.
+        latest = max(_end_year(code) for code, _, _ in matches)
+        matches = [m for m in matches if _end_year(m[0]) == latest]
+    best = min(rank for _, rank, _ in matches)
+    codes = sorted({code for code, rank, _ in matches if rank == best})
+    provinces = [code for code in codes if len(code) == 2]
+    if len(provinces) == 1:
+        # Short province names collide with county ones (河南 vs 河南蒙古族自治县, 河北 vs 天津市
+        # 河北区); a province named alone is by far the common meaning.
+        codes = provinces
+    if len(codes) > 1:
+        candidates = tuple(PlaceCandidate(code, place_name(code)) for code in codes)
+        raise AmbiguousPlace(text, candidates)
+    return codes[0]
+
+
+def _end_year(code: str) -> int:
+    return divisions()[code].names[-1].end or 0
+
+
+def place_name(code: str) -> str:
+    """Full display name: 浙江省宁波市, 山西省晋城市城区, 北京市朝阳区."""
+    division = divisions().get(code)
+    if division is None:
+        raise UnknownPlace(code)
+    return "".join(parent.name for parent in _parents(code)) + division.name
+
+
+def status(code: str) -> str:
+    """ "current", "retired" or "unknown" (not in the table at all)."""
+    division = divisions().get(code)
+    if division is None:
+        return "unknown"
+    return "current" if division.current else "retired"
+
+
+def is_known(code: str) -> bool:
+    return code in divisions()
+
+
+def classify(work_place: str, home_county: str) -> str | None:
+    """Where the work is, seen from the home county; None when the code is too coarse to tell.
+
+    Retired codes are replaced by their successors first. A province code inside the home
+    province, or a city code of the home city, cannot say whether the work is in the home county.
+    """
+    work, home = successor(work_place), successor(home_county)
+    if work[:2] != home[:2]:
+        return OTHER_PROVINCE
+    if len(work) < 4:
+        return None
+    if work[:4] != home[:4]:
+        return OWN_PROVINCE
+    if len(work) < 6:
+        return None
+    return HOME_COUNTY if work == home else OWN_CITY
+
+
+def contains(area: str, code: str) -> bool:
+    """True when `code` lies inside `area` (both compared through their successors)."""
+    return successor(code).startswith(successor(area))
