@@ -1,0 +1,164 @@
+"""Reading months and work periods: 2025-03, 2025年3月, 三月, 去年十月, 3月到11月, 3月至今."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from bot.parsing.errors import (
+    MonthOutOfRange,
+    NotAMonth,
+    NotAMonthRange,
+    ParseError,
+    RangeReversed,
+    TextTooLong,
+)
+from bot.parsing.numerals import read_digits, read_number
+from bot.parsing.text import prepare
+from policy.months import Month
+
+# An earlier year is a typo (1925 for 2025): the subsidies this bot knows began in the 2020s.
+FIRST_YEAR = 2000
+
+_RELATIVE_YEARS = {"今年": 0, "本年": 0, "去年": -1, "前年": -2, "明年": 1}
+_RELATIVE_MONTHS = {
+    "这个月": 0,
+    "本月": 0,
+    "当月": 0,
+    "上个月": -1,
+    "上月": -1,
+    "下个月": 1,
+    "下月": 1,
+}
+
+# Words around a month that carry nothing ("从2025年3月份开始"), and punctuation between parts.
+_NOISE = re.compile(r"\s+|份|从|自|开始|起|为止|的|[,，。、!！?？;；:：]")
+
+_CN_YEAR = "[〇零一二三四五六七八九]"
+_MONTH = re.compile(
+    rf"""
+    (?P<ny>[0-9]{{4}})(?:[-/.](?P<nm>[0-9]{{1,2}})|(?P<nm6>[0-9]{{2}}))
+    | (?:(?P<year>[0-9]{{4}}|[0-9]{{2}}|{_CN_YEAR}{{4}}|{_CN_YEAR}{{2}})年
+         | (?P<rel>{"|".join(_RELATIVE_YEARS)}))?
+      (?P<month>[0-9]{{1,2}}|[一二三四五六七八九十]{{1,3}})(?P<unit>月)?
+    | (?P<relm>{"|".join(sorted(_RELATIVE_MONTHS, key=len, reverse=True))})
+    """,
+    re.VERBOSE,
+)
+_SEPARATOR = re.compile(r"一直到|直到|到|至|~|〜|-|—|–|→|to|till|until")
+# What may follow a first month to say the work goes on: 至今, 到现在, 现在还在干, now, present.
+_ONGOING = re.compile(
+    r"(?P<when>今|今天|现在|目前|如今|当前|now|present|today|ongoing|still)?"
+    r"(?P<still>还在|仍在|仍然在|依然在|一直在|还|仍然|依然|一直|在)?"
+    r"(?:干|做|上班|打工|工作|干活|working)?着?(?:呢|中)?"
+)
+# Words saying someone still works there; parse_still_working() looks for them anywhere.
+_STILL_WORKING = re.compile(
+    r"至今|现在|目前|如今|当前|还在|仍在|仍然|依然|一直在|在干|在做|在上班|在打工"
+    r"|\b(?:still|now|present|ongoing|currently|current|to date)\b"
+)
+_STOPPED = re.compile(
+    r"不干|不做|没干|没做|不在|没在|已经不|不上班|没上班|不打工|没打工|辞职了|离职了|已辞职|已离职"
+    r"|结束|停了|回来了|回家|在家|\b(?:no longer|not any ?more|stopped|quit|left|finished|ended)\b"
+)
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """A month as written: its year is None when the text gave none (3月)."""
+
+    year: int | None
+    month: int
+    unit: bool  # written with 月 or with a year, not as a bare number (3)
+
+
+def _clean(text: str) -> str:
+    return _NOISE.sub("", prepare(text))
+
+
+def _parts(match: re.Match[str], today: date) -> _Parts | None:
+    if match.group("ny"):
+        return _Parts(int(match.group("ny")), int(match.group("nm") or match.group("nm6")), True)
+    if match.group("relm"):
+        relative = Month.of(today) + _RELATIVE_MONTHS[match.group("relm")]
+        return _Parts(relative.year, relative.month, True)
+    month = read_number(match.group("month"))
+    if month is None:
+        return None
+    year: int | None = None
+    if match.group("year"):
+        year = read_digits(match.group("year"))
+        if year is not None and year < 100:
+            year += 2000  # 25年 is 2025
+    elif match.group("rel"):
+        year = today.year + _RELATIVE_YEARS[match.group("rel")]
+    return _Parts(year, int(month), match.group("unit") is not None or year is not None)
+
+
+def _month(parts: _Parts, year: int, today: date, text: str, error: type[ParseError]) -> Month:
+    if not 1 <= parts.month <= 12:
+        raise error(text)
+    latest = Month.of(today) + 12
+    if year < FIRST_YEAR or (year, parts.month) > (latest.year, latest.month):
+        raise MonthOutOfRange(text)
+    return Month(year, parts.month)
+
+
+def _is_ongoing(text: str) -> bool:
+    match = _ONGOING.fullmatch(text)
+    return bool(text and match and (match.group("when") or match.group("still")))
+
+
+def parse_month(text: str, *, default_year: int, today: date) -> Month:
+    """One month; without a year (3月, 三月) it is in default_year. Raise NotAMonth."""
+    match = _MONTH.fullmatch(_clean(text))
+    parts = _parts(match, today) if match else None
+    if parts is None or not parts.unit:
+        raise NotAMonth(text)  # a bare 3 could be March or a day or a count: ask again
+    year = default_year if parts.year is None else parts.year
+    return _month(parts, year, today, text, NotAMonth)
+
+
+def parse_month_range(text: str, *, default_year: int, today: date) -> tuple[Month, Month | None]:
+    """First and last month of a period; the last is None while the work goes on (3月至今).
+
+    A side without a year takes the other side's year (2025年3月到11月), else default_year.
+    Raise NotAMonthRange, RangeReversed when the last month is before the first, or
+    MonthOutOfRange.
+    """
+    cleaned = _clean(text)
+    start_match = _MONTH.match(cleaned)
+    start = _parts(start_match, today) if start_match else None
+    if start_match is None or start is None:
+        raise NotAMonthRange(text)
+    rest = cleaned[start_match.end() :]
+    separator = _SEPARATOR.match(rest)
+    if _is_ongoing(rest) or (separator and _is_ongoing(rest[separator.end() :])):
+        if not start.unit:
+            raise NotAMonthRange(text)
+        year = default_year if start.year is None else start.year
+        return _month(start, year, today, text, NotAMonthRange), None
+    end_match = _MONTH.fullmatch(rest[separator.end() :]) if separator else None
+    end = _parts(end_match, today) if end_match else None
+    # 3到11月 is common, 3月到11 is not: a bare number is read as a month only before a 月.
+    if end is None or not end.unit:
+        raise NotAMonthRange(text)
+    start_year = next(y for y in (start.year, end.year, default_year) if y is not None)
+    end_year = next(y for y in (end.year, start.year, default_year) if y is not None)
+    first = _month(start, start_year, today, text, NotAMonthRange)
+    last = _month(end, end_year, today, text, NotAMonthRange)
+    if last < first:
+        raise RangeReversed(text)
+    return first, last
+
+
+def parse_still_working(text: str) -> bool:
+    """Whether a message says the work goes on (至今, 现在还在干, still, now); never raises."""
+    try:
+        cleaned = prepare(text, max_len=200)
+    except TextTooLong:
+        return False
+    if _STOPPED.search(cleaned):
+        return False  # 现在不干了 names 现在 but says the opposite
+    return _STILL_WORKING.search(cleaned) is not None
