@@ -1,4 +1,4 @@
-"""The runtime that actors use: the embedded server installs its own, a worker process starts one."""
+"""The runtime that actors use: the embedded server installs its own; a worker starts one."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ _runtime: Runtime | None = None
 _lock = threading.Lock()
 
 
-def install(runtime: Runtime) -> None:
-    """Share the server's runtime with in-process actors (embedded mode)."""
+def install(runtime: Runtime | None) -> None:
+    """Share the server's runtime with in-process actors (embedded mode); None forgets it."""
     global _runtime
     _runtime = runtime
 

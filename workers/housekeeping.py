@@ -24,6 +24,8 @@ def purge_expired_invites() -> None:
     cutoff = datetime.now(UTC) - INVITE_RETENTION
     with runtime().sessions.begin() as session:
         result = session.execute(
-            delete(StaffInvite).where(StaffInvite.used_at.is_(None), StaffInvite.expires_at < cutoff)
+            delete(StaffInvite).where(
+                StaffInvite.used_at.is_(None), StaffInvite.expires_at < cutoff
+            )
         )
     log.info("purged %d expired staff invites", result.rowcount)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 
 from wugong import runtime as wugong_runtime
@@ -32,10 +33,11 @@ def serve() -> int:
         worker.start()
         background = scheduler.start_background()
         log.info("embedded mode: in-process queue with %d worker threads", worker.worker_threads)
+    # uvicorn re-raises SIGTERM after its graceful shutdown; turning it into SystemExit lets the
+    # workers and the scheduler below stop cleanly too, and the process exit with 0.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
-        log.info(
-            "serving on http://%s:%d", settings.http.http_host, settings.http.http_port
-        )
+        log.info("serving on http://%s:%d", settings.http.http_host, settings.http.http_port)
         uvicorn.run(
             create_app(runtime),
             host=settings.http.http_host,
@@ -49,7 +51,12 @@ def serve() -> int:
         if worker is not None:
             worker.stop()
         runtime.close()
+        log.info("wugong stopped")
     return 0
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def worker(processes: int, threads: int) -> int:

@@ -1,4 +1,4 @@
-"""The process runtime: settings, logging, keys, database engine and sessions, shared by commands."""
+"""The process runtime: settings, logging, keys, database engine and sessions."""
 
 from __future__ import annotations
 

@@ -100,7 +100,9 @@ class Settings:
             return value.encode()
         if not self.embedded or not self.database_url.startswith("sqlite"):
             # Every process must derive the same keys; a key file per container would not.
-            raise ConfigurationError("WUGONG_SECRET_KEY must be set when Redis or PostgreSQL is used")
+            raise ConfigurationError(
+                "WUGONG_SECRET_KEY must be set when Redis or PostgreSQL is used"
+            )
         return _embedded_secret(self.paths.var_dir / "secret.key")
 
 

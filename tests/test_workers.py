@@ -1,0 +1,126 @@
+"""Workers: actors run on the embedded in-process queue and in a real `wugong worker` on Redis."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+import dramatiq
+import pytest
+from sqlalchemy import select
+
+import workers
+from db.enums import StaffRole
+from db.models import StaffInvite
+from workers import context, housekeeping
+from workers.broker import setup_broker
+from wugong.runtime import Runtime
+from wugong.settings import Settings
+
+TEST_SECRET = "wugong-tests-only-secret-0123456789abcdefghijklmnop"
+
+
+def add_invites(session_factory) -> None:
+    """Given an invite that expired long ago, one that expired yesterday, and a used old one."""
+    now = datetime.now(UTC)
+    with session_factory.begin() as session:
+        for code, expires, used in [
+            ("old-unused", now - timedelta(days=60), None),
+            ("recent", now - timedelta(days=1), None),
+            ("old-used", now - timedelta(days=60), now - timedelta(days=61)),
+        ]:
+            session.add(
+                StaffInvite(
+                    code_hash=StaffInvite.hash_code(code),
+                    role=StaffRole.CADRE,
+                    region_code="140581100200",
+                    expires_at=expires,
+                    used_at=used,
+                )
+            )
+
+
+def remaining_invites(session_factory) -> set[str]:
+    with session_factory() as session:
+        hashes = set(session.scalars(select(StaffInvite.code_hash)))
+    return {
+        code
+        for code in ("old-unused", "recent", "old-used")
+        if StaffInvite.hash_code(code) in hashes
+    }
+
+
+@pytest.fixture
+def in_process_broker():
+    broker = setup_broker(None)
+    yield broker
+    context.install(None)
+
+
+def test_embedded_queue_runs_the_sweep_against_the_database(
+    in_process_broker, engine, session_factory
+):
+    """When the purge sweep is enqueued on the in-process broker, only the unused invite that
+    expired more than 30 days ago is deleted."""
+    context.install(Runtime(settings=Settings(), engine=engine, sessions=session_factory))
+    add_invites(session_factory)
+    worker = dramatiq.Worker(in_process_broker, worker_threads=1)
+    worker.start()
+    try:
+        housekeeping.purge_expired_invites.send()
+        in_process_broker.join(housekeeping.purge_expired_invites.queue_name)
+        worker.join()
+    finally:
+        worker.stop()
+    assert remaining_invites(session_factory) == {"recent", "old-used"}
+
+    # Safe to run twice: a second sweep changes nothing.
+    housekeeping.purge_expired_invites.fn()
+    assert remaining_invites(session_factory) == {"recent", "old-used"}
+
+
+def test_wugong_worker_consumes_from_redis(redis_url, tmp_path, engine, session_factory):
+    """Given a `wugong worker` process on Redis, a message sent by another process is consumed
+    and its job done in the shared database."""
+    add_invites(session_factory)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WUGONG_")}
+    env.update(
+        WUGONG_REDIS_URL=redis_url,
+        WUGONG_DATABASE_URL=engine.url.render_as_string(hide_password=False),
+        WUGONG_SECRET_KEY=TEST_SECRET,
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wugong.cli", "worker", "--processes", "1", "--threads", "1"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    broker = setup_broker(redis_url)
+    try:
+        housekeeping.purge_expired_invites.send()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "old-unused" in remaining_invites(session_factory):
+            assert process.poll() is None, process.stdout.read()
+            time.sleep(0.3)
+        assert remaining_invites(session_factory) == {"recent", "old-used"}
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+        broker.close()
+        setup_broker(None)
+    assert "Traceback" not in output, output
+
+
+def test_every_actor_has_explicit_retries_and_time_limit():
+    """TECH-NOTES pitfall 5: dramatiq's defaults (20 retries, backoff up to 7 days) are unfit."""
+    declared = list(workers.broker.actors.values())
+    assert declared, "no actors declared"
+    for actor in declared:
+        assert "max_retries" in actor.options, actor.actor_name
+        assert "time_limit" in actor.options, actor.actor_name
+        assert actor.queue_name != "default", actor.actor_name
