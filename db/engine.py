@@ -13,6 +13,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+WRITE_LOCK_OPTION = "wugong_write_lock"
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -38,6 +39,7 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _configure_sqlite_connection)
+        event.listen(engine, "begin", _begin_sqlite_transaction)
         return engine
     if backend == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)
@@ -45,6 +47,9 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
+    # pysqlite's own transaction handling breaks SAVEPOINT and cannot take a write lock up
+    # front; SQLAlchemy's documented recipe: switch it off and emit BEGIN ourselves.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -52,6 +57,21 @@ def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) 
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
+
+
+def _begin_sqlite_transaction(connection: sa.Connection) -> None:
+    immediate = connection.get_execution_options().get(WRITE_LOCK_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def lock_for_writing(session: Session) -> None:
+    """Make the session's transaction a writer from its start.
+
+    On SQLite the transaction takes the database's write lock now (BEGIN IMMEDIATE), which
+    serialises such transactions as PostgreSQL's row locks would; elsewhere nothing changes.
+    Call it before the session's first statement.
+    """
+    session.connection(execution_options={WRITE_LOCK_OPTION: True})
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

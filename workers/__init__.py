@@ -9,6 +9,10 @@ from wugong.settings import get_settings
 
 broker = setup_broker(get_settings().queue.redis_url)
 
-from workers import housekeeping  # noqa: E402  (actors bind to the broker set above)
+from workers import (  # noqa: E402  (actors bind to the broker above)
+    applications,
+    housekeeping,
+    notifications,
+)
 
-__all__ = ["broker", "housekeeping"]
+__all__ = ["applications", "broker", "housekeeping", "notifications"]

@@ -9,6 +9,7 @@ import signal
 import sys
 
 from wugong import runtime as wugong_runtime
+from wugong.errors import ConfigurationError
 from wugong.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -23,10 +24,17 @@ def serve() -> int:
     runtime = wugong_runtime.start(settings, upgrade=True)
 
     import workers
+    from bot.engine import Conversations
     from workers import context, scheduler
     from wugong.web import create_app
 
     context.install(runtime)
+    conversations = Conversations(runtime.sessions)
+    channels = []
+    if settings.telegram.telegram_token is not None:
+        from bot.channels.telegram import TelegramChannel
+
+        channels.append(TelegramChannel(settings.telegram, conversations))
     worker = background = None
     if settings.embedded:
         worker = dramatiq.Worker(workers.broker, worker_threads=settings.queue.worker_threads)
@@ -39,7 +47,7 @@ def serve() -> int:
     try:
         log.info("serving on http://%s:%d", settings.http.http_host, settings.http.http_port)
         uvicorn.run(
-            create_app(runtime),
+            create_app(runtime, conversations, channels),
             host=settings.http.http_host,
             port=settings.http.http_port,
             log_config=None,
@@ -100,6 +108,40 @@ def db_upgrade() -> int:
     return 0
 
 
+def staff_invite(role: str, region: str, days: int) -> int:
+    """Create a one-time invite and print its code; only its hash is stored."""
+    import secrets
+    from datetime import UTC, datetime, timedelta
+
+    from db.enums import StaffRole
+    from db.models import StaffInvite
+
+    if not region.isdigit() or len(region) not in (2, 4, 6, 9, 12):
+        raise ConfigurationError(f"--region must be a division code of 2 to 12 digits: {region}")
+    if days < 1:
+        raise ConfigurationError("--days must be at least 1")
+    runtime = wugong_runtime.start(upgrade=True)
+    code = secrets.token_urlsafe(12)
+    try:
+        with runtime.sessions.begin() as session:
+            session.add(
+                StaffInvite(
+                    code_hash=StaffInvite.hash_code(code),
+                    role=StaffRole(role),
+                    region_code=region,
+                    expires_at=datetime.now(UTC) + timedelta(days=days),
+                )
+            )
+    finally:
+        runtime.close()
+    print(code)
+    print(
+        f"Send /start {code} to the bot within {days} days to become {role} for {region}.",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def run_command(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return serve()
@@ -107,6 +149,8 @@ def run_command(args: argparse.Namespace) -> int:
         return worker(args.processes, args.threads)
     if args.command == "scheduler":
         return scheduler()
+    if args.command == "staff" and args.staff_command == "invite":
+        return staff_invite(args.role, args.region, args.days)
     if args.command == "db" and args.db_command == "upgrade":
         return db_upgrade()
     raise SystemExit(f"unknown command: {args.command}")

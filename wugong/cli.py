@@ -22,6 +22,15 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply all migrations")
 
+    staff = commands.add_parser("staff", help="staff roles")
+    staff_commands = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
+    invite = staff_commands.add_parser("invite", help="print a one-time code that gives a role")
+    invite.add_argument(
+        "--role", required=True, choices=["cadre", "township", "county_admin", "city_admin"]
+    )
+    invite.add_argument("--region", required=True, metavar="CODE", help="division code (scope)")
+    invite.add_argument("--days", type=int, default=7, help="days until the code expires")
+
     from wugong import check
 
     check.add_arguments(

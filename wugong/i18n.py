@@ -37,4 +37,11 @@ def translations(language: str) -> _gettext.NullTranslations:
 def translate(language: str, message: str, **values: Any) -> str:
     """Translate `message` into `language` and fill in `{name}` placeholders."""
     text = translations(normalize_language(language)).gettext(message)
-    return text.format(**values) if values else text
+    return text.format_map(_Values(values)) if values else text
+
+
+class _Values(dict[str, Any]):
+    """Placeholders missing from the values stay visible instead of failing the whole reply."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"

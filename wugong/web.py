@@ -1,20 +1,36 @@
-"""The one ASGI app: health check, the web chat page and, later, the chat API and webhook."""
+"""The one ASGI app: health check, the web chat (page and API) and the Telegram webhook."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.channels import webchat
+from bot.engine import Conversations
 from wugong.runtime import Runtime
 
 
-def create_app(runtime: Runtime) -> Starlette:
-    """Build the HTTP app over a started runtime."""
+class Channel(Protocol):
+    """A channel that runs beside the HTTP server (Telegram): its routes, start and stop."""
+
+    def routes(self) -> Sequence[BaseRoute]: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def create_app(
+    runtime: Runtime, conversations: Conversations, channels: Sequence[Channel] = ()
+) -> Starlette:
+    """Build the HTTP app over a started runtime; the channels start and stop with it."""
 
     async def healthz(request: Request) -> JSONResponse:
         """200 when the database answers, 503 otherwise."""
@@ -24,5 +40,18 @@ def create_app(runtime: Runtime) -> Starlette:
             status_code=200 if ok else 503,
         )
 
-    routes = [Route("/healthz", healthz, methods=["GET"]), *webchat.routes()]
-    return Starlette(routes=routes)
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        for channel in channels:
+            await channel.start()
+        try:
+            yield
+        finally:
+            for channel in reversed(channels):
+                await channel.stop()
+
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    routes += webchat.routes(conversations)
+    for channel in channels:
+        routes += channel.routes()
+    return Starlette(routes=routes, lifespan=lifespan)

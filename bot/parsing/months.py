@@ -96,11 +96,18 @@ def _parts(match: re.Match[str], today: date) -> _Parts | None:
     return _Parts(year, int(month), match.group("unit") is not None or year is not None)
 
 
-def _month(parts: _Parts, year: int, today: date, text: str, error: type[ParseError]) -> Month:
+def _month(
+    parts: _Parts,
+    year: int,
+    today: date,
+    text: str,
+    error: type[ParseError],
+    first_year: int = FIRST_YEAR,
+) -> Month:
     if not 1 <= parts.month <= 12:
         raise error(text)
     latest = Month.of(today) + 12
-    if year < FIRST_YEAR or (year, parts.month) > (latest.year, latest.month):
+    if year < first_year or (year, parts.month) > (latest.year, latest.month):
         raise MonthOutOfRange(text)
     return Month(year, parts.month)
 
@@ -110,14 +117,19 @@ def _is_ongoing(text: str) -> bool:
     return bool(text and match and (match.group("when") or match.group("still")))
 
 
-def parse_month(text: str, *, default_year: int, today: date) -> Month:
-    """One month; without a year (3月, 三月) it is in default_year. Raise NotAMonth."""
+def parse_month(
+    text: str, *, default_year: int, today: date, first_year: int = FIRST_YEAR
+) -> Month:
+    """One month; without a year (3月, 三月) it is in default_year. Raise NotAMonth.
+
+    Months before `first_year` (2000 unless given, e.g. 1900 for a birth month) are refused.
+    """
     match = _MONTH.fullmatch(_clean(text))
     parts = _parts(match, today) if match else None
     if parts is None or not parts.unit:
         raise NotAMonth(text)  # a bare 3 could be March or a day or a count: ask again
     year = default_year if parts.year is None else parts.year
-    return _month(parts, year, today, text, NotAMonth)
+    return _month(parts, year, today, text, NotAMonth, first_year)
 
 
 def parse_month_range(text: str, *, default_year: int, today: date) -> tuple[Month, Month | None]:

@@ -13,6 +13,7 @@ from db.models.import_batch import ImportBatch
 from db.models.monitoring_employment import MonitoringEmployment
 from db.models.notice import Notice
 from db.models.notice_item import NoticeItem
+from db.models.notification import Notification, NotificationStatus
 from db.models.objection import Objection
 from db.models.person import Person
 from db.models.region import Region
@@ -34,6 +35,8 @@ __all__ = [
     "MonitoringEmployment",
     "Notice",
     "NoticeItem",
+    "Notification",
+    "NotificationStatus",
     "Objection",
     "Person",
     "Region",

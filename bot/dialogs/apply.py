@@ -1,0 +1,464 @@
+"""Apply: identify by ID number (and phone on Telegram), the facts, bank account, proof,
+summary and the truthfulness pledge; then one application per program that may pay.
+
+Delegated applications (委托代办, bot/dialogs/delegate.py) join this dialog at the facts.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from bot.dialogs import check
+from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from bot.texts import decisions_text, program_name
+from db.crypto import keyring
+from db.enums import ApplicationStatus, AttachmentKind, Capacity, Program
+from db.models import Person
+from db.pii import mask_account, mask_id, normalize_account, normalize_phone
+from db.queries import (
+    Actor,
+    NewFile,
+    application_number,
+    find_person_by_id_number,
+    submit,
+)
+from policy import place_name
+from policy.errors import InvalidIdNumber
+from policy.ric import parse as parse_id
+from workers.applications import crosscheck_application
+
+MAX_FILES = 10
+
+
+class Step(StrEnum):
+    ID = "id"
+    PHONE = "phone"
+    BANK = "bank"
+    BANK_CONFIRM = "bank_confirm"
+    PROOF = "proof"
+    SUMMARY = "summary"
+    PLEDGE = "pledge"
+
+
+dialog = Dialog("apply", Step)
+
+
+def start(turn: Turn) -> None:
+    """Apply for oneself."""
+    keep = turn.state.get("facts") or {}
+    turn.state.clear()
+    turn.state.update({"mode": "self", "quick_facts": keep})
+    dialog.ask(turn, Step.ID)
+
+
+def person(turn: Turn) -> Person:
+    found = turn.session.get(Person, turn.state["person_id"])
+    if found is None:
+        raise Reask("I could not find that person any more. Please start again.")
+    return found
+
+
+def identify(turn: Turn, answer: Answer) -> Person | None:
+    """The registry's person for a typed ID number; None (with a message) when not found."""
+    if answer.file is not None or not answer.words:
+        raise Reask("Please type the 18-character ID number.")
+    try:
+        record = parse_id(answer.words, today=turn.today)
+    except InvalidIdNumber:
+        raise Reask(
+            "That ID number is not valid. Please check it: 18 characters, the last may be X."
+        ) from None
+    found = find_person_by_id_number(turn.session, record.number)
+    if found is None:
+        turn.say(
+            turn.t(
+                "{id} is not in the list of households lifted out of poverty or monitored. "
+                "If you think it should be, please ask your village cadre.",
+                id=mask_id(record.number),
+            ),
+            [turn.button("Main menu", "menu:main")],
+        )
+        turn.go(None, None)
+        return None
+    turn.state["person_id"] = found.id
+    return found
+
+
+def registry_facts(found: Person) -> dict[str, Any]:
+    """What the registry knows: birth date and home county from the ID, the household type."""
+    record = parse_id(found.id_number)
+    facts: dict[str, Any] = {
+        "birth_date": record.birth_date.isoformat(),
+        "home_county": record.region,
+    }
+    if found.household is not None:
+        facts["household_type"] = found.household.household_type.value
+        month = found.household.risk_eliminated_month
+        if found.household.risk_eliminated and month is not None:
+            facts["risk_eliminated"] = f"{month.year:04d}-{month.month:02d}"
+        else:
+            facts["risk_eliminated"] = None
+    return facts
+
+
+def collect(turn: Turn, found: Person) -> None:
+    """Go on to the facts, keeping the quick check's answers about the work."""
+    quick = turn.state.get("quick_facts") or {}
+    work = {k: v for k, v in quick.items() if k not in {"birth_date", "home_county"}}
+    check.collect_facts(turn, then="apply", keep={**work, **registry_facts(found)})
+
+
+@dialog.asks(Step.ID)
+def ask_id(turn: Turn) -> None:
+    turn.say(turn.t("Please send your ID card number (身份证号码)."))
+
+
+@dialog.answers(Step.ID)
+def answer_id(turn: Turn, answer: Answer) -> None:
+    found = identify(turn, answer)
+    if found is None:
+        return
+    turn.say(turn.t("Found: {name}, {id}.", name=found.name, id=mask_id(found.id_number)))
+    if turn.channel == "telegram":
+        dialog.ask(turn, Step.PHONE)
+        return
+    # The web chat cannot prove a phone number: the village cadre confirms the identity.
+    turn.state["identity_check"] = "cadre"
+    collect(turn, found)
+
+
+@dialog.asks(Step.PHONE)
+def ask_phone(turn: Turn) -> None:
+    turn.say(
+        turn.t(
+            "Please tap “Share my phone number” below so I can compare it with the registry. "
+            "Or tap “Skip”: then your village cadre confirms who you are."
+        ),
+        [turn.button("Skip", "skip")],
+        request_contact=True,
+    )
+
+
+@dialog.answers(Step.PHONE)
+def answer_phone(turn: Turn, answer: Answer) -> None:
+    found = person(turn)
+    if answer.contact_phone is not None:
+        if not answer.contact_is_own:
+            raise Reask("Please share your own phone number.")
+        registered = found.phone
+        if registered and normalize_phone(answer.contact_phone) == registered:
+            turn.identity.phone_verified = True
+            turn.identity.person_id = found.id
+            turn.state["identity_check"] = "phone"
+            turn.say(turn.t("Thank you, your phone number matches the registry."))
+        else:
+            turn.state["identity_check"] = "cadre"
+            turn.say(
+                turn.t(
+                    "This number is not the one in the registry. You can still apply; your "
+                    "village cadre will confirm who you are."
+                )
+            )
+    elif answer.button == "skip":
+        turn.state["identity_check"] = "cadre"
+    else:
+        raise Reask("Please tap one of the buttons.")
+    collect(turn, found)
+
+
+def after_facts(turn: Turn) -> None:
+    """The facts are complete: say what can be claimed, then the bank account."""
+    decisions = check.decide(check.facts(turn), turn.today)
+    claimable = [d.program for d in decisions if d.eligible is not False]
+    if not claimable:
+        turn.go(None, None)
+        turn.say(
+            turn.t("From these answers there is no subsidy to claim now:")
+            + "\n\n"
+            + decisions_text(turn.t, decisions),
+            [turn.button("Check again", "menu:check"), turn.button("Main menu", "menu:main")],
+        )
+        return
+    turn.state["programs"] = claimable
+    dialog.ask(turn, Step.BANK)
+
+
+check.CONTINUATIONS["apply"] = after_facts
+
+
+@dialog.asks(Step.BANK)
+def ask_bank(turn: Turn) -> None:
+    found = person(turn)
+    buttons = []
+    if found.bank_account:
+        buttons.append(
+            turn.button("Use the card {card}", "bank:file", card=mask_account(found.bank_account))
+        )
+    turn.say(
+        turn.t(
+            "Send the number of the bank card the subsidy should be paid to. It must be in "
+            "the worker's own name."
+        ),
+        buttons,
+    )
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def _store_account(turn: Turn, account: str) -> None:
+    # Dialog state is not encrypted at rest, so the account is kept there as ciphertext.
+    turn.state["bank"] = keyring().encrypt(account)
+
+
+def bank_account(turn: Turn) -> str | None:
+    stored = turn.state.get("bank")
+    return keyring().decrypt(stored) if stored else None
+
+
+@dialog.answers(Step.BANK)
+def answer_bank(turn: Turn, answer: Answer) -> None:
+    found = person(turn)
+    if answer.button == "bank:file" and found.bank_account:
+        _store_account(turn, found.bank_account)
+        dialog.ask(turn, Step.PROOF)
+        return
+    digits = normalize_account(answer.words) if answer.text else ""
+    if not digits.isdigit() or not 10 <= len(digits) <= 30:
+        raise Reask("Please send the card number: digits only, for example 6217 0000 0000 0000.")
+    _store_account(turn, digits)
+    if len(digits) in range(16, 20) and not _luhn_ok(digits):
+        dialog.ask(turn, Step.BANK_CONFIRM)
+        return
+    dialog.ask(turn, Step.PROOF)
+
+
+@dialog.asks(Step.BANK_CONFIRM)
+def ask_bank_confirm(turn: Turn) -> None:
+    account = bank_account(turn) or ""
+    turn.say(
+        turn.t(
+            "The card number {card} does not pass the usual check. Please compare it with your "
+            "card. Is it right?",
+            card=mask_account(account),
+        ),
+        [turn.button("Yes, it is right", "yes"), turn.button("No, type it again", "no")],
+    )
+
+
+@dialog.answers(Step.BANK_CONFIRM)
+def answer_bank_confirm(turn: Turn, answer: Answer) -> None:
+    if answer.button == "yes":
+        turn.state["bank_warning"] = "luhn"  # shown to the reviewer, not a refusal
+        dialog.ask(turn, Step.PROOF)
+    elif answer.button == "no":
+        turn.state.pop("bank", None)
+        dialog.ask(turn, Step.BANK)
+    else:
+        raise Reask("Please tap one of the buttons.")
+
+
+@dialog.asks(Step.PROOF)
+def ask_proof(turn: Turn) -> None:
+    count = len(turn.state.get("files", []))
+    turn.say(
+        turn.t(
+            "You may send photos of proof now: the employer's certificate, payslips or the "
+            "labour contract. This is optional. Tap “Done” when finished."
+        )
+        if count == 0
+        else turn.t("Received {count} photo(s). Send more, or tap “Done”.", count=count),
+        [turn.button("Done", "done")] if count else [turn.button("Skip", "done")],
+    )
+
+
+@dialog.answers(Step.PROOF)
+def answer_proof(turn: Turn, answer: Answer) -> None:
+    if answer.file is not None:
+        files = turn.state.setdefault("files", [])
+        if len(files) >= MAX_FILES:
+            raise Reask("That is enough photos, thank you. Tap “Done”.")
+        files.append(
+            {
+                "file_id": answer.file.file_id,
+                "type": answer.file.mime_type,
+                "size": answer.file.size,
+            }
+        )
+        dialog.ask(turn, Step.PROOF)
+        return
+    if answer.button == "done":
+        dialog.ask(turn, Step.SUMMARY)
+        return
+    raise Reask("Please send a photo, or tap “Done”.")
+
+
+def summary_text(turn: Turn) -> str:
+    found = person(turn)
+    data = check.facts(turn)
+    decisions = {d.program: d for d in check.decide(data, turn.today)}
+    lines = [
+        turn.t("Please check your application:"),
+        turn.t("Name: {name}", name=found.name),
+        turn.t("ID number: {id}", id=mask_id(found.id_number)),
+        turn.t("Work place: {place}", place=place_name(data["work_place"])),
+        turn.t(
+            "Period: {start} to {end}",
+            start=data["work_from"],
+            end=data.get("work_to") or turn.t("now"),
+        ),
+    ]
+    if data.get("monthly_wage"):
+        lines.append(turn.t("Monthly wage: {wage} yuan", wage=data["monthly_wage"]))
+    lines.append(turn.t("Bank card: {card}", card=mask_account(bank_account(turn) or "")))
+    for program in turn.state.get("programs", []):
+        decision = decisions[program]
+        amount = (
+            turn.t("{amount} yuan", amount=decision.amount)
+            if decision.eligible
+            else turn.t("to be decided by the reviewers")
+        )
+        lines.append(f"• {program_name(turn.t, program)}: {amount}")
+    return "\n".join(lines)
+
+
+@dialog.asks(Step.SUMMARY)
+def ask_summary(turn: Turn) -> None:
+    turn.say(
+        summary_text(turn),
+        [
+            turn.button("Correct, continue", "confirm"),
+            turn.button("Change the answers", "change"),
+            turn.button("Cancel", "menu:main"),
+        ],
+    )
+
+
+@dialog.answers(Step.SUMMARY)
+def answer_summary(turn: Turn, answer: Answer) -> None:
+    if answer.button == "confirm":
+        dialog.ask(turn, Step.PLEDGE)
+    elif answer.button == "change":
+        collect(turn, person(turn)) if turn.state.get("mode") == "self" else _recollect(turn)
+    else:
+        raise Reask("Please tap one of the buttons.")
+
+
+def _recollect(turn: Turn) -> None:
+    check.collect_facts(turn, then="apply", keep=registry_facts(person(turn)))
+
+
+PLEDGE = (
+    "Pledge (承诺): I promise that the work place, period and income given here are true. If "
+    "they are not, I will return the subsidy and bear the responsibility."
+)
+
+
+@dialog.asks(Step.PLEDGE)
+def ask_pledge(turn: Turn) -> None:
+    turn.say(
+        turn.t(PLEDGE),
+        [turn.button("I promise (我承诺)", "pledge:accept"), turn.button("Cancel", "menu:main")],
+    )
+
+
+@dialog.answers(Step.PLEDGE)
+def answer_pledge(turn: Turn, answer: Answer) -> None:
+    if answer.button != "pledge:accept":
+        raise Reask("The application can only be sent with the pledge. Tap “I promise”.")
+    finish(turn)
+
+
+def finish(turn: Turn) -> None:
+    """Write one application per program, enqueue the cross-checks, and give the numbers."""
+    found = person(turn)
+    data = dict(check.facts(turn))
+    data["identity_check"] = turn.state.get("identity_check", "cadre")
+    if turn.state.get("bank_warning"):
+        data["bank_warning"] = turn.state["bank_warning"]
+    year = check.claim_year(data, turn.today)
+    decisions = {d.program: d for d in check.decide(check.facts(turn), turn.today)}
+    delegated = turn.state.get("mode") == "delegate"
+    waiting_consent = delegated and turn.state.get("consent") == "chat_pending"
+    files = [
+        NewFile(
+            AttachmentKind.DELEGATION_LETTER if f.get("letter") else AttachmentKind.OTHER,
+            f["file_id"],
+            f.get("type"),
+            f.get("size"),
+        )
+        for f in turn.state.get("files", [])
+    ]
+    lines = []
+    created = []
+    for program in turn.state.get("programs", []):
+        decision = decisions[program]
+        result = submit(
+            turn.session,
+            person=found,
+            program=Program(program),
+            year=year,
+            facts=data,
+            decision=decision.to_dict(),
+            amount=decision.amount,
+            actor=Actor.of_chat_identity(turn.identity),
+            submitted_by=turn.identity,
+            capacity=Capacity(turn.state.get("capacity", "self")),
+            staff_id=turn.identity.staff_id if delegated else None,
+            consent_kind=turn.state.get("consent"),
+            bank_account=bank_account(turn),
+            bank_name=found.bank_name,
+            files=files,
+            status=ApplicationStatus.DRAFT if waiting_consent else ApplicationStatus.SUBMITTED,
+        )
+        files = []  # the proof is attached to the first application only
+        number = application_number(result.application)
+        name = program_name(turn.t, program)
+        if result.existing:
+            lines.append(
+                turn.t(
+                    "{program} {year}: already applied, number {number}. See “My applications”.",
+                    program=name,
+                    year=year,
+                    number=number,
+                )
+            )
+            continue
+        created.append(result.application)
+        lines.append(turn.t("{program}: number {number}", program=name, number=number))
+    turn.go(None, None)
+    turn.state = {}
+    if created and not waiting_consent:
+        ids = [application.id for application in created]
+        turn.after_commit.append(lambda: [crosscheck_application.send(i) for i in ids])
+    if waiting_consent:
+        from bot.dialogs import delegate
+
+        delegate.request_consent(turn, found, created)
+    head = (
+        turn.t("Your application has been sent. Numbers:")
+        if created
+        else turn.t("Nothing new was sent.")
+    )
+    turn.say(
+        head + "\n" + "\n".join(lines) + "\n\n" + _next_steps(turn, year),
+        [turn.button("My applications", "menu:status"), turn.button("Main menu", "menu:main")],
+    )
+
+
+def _next_steps(turn: Turn, year: int) -> str:
+    return turn.t(
+        "Next: it is checked against the monitoring records, reviewed by the village and the "
+        "township, and shown on a public notice for 5 days. Payment is due by {date}. I will "
+        "tell you about every step.",
+        date=date(year, 12, 31).isoformat(),
+    )

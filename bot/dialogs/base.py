@@ -1,0 +1,165 @@
+"""The dialog toolkit: a Turn (one incoming message being handled) and Dialog state machines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.messages import Button, FileRef, Incoming, Reply
+from bot.parsing import normalize_text
+from db.models import ChatIdentity, Notification
+from wugong.i18n import translate
+
+
+class DialogError(Exception):
+    """Base class of the errors a dialog step raises to steer the conversation."""
+
+
+class Reask(DialogError):
+    """Raised when an answer cannot be used: the message (an msgid) is said, then the question
+    of the current step is asked again with its buttons."""
+
+    def __init__(self, message: str, **values: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.values = values
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the user gave at a step: a pressed (or typed) button, text, a file, or a phone."""
+
+    text: str | None = None
+    button: str | None = None
+    file: FileRef | None = None
+    contact_phone: str | None = None
+    contact_is_own: bool = False
+    unsupported: str | None = None
+
+    @property
+    def words(self) -> str:
+        """The typed text, normalised (empty when there is none)."""
+        return normalize_text(self.text or "")
+
+
+@dataclass
+class Turn:
+    """One incoming message being handled: the user's identity (locked), state and replies."""
+
+    session: Session
+    identity: ChatIdentity
+    incoming: Incoming
+    today: date
+    state: dict[str, Any]
+    replies: list[Reply] = field(default_factory=list)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def language(self) -> str:
+        return self.identity.language
+
+    @property
+    def channel(self) -> str:
+        return self.identity.channel.value
+
+    def t(self, message: str, **values: Any) -> str:
+        """`message` (an msgid) in the user's language, with `{name}` placeholders filled."""
+        return translate(self.language, message, **values)
+
+    def say(
+        self, text: str, buttons: Iterable[Button] = (), *, request_contact: bool = False
+    ) -> None:
+        """Queue a reply; the buttons of the last reply are what typed labels are matched to."""
+        reply = Reply(text=text, buttons=tuple(buttons), request_contact=request_contact)
+        self.replies.append(reply)
+        self.state["_buttons"] = [
+            {"label": button.label, "value": button.value} for button in reply.buttons
+        ]
+
+    def button(self, label: str, value: str, **values: Any) -> Button:
+        """A button whose label is the translation of `label`."""
+        return Button(self.t(label, **values), value)
+
+    def notify(self, identity: ChatIdentity, text: str, buttons: Iterable[Button] = ()) -> None:
+        """A message for another user, delivered by that user's channel after the commit."""
+        self.session.add(
+            Notification(
+                chat_identity_id=identity.id,
+                text=text,
+                buttons=[{"label": b.label, "value": b.value} for b in buttons],
+            )
+        )
+
+    def go(self, dialog: str | None, step: StrEnum | None) -> None:
+        """Make `step` of `dialog` the one the next message answers (None, None: no dialog)."""
+        self.identity.dialog = dialog
+        self.identity.step = step.value if step is not None else None
+
+
+AskHandler = Callable[[Turn], None]
+AnswerHandler = Callable[[Turn, Answer], None]
+
+
+class Dialog:
+    """A small state machine: for each step, a function that asks and one that takes the answer.
+
+    The current step is stored on the chat identity, so any bot process can take the next
+    message. `ask` handlers say the question (and set the step); `answer` handlers parse, store
+    what they learnt in the turn's state and ask the next step, or raise Reask.
+    """
+
+    def __init__(self, name: str, steps: type[StrEnum]) -> None:
+        self.name = name
+        self.steps = steps
+        self._ask: dict[StrEnum, AskHandler] = {}
+        self._answer: dict[StrEnum, AnswerHandler] = {}
+
+    def asks(self, step: StrEnum) -> Callable[[AskHandler], AskHandler]:
+        def register(handler: AskHandler) -> AskHandler:
+            self._ask[step] = handler
+            return handler
+
+        return register
+
+    def answers(self, step: StrEnum) -> Callable[[AnswerHandler], AnswerHandler]:
+        def register(handler: AnswerHandler) -> AnswerHandler:
+            self._answer[step] = handler
+            return handler
+
+        return register
+
+    def ask(self, turn: Turn, step: StrEnum) -> None:
+        """Move to `step` and ask its question."""
+        turn.go(self.name, step)
+        self._ask[step](turn)
+
+    def step_of(self, value: str | None) -> StrEnum | None:
+        try:
+            return self.steps(value) if value is not None else None
+        except ValueError:
+            return None  # a step renamed by a release; the engine restarts the dialog
+
+    def answer(self, turn: Turn, step: StrEnum, answer: Answer) -> None:
+        self._answer[step](turn, answer)
+
+    def check(self) -> None:
+        """Every step has both handlers (run by the tests)."""
+        for step in self.steps:
+            if step not in self._ask or step not in self._answer:
+                raise AssertionError(f"dialog {self.name}: step {step} lacks a handler")
+
+
+def pick(answer: Answer, choices: Mapping[str, Iterable[str]]) -> str | None:
+    """The choice a button value or typed word names, or None."""
+    if answer.button is not None:
+        return answer.button if answer.button in choices else None
+    words = answer.words.lower()
+    for value, synonyms in choices.items():
+        if words in {s.lower() for s in synonyms}:
+            return value
+    return None

@@ -1,0 +1,439 @@
+"""Quick check: the facts of one job, asked in the order a person thinks, then every decision.
+
+The policy's missing facts drive the questions after the first four (where, since when, until
+when, which kind of employer). Apply and delegated apply reuse these steps through
+`collect_facts(turn, then=...)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from bot.dialogs.base import Answer, Dialog, Reask, Turn, pick
+from bot.parsing import (
+    ParseError,
+    parse_amount,
+    parse_integer,
+    parse_month,
+    parse_still_working,
+    parse_yes_no,
+)
+from bot.texts import decisions_text
+from policy import Decision, assess_all, facts_from_mapping, place_name, resolve_place
+from policy.errors import AmbiguousPlace, InvalidFacts, UnknownPlace
+
+
+class Step(StrEnum):
+    WORK_PLACE = "work_place"
+    WORK_FROM = "work_from"
+    WORK_TO = "work_to"
+    EMPLOYER = "employer"
+    WAGE = "wage"
+    CONTRACT = "contract"
+    HOUSEHOLD = "household"
+    RISK = "risk"
+    RISK_MONTH = "risk_month"
+    HOME = "home"
+    BIRTH = "birth"
+
+
+dialog = Dialog("check", Step)
+
+# The facts whose question comes from the policy's `missing`, in the order a person thinks.
+QUESTIONS = {
+    "monthly_wage": Step.WAGE,
+    "contract_months": Step.CONTRACT,
+    "household_type": Step.HOUSEHOLD,
+    "home_county": Step.HOME,
+    "birth_date": Step.BIRTH,
+}
+
+HOUSEHOLDS = {
+    "hh:poverty_alleviated": ("脱贫户", "poverty alleviated"),
+    "hh:monitored": ("监测户", "监测对象", "防返贫监测户", "monitored"),
+    "hh:none": ("都不是", "不是", "none", "neither"),
+    "hh:unknown": ("不清楚", "不知道", "don't know", "not sure"),
+}
+EMPLOYERS = {
+    "employer:one": ("一个单位", "一个", "one", "one employer"),
+    "employer:several": ("多个单位", "几个", "多个", "several"),
+    "employer:workshop": ("帮扶车间", "车间", "workshop"),
+}
+
+# What to do once every needed fact is known: show results (quick check) or go on applying.
+Continuation = Callable[[Turn], None]
+CONTINUATIONS: dict[str, Continuation] = {}
+
+
+def start(turn: Turn) -> None:
+    """Start a fresh quick check."""
+    turn.say(
+        turn.t(
+            "Let us see which subsidies you can get. I will ask a few questions about your "
+            "work; send “menu” to stop at any time."
+        )
+    )
+    collect_facts(turn, then="check")
+
+
+def collect_facts(turn: Turn, *, then: str, keep: dict[str, Any] | None = None) -> None:
+    """Ask whatever facts are still needed, then run the continuation named `then`."""
+    turn.state["facts"] = dict(keep or {})
+    turn.state["declined"] = []
+    turn.state["then"] = then
+    ask_next(turn)
+
+
+def facts(turn: Turn) -> dict[str, Any]:
+    value: dict[str, Any] = turn.state.setdefault("facts", {})
+    return value
+
+
+def claim_year(data: dict[str, Any], today: date) -> int:
+    """The year claimed: the year the work ended, or this year while it goes on."""
+    if data.get("work_to"):
+        return int(str(data["work_to"])[:4])
+    return today.year
+
+
+def decide(data: dict[str, Any], today: date) -> list[Decision]:
+    """The policy's decisions on the facts gathered so far."""
+    known = {
+        key: value
+        for key, value in data.items()
+        if key
+        in {
+            "household_type",
+            "risk_eliminated",
+            "birth_date",
+            "home_county",
+            "work_place",
+            "work_from",
+            "work_to",
+            "same_employer",
+            "monthly_wage",
+            "channel",
+            "contract_months",
+            "paid_programs",
+        }
+        and value is not None
+    }
+    if "monthly_wage" in known:
+        known["monthly_wage"] = Decimal(str(known["monthly_wage"]))
+    return assess_all(
+        facts_from_mapping({**known, "year": claim_year(data, today), "as_of": today})
+    )
+
+
+def ask_next(turn: Turn) -> None:
+    """Ask the next question the decisions need, or hand over to the continuation."""
+    data = facts(turn)
+    for key, step in (
+        ("work_place", Step.WORK_PLACE),
+        ("work_from", Step.WORK_FROM),
+        ("work_to", Step.WORK_TO),
+        ("channel", Step.EMPLOYER),
+    ):
+        if key not in data:
+            dialog.ask(turn, step)
+            return
+    declined = set(turn.state.get("declined", []))
+    missing = {name for decision in decide(data, turn.today) for name in decision.missing}
+    for name, step in QUESTIONS.items():
+        if name in missing and name not in declined and name not in data:
+            dialog.ask(turn, step)
+            return
+    CONTINUATIONS[turn.state.get("then", "check")](turn)
+
+
+def show_results(turn: Turn) -> None:
+    """The quick check's end: every program's verdict and reasons, then what to do next."""
+    decisions = decide(facts(turn), turn.today)
+    turn.go(None, None)
+    turn.say(
+        turn.t("Here is what you can get for {year}:", year=claim_year(facts(turn), turn.today))
+        + "\n\n"
+        + decisions_text(turn.t, decisions),
+        [
+            turn.button("Apply now", "menu:apply"),
+            turn.button("Check again", "menu:check"),
+            turn.button("Main menu", "menu:main"),
+        ],
+    )
+
+
+CONTINUATIONS["check"] = show_results
+
+
+def _text(answer: Answer) -> str:
+    if answer.file is not None or answer.contact_phone is not None:
+        raise Reask("Please answer with a few words or tap a button.")
+    if not answer.words:
+        raise Reask("Please answer with a few words or tap a button.")
+    return answer.words
+
+
+def _parsed(parse: Callable[[], Any]) -> Any:
+    try:
+        return parse()
+    except ParseError as error:
+        raise Reask(error.message_key) from None
+
+
+# -- where ---------------------------------------------------------------------------------
+
+
+@dialog.asks(Step.WORK_PLACE)
+def ask_work_place(turn: Turn) -> None:
+    choices = turn.state.get("place_choices") or []
+    buttons = [turn.button(c["name"], f"place:{c['code']}") for c in choices]
+    turn.say(
+        turn.t(
+            "Where do you work? Send the province and city, for example 浙江宁波, 广东 or "
+            "太原小店区."
+        )
+        if not choices
+        else turn.t("Which one do you mean? Tap it, or send the name again with more detail."),
+        buttons,
+    )
+
+
+@dialog.answers(Step.WORK_PLACE)
+def answer_work_place(turn: Turn, answer: Answer) -> None:
+    if answer.button is not None and answer.button.startswith("place:"):
+        code = answer.button.removeprefix("place:")
+    else:
+        text = _text(answer)
+        try:
+            code = resolve_place(text)
+        except AmbiguousPlace as error:
+            turn.state["place_choices"] = [
+                {"code": c.code, "name": c.name} for c in error.candidates[:8]
+            ]
+            raise Reask("There are several places with that name.") from None
+        except (UnknownPlace, ValueError):
+            turn.state.pop("place_choices", None)
+            raise Reask("I could not find that place. Please send the province and city.") from None
+    turn.state.pop("place_choices", None)
+    try:
+        name = place_name(code)
+    except (LookupError, ValueError):
+        raise Reask("I could not find that place. Please send the province and city.") from None
+    facts(turn)["work_place"] = code
+    turn.say(turn.t("Work place: {place}", place=name))
+    ask_next(turn)
+
+
+# -- when ----------------------------------------------------------------------------------
+
+
+@dialog.asks(Step.WORK_FROM)
+def ask_work_from(turn: Turn) -> None:
+    turn.say(turn.t("Since when have you worked there? For example 2025-03 or 2025年3月."))
+
+
+@dialog.answers(Step.WORK_FROM)
+def answer_work_from(turn: Turn, answer: Answer) -> None:
+    month = _parsed(
+        lambda: parse_month(_text(answer), default_year=turn.today.year, today=turn.today)
+    )
+    if month.year * 12 + month.month > turn.today.year * 12 + turn.today.month:
+        raise Reask("That month has not come yet. Please send the month the work started.")
+    facts(turn)["work_from"] = str(month)
+    ask_next(turn)
+
+
+@dialog.asks(Step.WORK_TO)
+def ask_work_to(turn: Turn) -> None:
+    turn.say(
+        turn.t("Until when? Send the last month worked, or tap “Still working”."),
+        [turn.button("Still working", "still")],
+    )
+
+
+@dialog.answers(Step.WORK_TO)
+def answer_work_to(turn: Turn, answer: Answer) -> None:
+    data = facts(turn)
+    if answer.button == "still" or (answer.text and parse_still_working(answer.words)):
+        data["work_to"] = None
+        ask_next(turn)
+        return
+    start_year = int(str(data["work_from"])[:4])
+    month = _parsed(lambda: parse_month(_text(answer), default_year=start_year, today=turn.today))
+    if str(month) < data["work_from"]:
+        raise Reask("The last month is before the first one. Please send the first month first.")
+    if month.year * 12 + month.month > turn.today.year * 12 + turn.today.month:
+        raise Reask("That month has not come yet; tap “Still working” if you still work there.")
+    data["work_to"] = str(month)
+    ask_next(turn)
+
+
+# -- employer ------------------------------------------------------------------------------
+
+
+@dialog.asks(Step.EMPLOYER)
+def ask_employer(turn: Turn) -> None:
+    turn.say(
+        turn.t("Did you work for one employer the whole time, or for several?"),
+        [
+            turn.button("One employer", "employer:one"),
+            turn.button("Several employers", "employer:several"),
+            turn.button("An assistance workshop (帮扶车间)", "employer:workshop"),
+        ],
+    )
+
+
+@dialog.answers(Step.EMPLOYER)
+def answer_employer(turn: Turn, answer: Answer) -> None:
+    choice = pick(answer, EMPLOYERS)
+    if choice is None:
+        raise Reask("Please tap one of the buttons.")
+    data = facts(turn)
+    data["channel"] = "workshop" if choice == "employer:workshop" else "migrant"
+    data["same_employer"] = choice != "employer:several"
+    ask_next(turn)
+
+
+@dialog.asks(Step.WAGE)
+def ask_wage(turn: Turn) -> None:
+    turn.say(turn.t("What is your average monthly wage, in yuan? For example 3000."))
+
+
+@dialog.answers(Step.WAGE)
+def answer_wage(turn: Turn, answer: Answer) -> None:
+    amount = _parsed(lambda: parse_amount(_text(answer)))
+    try:
+        facts_from_mapping({"year": turn.today.year, "monthly_wage": amount})
+    except InvalidFacts:
+        raise Reask("Please send one amount in yuan, for example 3000.") from None
+    facts(turn)["monthly_wage"] = str(amount)
+    ask_next(turn)
+
+
+@dialog.asks(Step.CONTRACT)
+def ask_contract(turn: Turn) -> None:
+    turn.say(turn.t("How many months is your labour contract with the workshop for?"))
+
+
+@dialog.answers(Step.CONTRACT)
+def answer_contract(turn: Turn, answer: Answer) -> None:
+    facts(turn)["contract_months"] = _parsed(
+        lambda: parse_integer(_text(answer), minimum=0, maximum=120)
+    )
+    ask_next(turn)
+
+
+# -- who -----------------------------------------------------------------------------------
+
+
+@dialog.asks(Step.HOUSEHOLD)
+def ask_household(turn: Turn) -> None:
+    turn.say(
+        turn.t("Which kind of household are you registered in?"),
+        [
+            turn.button("Lifted out of poverty (脱贫户)", "hh:poverty_alleviated"),
+            turn.button("Monitored household (监测户)", "hh:monitored"),
+            turn.button("Neither", "hh:none"),
+            turn.button("Not sure", "hh:unknown"),
+        ],
+    )
+
+
+@dialog.answers(Step.HOUSEHOLD)
+def answer_household(turn: Turn, answer: Answer) -> None:
+    choice = pick(answer, HOUSEHOLDS)
+    if choice is None:
+        raise Reask("Please tap one of the buttons.")
+    data = facts(turn)
+    if choice == "hh:unknown":
+        turn.state.setdefault("declined", []).append("household_type")
+        turn.say(turn.t("Your village cadre can tell you. I will show both possibilities."))
+        ask_next(turn)
+        return
+    data["household_type"] = choice.removeprefix("hh:")
+    if choice == "hh:monitored":
+        dialog.ask(turn, Step.RISK)
+        return
+    ask_next(turn)
+
+
+@dialog.asks(Step.RISK)
+def ask_risk(turn: Turn) -> None:
+    turn.say(
+        turn.t("Has your household's risk been marked as eliminated (风险已消除)?"),
+        [turn.button("Yes", "yes"), turn.button("No", "no")],
+    )
+
+
+@dialog.answers(Step.RISK)
+def answer_risk(turn: Turn, answer: Answer) -> None:
+    if answer.button in ("yes", "no"):
+        eliminated = answer.button == "yes"
+    else:
+        eliminated = _parsed(lambda: parse_yes_no(_text(answer)))
+    if eliminated:
+        dialog.ask(turn, Step.RISK_MONTH)
+        return
+    facts(turn)["risk_eliminated"] = None
+    ask_next(turn)
+
+
+@dialog.asks(Step.RISK_MONTH)
+def ask_risk_month(turn: Turn) -> None:
+    turn.say(turn.t("In which month was the risk eliminated? For example 2024-12."))
+
+
+@dialog.answers(Step.RISK_MONTH)
+def answer_risk_month(turn: Turn, answer: Answer) -> None:
+    month = _parsed(
+        lambda: parse_month(_text(answer), default_year=turn.today.year, today=turn.today)
+    )
+    facts(turn)["risk_eliminated"] = str(month)
+    ask_next(turn)
+
+
+@dialog.asks(Step.HOME)
+def ask_home(turn: Turn) -> None:
+    turn.say(turn.t("In which county (县/区/市) is your household registered? For example 高平."))
+
+
+@dialog.answers(Step.HOME)
+def answer_home(turn: Turn, answer: Answer) -> None:
+    if answer.button is not None and answer.button.startswith("place:"):
+        code = answer.button.removeprefix("place:")
+    else:
+        try:
+            code = resolve_place(_text(answer))
+        except AmbiguousPlace as error:
+            turn.say(
+                turn.t("Which one do you mean?"),
+                [turn.button(c.name, f"place:{c.code}") for c in error.candidates[:8]],
+            )
+            return
+        except (UnknownPlace, ValueError):
+            raise Reask("I could not find that county. Please send its name.") from None
+    if len(code) != 6:
+        raise Reask("Please send the county, not only the province or city.")
+    facts(turn)["home_county"] = code
+    ask_next(turn)
+
+
+@dialog.asks(Step.BIRTH)
+def ask_birth(turn: Turn) -> None:
+    turn.say(turn.t("In which year and month were you born? For example 1990-03."))
+
+
+@dialog.answers(Step.BIRTH)
+def answer_birth(turn: Turn, answer: Answer) -> None:
+    text = _text(answer)
+    month = _parsed(
+        lambda: parse_month(text, default_year=turn.today.year, today=turn.today, first_year=1900)
+    )
+    if month.year > turn.today.year - 10:
+        raise Reask("Please send your own year and month of birth, for example 1990-03.")
+    facts(turn)["birth_date"] = date(month.year, month.month, 1).isoformat()
+    ask_next(turn)

@@ -1,0 +1,121 @@
+"""The main menu, the slash commands, language switching and help: reachable from any step."""
+
+from __future__ import annotations
+
+from bot.dialogs import apply, check, delegate, staff, status
+from bot.dialogs.base import Turn
+from wugong.i18n import LANGUAGES
+
+MENU_WORDS = {"菜单", "主菜单", "返回", "取消", "menu", "cancel", "back"}
+
+LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+
+
+def show(turn: Turn, *, greeting: bool = False) -> None:
+    """End any dialog and offer what wugong can do."""
+    turn.go(None, None)
+    turn.state = {key: value for key, value in turn.state.items() if key == "facts"}
+    text = turn.t(
+        "Hello! I help you check and claim the work subsidies: the one-off transport subsidy, "
+        "the stable-employment subsidy and the assistance-workshop subsidy. What would you "
+        "like to do?"
+        if greeting
+        else "What would you like to do?"
+    )
+    buttons = [
+        turn.button("Check my subsidies", "menu:check"),
+        turn.button("Apply", "menu:apply"),
+        turn.button("My applications", "menu:status"),
+    ]
+    if turn.identity.staff_id is not None:
+        buttons.append(turn.button("Apply for someone (委托代办)", "menu:delegate"))
+    buttons += [
+        turn.button("Language / 语言", "menu:lang"),
+        turn.button("Help", "menu:help"),
+    ]
+    turn.say(text, buttons)
+
+
+def handles(value: str) -> bool:
+    return value.startswith(("menu:", "lang:"))
+
+
+def press(turn: Turn, value: str) -> None:
+    """A menu or language button, wherever the user is."""
+    if value.startswith("lang:"):
+        switch_language(turn, value.removeprefix("lang:"))
+        return
+    action = value.removeprefix("menu:")
+    {
+        "check": check.start,
+        "apply": apply.start,
+        "status": status.show,
+        "delegate": delegate.start,
+        "lang": ask_language,
+        "help": show_help,
+    }.get(action, show)(turn)
+
+
+def command(turn: Turn, text: str) -> None:
+    """/start [CODE], /check, /apply, /status, /lang, /help, /menu, /cancel."""
+    parts = text.split()
+    name = parts[0].lower().split("@", 1)[0]
+    if name == "/start" and len(parts) > 1:
+        staff.redeem(turn, parts[1])
+        return
+    actions = {
+        "/start": lambda t: show(t, greeting=True),
+        "/check": check.start,
+        "/apply": apply.start,
+        "/status": status.show,
+        "/lang": ask_language,
+        "/language": ask_language,
+        "/help": show_help,
+        "/menu": show,
+        "/cancel": show,
+        "/delegate": delegate.start,
+    }
+    action = actions.get(name)
+    if action is None:
+        turn.say(turn.t("I do not know that command."))
+        show(turn)
+        return
+    action(turn)
+
+
+def is_menu_word(words: str) -> bool:
+    return words.lower() in MENU_WORDS
+
+
+def ask_language(turn: Turn) -> None:
+    turn.say(
+        turn.t("Choose your language:"),
+        [turn.button(LANGUAGE_NAMES[code], f"lang:{code}") for code in LANGUAGES],
+    )
+
+
+def switch_language(turn: Turn, code: str) -> None:
+    if code not in LANGUAGES:
+        ask_language(turn)
+        return
+    turn.identity.language = code
+    turn.say(turn.t("I will speak English from now on."))
+    show(turn)
+
+
+def show_help(turn: Turn) -> None:
+    turn.say(
+        turn.t(
+            "Workers from households lifted out of poverty (脱贫户) and monitored households "
+            "(监测户) who work away from home can claim each year:\n"
+            "• a one-off transport subsidy: up to 1500 yuan for work in another province, up "
+            "to 600 yuan in Shanxi outside your home county;\n"
+            "• a stable-employment subsidy: 1200 yuan after 6 months or more at one employer "
+            "with an average wage of at least 1000 yuan;\n"
+            "• an assistance-workshop subsidy: 200 yuan for each month worked, with a contract "
+            "of at least 6 months.\n"
+            "Tap “Check my subsidies” to see what you can get, then “Apply”. Your village "
+            "cadre can also apply for you. Send “menu” at any time to come back here."
+        ),
+        [turn.button("Check my subsidies", "menu:check"), turn.button("Main menu", "menu:main")],
+    )

@@ -1,0 +1,143 @@
+"""My applications: program, amount, status in plain words, what comes next; withdraw."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from bot.texts import program_name
+from db.enums import ApplicationStatus
+from db.models import Application
+from db.queries import Actor, application_number, applications_of, withdraw
+from db.queries.applications import WITHDRAWABLE
+from wugong.i18n import N_
+
+
+class Step(StrEnum):
+    CONFIRM_WITHDRAW = "confirm_withdraw"
+
+
+dialog = Dialog("status", Step)
+
+STATUS_WORDS = {
+    ApplicationStatus.DRAFT: N_("waiting for the worker's consent"),
+    ApplicationStatus.SUBMITTED: N_("received"),
+    ApplicationStatus.CHECKING: N_("being checked against the monitoring records"),
+    ApplicationStatus.VILLAGE_REVIEW: N_("being reviewed by the village"),
+    ApplicationStatus.RETURNED: N_("returned to you for a correction"),
+    ApplicationStatus.VILLAGE_NOTICE: N_("on public notice in the village"),
+    ApplicationStatus.TOWNSHIP_REVIEW: N_("being reviewed by the township"),
+    ApplicationStatus.TOWNSHIP_NOTICE: N_("on public notice in the township"),
+    ApplicationStatus.COUNTY_REVIEW: N_("being confirmed by the county"),
+    ApplicationStatus.APPROVED: N_("approved"),
+    ApplicationStatus.ROSTER_SENT: N_("sent to the finance bureau for payment"),
+    ApplicationStatus.PAID: N_("paid"),
+    ApplicationStatus.REJECTED: N_("not approved"),
+    ApplicationStatus.WITHDRAWN: N_("withdrawn"),
+    ApplicationStatus.ON_HOLD: N_("on hold while an objection is looked into"),
+}
+
+NEXT_STEPS = {
+    ApplicationStatus.DRAFT: N_("Next: the worker confirms in the chat."),
+    ApplicationStatus.SUBMITTED: N_("Next: the check against the monitoring records."),
+    ApplicationStatus.CHECKING: N_("Next: the village review."),
+    ApplicationStatus.VILLAGE_REVIEW: N_("Next: a 5-day public notice in the village."),
+    ApplicationStatus.RETURNED: N_("Next: correct what the reviewer asked for."),
+    ApplicationStatus.VILLAGE_NOTICE: N_("Next: the township review."),
+    ApplicationStatus.TOWNSHIP_REVIEW: N_("Next: a 5-day public notice in the township."),
+    ApplicationStatus.TOWNSHIP_NOTICE: N_("Next: the county's confirmation."),
+    ApplicationStatus.COUNTY_REVIEW: N_("Next: the roster goes to the finance bureau."),
+    ApplicationStatus.APPROVED: N_("Next: the roster goes to the finance bureau."),
+    ApplicationStatus.ROSTER_SENT: N_("Next: payment within 7 working days."),
+}
+
+
+def describe(turn: Turn, application: Application) -> str:
+    decision = application.decision or {}
+    amount = (application.amount_fen or 0) // 100
+    lines = [
+        turn.t(
+            "{number} · {program} {year}",
+            number=application_number(application),
+            program=program_name(turn.t, application.program.value),
+            year=application.year,
+        ),
+        turn.t("Amount: {amount} yuan", amount=amount)
+        if decision.get("eligible") is not False
+        else turn.t("Amount: none"),
+        turn.t("Status: {status}", status=turn.t(STATUS_WORDS[application.status])),
+    ]
+    following = NEXT_STEPS.get(application.status)
+    if following:
+        lines.append(turn.t(following))
+        if decision.get("deadline"):
+            lines.append(turn.t("Payment is due by {date}.", date=decision["deadline"]))
+    return "\n".join(lines)
+
+
+def show(turn: Turn) -> None:
+    """List the user's applications, with a withdraw button for each that may be withdrawn."""
+    turn.go(None, None)
+    applications = applications_of(turn.session, turn.identity)
+    if not applications:
+        turn.say(
+            turn.t("You have no applications yet."),
+            [turn.button("Apply", "menu:apply"), turn.button("Main menu", "menu:main")],
+        )
+        return
+    for application in applications[:10]:
+        buttons = []
+        if application.status in WITHDRAWABLE:
+            buttons.append(turn.button("Withdraw", f"withdraw:{application.id}"))
+        turn.say(describe(turn, application), buttons)
+    turn.say(turn.t("Send “menu” to go back."), [turn.button("Main menu", "menu:main")])
+    turn.go("status", Step.CONFIRM_WITHDRAW)
+    turn.state["withdraw"] = None
+
+
+def _own(turn: Turn, application_id: int) -> Application | None:
+    for application in applications_of(turn.session, turn.identity):
+        if application.id == application_id:
+            return application
+    return None
+
+
+@dialog.asks(Step.CONFIRM_WITHDRAW)
+def ask_withdraw(turn: Turn) -> None:
+    chosen = turn.state.get("withdraw")
+    application = _own(turn, chosen) if chosen else None
+    if application is None:
+        show(turn)
+        return
+    turn.say(
+        turn.t(
+            "Withdraw application {number}? It can be sent again later this year.",
+            number=application_number(application),
+        ),
+        [
+            turn.button("Yes, withdraw", f"withdraw_yes:{application.id}"),
+            turn.button("No", "menu:status"),
+        ],
+    )
+
+
+@dialog.answers(Step.CONFIRM_WITHDRAW)
+def answer_withdraw(turn: Turn, answer: Answer) -> None:
+    value = answer.button or ""
+    action, _, raw_id = value.partition(":")
+    if action not in ("withdraw", "withdraw_yes") or not raw_id.isdigit():
+        raise Reask("Please tap one of the buttons.")
+    application = _own(turn, int(raw_id))
+    if application is None:
+        raise Reask("Please tap one of the buttons.")
+    if action == "withdraw":
+        turn.state["withdraw"] = application.id
+        dialog.ask(turn, Step.CONFIRM_WITHDRAW)
+        return
+    if withdraw(turn.session, application, Actor.of_chat_identity(turn.identity)):
+        turn.say(
+            turn.t("Application {number} is withdrawn.", number=application_number(application))
+        )
+    else:
+        turn.say(turn.t("This application can no longer be withdrawn."))
+    show(turn)

@@ -1,0 +1,72 @@
+"""Channel-agnostic messages: what a channel hands to the dialogs, and what it gets back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from db.enums import Channel
+
+# Telegram caps callback_data at 64 bytes; every button value stays within it on every channel.
+MAX_BUTTON_VALUE_BYTES = 64
+
+
+@dataclass(frozen=True)
+class Button:
+    """A tap target: `label` is shown, `value` comes back when it is pressed."""
+
+    label: str
+    value: str
+
+    def __post_init__(self) -> None:
+        if len(self.value.encode()) > MAX_BUTTON_VALUE_BYTES:
+            raise ValueError(f"button value over {MAX_BUTTON_VALUE_BYTES} bytes: {self.value!r}")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to show: text, buttons below it, and whether to offer "share my phone"."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+    request_contact: bool = False
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A file the user sent: the channel's reference to it, never the bytes."""
+
+    kind: str  # photo | document
+    file_id: str
+    name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message from one user of one channel.
+
+    Exactly one of text, button, file, contact_phone or unsupported is set. `unsupported` names
+    content the dialogs cannot use (sticker, voice, location, …) so they can re-ask politely.
+    `update_id` lets a channel's redelivery of the same update be recognised and dropped.
+    """
+
+    channel: Channel
+    user: str
+    text: str | None = None
+    button: str | None = None
+    file: FileRef | None = None
+    contact_phone: str | None = None
+    contact_is_own: bool = False
+    unsupported: str | None = None
+    language_hint: str | None = None
+    update_id: int | None = None
+    display_name: str | None = None
+
+
+@dataclass
+class Outgoing:
+    """Replies for another user than the sender (a consent request, a status change)."""
+
+    chat_identity_id: int
+    replies: list[Reply] = field(default_factory=list)

@@ -1,0 +1,176 @@
+"""Applications: submitting (one per person, program and year), listing and withdrawing."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from db.enums import ApplicationStatus, AttachmentKind, Capacity, Program
+from db.models import Application, Attachment, ChatIdentity, Person
+from db.queries.audit import Actor, change_status, record_audit
+from db.types import utcnow
+
+# Until the county approves, the applicant may take the claim back.
+WITHDRAWABLE = frozenset(
+    {
+        ApplicationStatus.DRAFT,
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.CHECKING,
+        ApplicationStatus.VILLAGE_REVIEW,
+        ApplicationStatus.RETURNED,
+        ApplicationStatus.VILLAGE_NOTICE,
+        ApplicationStatus.TOWNSHIP_REVIEW,
+        ApplicationStatus.TOWNSHIP_NOTICE,
+        ApplicationStatus.COUNTY_REVIEW,
+        ApplicationStatus.ON_HOLD,
+    }
+)
+
+
+def application_number(application: Application) -> str:
+    """The number people quote: WG2025-000123."""
+    return f"WG{application.year}-{application.id:06d}"
+
+
+def parse_application_number(text: str) -> int | None:
+    """The id inside a quoted number (WG2025-000123, wg2025-123, 123), or None."""
+    digits = text.strip().upper().removeprefix("WG").split("-")[-1]
+    return int(digits) if digits.isdigit() and len(digits) <= 12 else None
+
+
+@dataclass(frozen=True)
+class NewFile:
+    """A proof file the user sent, by the channel's file id."""
+
+    kind: AttachmentKind
+    file_id: str
+    content_type: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """The outcome for one program: the new application, or the one that already exists."""
+
+    program: Program
+    application: Application
+    existing: bool
+
+
+def submit(
+    session: Session,
+    *,
+    person: Person,
+    program: Program,
+    year: int,
+    facts: dict[str, Any],
+    decision: dict[str, Any],
+    amount: int,
+    actor: Actor,
+    submitted_by: ChatIdentity,
+    capacity: Capacity = Capacity.SELF,
+    staff_id: int | None = None,
+    consent_kind: str | None = None,
+    consent_ref: str | None = None,
+    bank_account: str | None = None,
+    bank_name: str | None = None,
+    files: Iterable[NewFile] = (),
+    status: ApplicationStatus = ApplicationStatus.SUBMITTED,
+) -> Submitted:
+    """Write the application with its audit event; an existing live claim is returned as is.
+
+    A withdrawn claim is taken up again in its own row: the database allows one per person,
+    program and year. The row lock makes two submissions at once wait for each other.
+    """
+    application = session.scalars(
+        sa.select(Application)
+        .where(
+            Application.person_id == person.id,
+            Application.program == program,
+            Application.year == year,
+        )
+        .with_for_update()
+    ).one_or_none()
+    if application is not None and application.status != ApplicationStatus.WITHDRAWN:
+        return Submitted(program, application, existing=True)
+    if application is None:
+        application = Application(person_id=person.id, program=program, year=year)
+        session.add(application)
+    application.region_code = person.region_code
+    application.facts = facts
+    application.decision = decision
+    application.amount_fen = amount * 100
+    application.submitted_by_chat_identity_id = submitted_by.id
+    application.submitted_by_staff_id = staff_id
+    application.capacity = capacity
+    application.consent_kind = consent_kind
+    application.consent_ref = consent_ref
+    application.bank_account_snapshot = bank_account
+    application.bank_name = bank_name
+    application.submitted_at = utcnow()
+    session.flush()
+    change_status(
+        session,
+        application,
+        status,
+        actor,
+        reason="submitted" if capacity == Capacity.SELF else f"submitted by {capacity.value}",
+        data={"capacity": capacity.value, "consent": consent_kind},
+    )
+    for file in files:
+        session.add(
+            Attachment(
+                application_id=application.id,
+                kind=file.kind,
+                file_id=file.file_id,
+                content_type=file.content_type,
+                size=file.size,
+                # The bytes stay with the channel until a reviewer fetches them; this hashes
+                # the channel's reference so the same upload is recognised.
+                sha256=hashlib.sha256(file.file_id.encode()).hexdigest(),
+                uploaded_by_chat_identity_id=submitted_by.id,
+            )
+        )
+    return Submitted(program, application, existing=False)
+
+
+def applications_of(session: Session, identity: ChatIdentity) -> Sequence[Application]:
+    """The applications a chat user may follow: their own, and those they submitted."""
+    conditions = [Application.submitted_by_chat_identity_id == identity.id]
+    if identity.person_id is not None:
+        conditions.append(Application.person_id == identity.person_id)
+    return session.scalars(
+        sa.select(Application).where(sa.or_(*conditions)).order_by(Application.id.desc())
+    ).all()
+
+
+def withdraw(
+    session: Session, application: Application, actor: Actor, *, reason: str | None = None
+) -> bool:
+    """Withdraw a claim not yet approved; False when it is too late."""
+    if application.status not in WITHDRAWABLE:
+        return False
+    change_status(session, application, ApplicationStatus.WITHDRAWN, actor, reason=reason)
+    return True
+
+
+def record_consent(
+    session: Session, application: Application, actor: Actor, *, given: bool
+) -> None:
+    """The beneficiary's answer to a delegated application waiting for their consent."""
+    application.consent_kind = "chat_confirmed" if given else "chat_refused"
+    if given:
+        application.submitted_at = utcnow()
+        change_status(
+            session, application, ApplicationStatus.SUBMITTED, actor, reason="consent given"
+        )
+    else:
+        change_status(
+            session, application, ApplicationStatus.WITHDRAWN, actor, reason="consent refused"
+        )
+    record_audit(session, actor, "consent", application=application, data={"given": given})
