@@ -12,7 +12,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from workers import housekeeping
+from workers import applications, housekeeping
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,10 @@ class Entry:
     every_seconds: int
 
 
-SCHEDULE: tuple[Entry, ...] = (Entry(housekeeping.purge_expired_invites, every_seconds=3600),)
+SCHEDULE: tuple[Entry, ...] = (
+    Entry(applications.sweep_submitted, every_seconds=300),
+    Entry(housekeeping.purge_expired_invites, every_seconds=3600),
+)
 
 
 def _enqueuer(actor: dramatiq.Actor) -> Callable[[], None]:

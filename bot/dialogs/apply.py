@@ -435,6 +435,8 @@ def finish(turn: Turn) -> None:
             continue
         created.append(result.application)
         lines.append(turn.t("{program}: number {number}", program=name, number=number))
+    deadlines = [decisions[p].deadline for p in turn.state.get("programs", [])]
+    due = min((d for d in deadlines if d is not None), default=date(year, 12, 31))
     turn.go(None, None)
     turn.state = {}
     if created and not waiting_consent:
@@ -450,15 +452,15 @@ def finish(turn: Turn) -> None:
         else turn.t("Nothing new was sent.")
     )
     turn.say(
-        head + "\n" + "\n".join(lines) + "\n\n" + _next_steps(turn, year),
+        head + "\n" + "\n".join(lines) + "\n\n" + _next_steps(turn, due),
         [turn.button("My applications", "menu:status"), turn.button("Main menu", "menu:main")],
     )
 
 
-def _next_steps(turn: Turn, year: int) -> str:
+def _next_steps(turn: Turn, due: date) -> str:
     return turn.t(
         "Next: it is checked against the monitoring records, reviewed by the village and the "
         "township, and shown on a public notice for 5 days. Payment is due by {date}. I will "
         "tell you about every step.",
-        date=date(year, 12, 31).isoformat(),
+        date=due.isoformat(),
     )
