@@ -124,3 +124,65 @@ def test_every_actor_has_explicit_retries_and_time_limit():
         assert "max_retries" in actor.options, actor.actor_name
         assert "time_limit" in actor.options, actor.actor_name
         assert actor.queue_name != "default", actor.actor_name
+
+
+def add_submitted_application(session_factory, minutes_ago: int) -> int:
+    from db.enums import ApplicationStatus, Program
+    from db.models import Application
+    from db.queries import upsert_person
+
+    with session_factory.begin() as session:
+        person = upsert_person(
+            session, id_number="140581199003151232", name="张三", region_code="140581100200"
+        ).person
+        application = Application(
+            person_id=person.id,
+            program=Program.TRANSPORT,
+            year=2025,
+            status=ApplicationStatus.SUBMITTED,
+            facts={
+                "household_type": "poverty_alleviated",
+                "birth_date": "1990-03-01",
+                "home_county": "140581",
+                "work_place": "32",
+                "work_from": "2025-03",
+                "work_to": "2025-11",
+                "channel": "migrant",
+                "identity_check": "cadre",
+            },
+            submitted_at=datetime.now(UTC) - timedelta(minutes=minutes_ago),
+        )
+        session.add(application)
+        session.flush()
+        return application.id
+
+
+def test_a_lost_cross_check_is_found_by_the_sweep_and_done_once(
+    in_process_broker, engine, session_factory
+):
+    """Given a submission whose cross-check message was lost, the sweep enqueues it again; the
+    cross-check moves it to the village review with the policy's amount, and running it twice
+    changes nothing more."""
+    from db.enums import ApplicationStatus
+    from db.models import Application, AuditEvent
+    from workers import applications
+
+    context.install(Runtime(settings=Settings(), engine=engine, sessions=session_factory))
+    application_id = add_submitted_application(session_factory, minutes_ago=10)
+    worker = dramatiq.Worker(in_process_broker, worker_threads=1)
+    worker.start()
+    try:
+        applications.sweep_submitted.send()
+        in_process_broker.join(applications.sweep_submitted.queue_name)
+        worker.join()
+    finally:
+        worker.stop()
+    applications.crosscheck_application.fn(application_id)  # a duplicate delivery
+    with session_factory() as session:
+        application = session.get(Application, application_id)
+        assert application.status == ApplicationStatus.VILLAGE_REVIEW
+        assert application.amount_fen == 150000
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.application_id == application_id)
+        ).all()
+    assert actions.count("crosscheck") == 1
