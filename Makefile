@@ -42,7 +42,7 @@ migrate: install ## apply database migrations to WUGONG_DATABASE_URL (default: v
 	$(BIN)/wugong db upgrade
 
 babel-extract: install ## extract translatable messages into locales/messages.pot
-	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k translate:2 -k N_ -o locales/messages.pot .
+	$(BIN)/pybabel extract --no-location --sort-output -F babel.cfg -k translate:2 -k N_ -k t -k button -k Reask -o locales/messages.pot .
 
 babel-update: babel-extract ## merge new messages into every language's messages.po
 	$(BIN)/pybabel update --no-fuzzy-matching -i locales/messages.pot -d locales -D messages

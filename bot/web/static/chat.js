@@ -1,0 +1,338 @@
+// The web chat page: sends messages to /api/chat, shows the replies and their buttons, and polls
+// /api/chat/updates for messages that arrive later (a status change, a consent request).
+(function () {
+  "use strict";
+
+  var SESSION_KEY = "wugong.session";
+  var TRANSCRIPT_KEY = "wugong.transcript";
+  var POLL_MS = 20000;
+  var REQUEST_TIMEOUT_MS = 30000;
+  var KEPT_ENTRIES = 80;
+  // A label wider than this (CJK characters count twice) gets a whole row of its own.
+  var WIDE_LABEL_UNITS = 16;
+
+  var texts = JSON.parse(document.getElementById("texts").textContent);
+  var log = document.getElementById("log");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("text");
+  var sendButton = document.getElementById("send");
+
+  var busy = false;
+  var polling = false;
+  var transcript = [];
+  var group = 0;
+
+  function storage(name) {
+    try {
+      var store = window[name];
+      var probe = "wugong.probe";
+      store.setItem(probe, probe);
+      store.removeItem(probe);
+      return store;
+    } catch (e) {
+      return null; // private mode or storage turned off: the chat still works for this visit
+    }
+  }
+
+  var local = storage("localStorage");
+  var tab = storage("sessionStorage");
+
+  function newSessionId() {
+    var bytes = new Uint8Array(18);
+    window.crypto.getRandomValues(bytes);
+    var id = "";
+    for (var i = 0; i < bytes.length; i++) {
+      id += ("0" + bytes[i].toString(16)).slice(-2);
+    }
+    return id;
+  }
+
+  function loadSession() {
+    var id = local && local.getItem(SESSION_KEY);
+    if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
+      id = newSessionId();
+      if (local) local.setItem(SESSION_KEY, id);
+    }
+    return id;
+  }
+
+  var session = loadSession();
+
+  function saveTranscript() {
+    if (!tab) return;
+    try {
+      tab.setItem(TRANSCRIPT_KEY, JSON.stringify({ session: session, entries: transcript }));
+    } catch (e) {
+      // storage full: the conversation goes on, only a reload would start from the menu
+    }
+  }
+
+  function loadTranscript() {
+    if (!tab) return [];
+    try {
+      var saved = JSON.parse(tab.getItem(TRANSCRIPT_KEY) || "null");
+      if (saved && saved.session === session && Array.isArray(saved.entries)) {
+        return saved.entries;
+      }
+    } catch (e) {
+      // a damaged transcript is dropped
+    }
+    return [];
+  }
+
+  function scrollToEnd() {
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function labelUnits(label) {
+    var units = 0;
+    for (var i = 0; i < label.length; i++) {
+      units += label.charCodeAt(i) > 0x2e7f ? 2 : 1;
+    }
+    return units;
+  }
+
+  function disableButtons() {
+    var old = log.querySelectorAll(".buttons button");
+    for (var i = 0; i < old.length; i++) old[i].disabled = true;
+  }
+
+  function renderButtons(buttons, active) {
+    var row = document.createElement("div");
+    row.className = "buttons";
+    buttons.forEach(function (button) {
+      var element = document.createElement("button");
+      element.type = "button";
+      element.textContent = button.label;
+      element.dataset.value = button.value;
+      if (labelUnits(button.label) > WIDE_LABEL_UNITS) element.className = "wide";
+      element.disabled = !active || busy;
+      element.addEventListener("click", function () {
+        if (element.disabled) return;
+        submit({ button: button.value }, button.label);
+      });
+      row.appendChild(element);
+    });
+    return row;
+  }
+
+  function render(entry, active) {
+    var turn = document.createElement("div");
+    turn.className = "turn";
+    turn.dataset.who = entry.who;
+    turn.dataset.group = String(entry.group);
+    var bubble = document.createElement("p");
+    bubble.className = "bubble " + (entry.who === "user" ? "user" : "bot");
+    var speaker = document.createElement("span");
+    speaker.className = "visually-hidden";
+    speaker.textContent = (entry.who === "user" ? texts.you : texts.assistant) + ": ";
+    bubble.appendChild(speaker);
+    bubble.appendChild(document.createTextNode(entry.text));
+    turn.appendChild(bubble);
+    if (entry.buttons && entry.buttons.length) {
+      turn.appendChild(renderButtons(entry.buttons, active));
+    }
+    log.appendChild(turn);
+  }
+
+  function add(entry) {
+    entry.group = group;
+    transcript.push(entry);
+    if (transcript.length > KEPT_ENTRIES) transcript = transcript.slice(-KEPT_ENTRIES);
+    render(entry, true);
+    saveTranscript();
+    scrollToEnd();
+  }
+
+  // Answers replace the buttons offered so far; a message that arrives by itself (a poll) adds
+  // its buttons beside them, so the question being answered keeps its buttons.
+  function showReplies(replies, arrived) {
+    if (!replies.length) return;
+    if (!arrived) {
+      disableButtons();
+      group += 1;
+    }
+    replies.forEach(function (reply) {
+      add({
+        who: "bot",
+        text: String(reply.text),
+        buttons: Array.isArray(reply.buttons) ? reply.buttons : [],
+      });
+    });
+  }
+
+  var busyBubble = null;
+
+  function setBusy(on) {
+    busy = on;
+    sendButton.disabled = on;
+    log.setAttribute("aria-busy", on ? "true" : "false");
+    if (on) {
+      busyBubble = document.createElement("p");
+      busyBubble.className = "bubble bot busy";
+      busyBubble.textContent = texts.busy;
+      log.appendChild(busyBubble);
+      scrollToEnd();
+    } else if (busyBubble) {
+      busyBubble.remove();
+      busyBubble = null;
+    }
+  }
+
+  function showFailure(message, retry) {
+    var turn = document.createElement("div");
+    turn.className = "turn failure";
+    var bubble = document.createElement("p");
+    bubble.className = "bubble bot error";
+    bubble.setAttribute("role", "alert");
+    bubble.textContent = message;
+    turn.appendChild(bubble);
+    if (retry) {
+      var row = document.createElement("div");
+      row.className = "buttons";
+      var again = document.createElement("button");
+      again.type = "button";
+      again.textContent = texts.retry;
+      again.addEventListener("click", function () {
+        turn.remove();
+        retry();
+      });
+      row.appendChild(again);
+      turn.appendChild(row);
+    }
+    log.appendChild(turn);
+    scrollToEnd();
+  }
+
+  function request(url, options) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller
+      ? setTimeout(function () {
+          controller.abort();
+        }, REQUEST_TIMEOUT_MS)
+      : null;
+    if (controller) options.signal = controller.signal;
+    return fetch(url, options)
+      .then(function (response) {
+        return response.json().then(
+          function (data) {
+            return { ok: response.ok, data: data };
+          },
+          function () {
+            return { ok: false, data: null };
+          }
+        );
+      })
+      .finally(function () {
+        if (timer) clearTimeout(timer);
+      });
+  }
+
+  function post(message) {
+    var body = { session: session, lang: texts.lang };
+    if (message.button !== undefined) body.button = message.button;
+    else body.text = message.text;
+    setBusy(true);
+    disableButtons();
+    var retry = function () {
+      post(message);
+    };
+    return request("/api/chat", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+      credentials: "same-origin",
+    })
+      .then(
+        function (result) {
+          setBusy(false);
+          if (result.ok && result.data && Array.isArray(result.data.replies)) {
+            showReplies(result.data.replies, false);
+          } else if (result.data && typeof result.data.error === "string") {
+            showFailure(result.data.error, null);
+            enableLatest();
+          } else {
+            showFailure(texts.failed, retry);
+          }
+        },
+        function () {
+          setBusy(false);
+          showFailure(navigator.onLine === false ? texts.offline : texts.failed, retry);
+        }
+      );
+  }
+
+  function enableLatest() {
+    var latest = log.querySelectorAll('.turn[data-who="bot"][data-group="' + group + '"] button');
+    for (var i = 0; i < latest.length; i++) latest[i].disabled = false;
+  }
+
+  function submit(message, shown) {
+    if (busy) return;
+    if (shown !== null) add({ who: "user", text: shown, buttons: [] });
+    post(message);
+  }
+
+  function poll() {
+    if (busy || polling || document.visibilityState === "hidden") return;
+    polling = true;
+    request("/api/chat/updates?session=" + encodeURIComponent(session), {
+      method: "GET",
+      credentials: "same-origin",
+      cache: "no-store",
+    })
+      .then(
+        function (result) {
+          if (result.ok && result.data && Array.isArray(result.data.replies)) {
+            showReplies(result.data.replies, true);
+          }
+        },
+        function () {
+          // offline: the next poll tries again, and messages wait on the server
+        }
+      )
+      .finally(function () {
+        polling = false;
+      });
+  }
+
+  function growInput() {
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight + 2, 160) + "px";
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text || busy) return;
+    input.value = "";
+    growInput();
+    submit({ text: text }, text);
+  });
+
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit ? form.requestSubmit() : form.dispatchEvent(new Event("submit"));
+    }
+  });
+  input.addEventListener("input", growInput);
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") poll();
+  });
+  setInterval(poll, POLL_MS);
+
+  var saved = loadTranscript();
+  if (saved.length) {
+    transcript = saved;
+    group = saved[saved.length - 1].group || 0;
+    saved.forEach(function (entry) {
+      render(entry, entry.who === "bot" && entry.group === group);
+    });
+    scrollToEnd();
+    poll();
+  } else {
+    submit({ text: "/start" }, null);
+  }
+})();
