@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.dialogs import DIALOGS, delegate, menu
+from bot.dialogs import DIALOGS, menu
 from bot.dialogs.base import Answer, Reask, Turn
 from bot.parsing import normalize_text
 
@@ -23,8 +23,9 @@ def route(turn: Turn) -> None:
     if answer.text is not None and answer.text.startswith("/"):
         menu.command(turn, answer.text)
         return
-    if answer.button is not None and answer.button.startswith("consent:"):
-        delegate.answer_consent_request(turn, answer.button)
+    handler = menu.button_handler(answer.button) if answer.button is not None else None
+    if handler is not None and answer.button is not None:
+        handler(turn, answer.button)
         return
     if answer.button is not None and menu.handles(answer.button):
         menu.press(turn, answer.button)

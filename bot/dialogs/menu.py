@@ -2,9 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import ModuleType
+
 from bot.dialogs import apply, check, delegate, staff, status
 from bot.dialogs.base import Turn
+from db.enums import StaffRole
+from db.models import Staff
 from wugong.i18n import LANGUAGES
+
+Handler = Callable[[Turn], None]
+ButtonHandler = Callable[[Turn, str], None]
+
+# Filled by `extend()` from the dialog modules that add commands and menu entries.
+COMMANDS: dict[str, Handler] = {}
+ACTIONS: dict[str, Handler] = {}
+BUTTONS: dict[str, ButtonHandler] = {"consent:": delegate.answer_consent_request}
+# (label msgid, button value, roles that see it)
+STAFF_MENU: list[tuple[str, str, frozenset[StaffRole]]] = [
+    ("Apply for someone (委托代办)", "menu:delegate", frozenset({StaffRole.CADRE})),
+]
+
+
+def extend(module: ModuleType) -> None:
+    """Add a dialog module's COMMANDS, ACTIONS (menu:NAME), BUTTONS (prefix) and STAFF_MENU."""
+    COMMANDS.update(getattr(module, "COMMANDS", {}))
+    ACTIONS.update(getattr(module, "ACTIONS", {}))
+    BUTTONS.update(getattr(module, "BUTTONS", {}))
+    STAFF_MENU.extend(getattr(module, "STAFF_MENU", []))
+
+
+def button_handler(value: str) -> ButtonHandler | None:
+    """The handler of a button that works from anywhere (consent:…, review:…), if any."""
+    for prefix, handler in BUTTONS.items():
+        if value.startswith(prefix):
+            return handler
+    return None
+
 
 MENU_WORDS = {"菜单", "主菜单", "返回", "取消", "menu", "cancel", "back"}
 
@@ -27,8 +61,15 @@ def show(turn: Turn, *, greeting: bool = False) -> None:
         turn.button("Apply", "menu:apply"),
         turn.button("My applications", "menu:status"),
     ]
-    if turn.identity.staff_id is not None:
-        buttons.append(turn.button("Apply for someone (委托代办)", "menu:delegate"))
+    staff_member = (
+        turn.session.get(Staff, turn.identity.staff_id) if turn.identity.staff_id else None
+    )
+    if staff_member is not None and staff_member.active:
+        buttons += [
+            turn.button(label, value)
+            for label, value, roles in STAFF_MENU
+            if staff_member.role in roles
+        ]
     buttons += [
         turn.button("Language / 语言", "menu:lang"),
         turn.button("Help", "menu:help"),
@@ -53,6 +94,7 @@ def press(turn: Turn, value: str) -> None:
         "delegate": delegate.start,
         "lang": ask_language,
         "help": show_help,
+        **ACTIONS,
     }.get(action, show)(turn)
 
 
@@ -74,6 +116,7 @@ def command(turn: Turn, text: str) -> None:
         "/menu": show,
         "/cancel": show,
         "/delegate": delegate.start,
+        **COMMANDS,
     }
     action = actions.get(name)
     if action is None:

@@ -18,6 +18,7 @@ from db.models.objection import Objection
 from db.models.person import Person
 from db.models.region import Region
 from db.models.reminder import Reminder
+from db.models.roster_batch import RosterBatch, RosterStatus
 from db.models.staff import Staff
 from db.models.staff_invite import StaffInvite
 
@@ -41,6 +42,8 @@ __all__ = [
     "Person",
     "Region",
     "Reminder",
+    "RosterBatch",
+    "RosterStatus",
     "Staff",
     "StaffInvite",
 ]

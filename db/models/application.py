@@ -53,6 +53,13 @@ class Application(IdMixin, TimestampMixin, Base):
     bank_name: Mapped[str | None] = mapped_column(sa.String(100))
     bank_account_snapshot: Mapped[str | None] = mapped_column(EncryptedString)
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The reviewer's words when returning for correction or rejecting, shown to the applicant.
+    review_note: Mapped[str | None] = mapped_column(sa.Text)
+    roster_batch_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("roster_batch.id"), index=True
+    )
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    payment_ref: Mapped[str | None] = mapped_column(sa.String(64))  # the bank's reference
 
     person: Mapped[Person] = relationship()
     findings: Mapped[list[Finding]] = relationship(back_populates="application")
