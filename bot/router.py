@@ -7,14 +7,15 @@ import logging
 from bot.dialogs import DIALOGS, menu
 from bot.dialogs.base import Answer, Reask, Turn
 from bot.parsing import normalize_text
+from wugong.i18n import N_
 
 log = logging.getLogger(__name__)
 
 # Longer messages are not read: no answer of any step needs more, and it keeps logs small.
 MAX_TEXT_LENGTH = 500
 
-UNSUPPORTED = "I can only read text, the buttons and photos here."
-TOO_LONG = "That message is too long. Please send a short answer."
+UNSUPPORTED = N_("I can only read text, the buttons and photos here.")
+TOO_LONG = N_("That message is too long. Please send a short answer.")
 
 
 def route(turn: Turn) -> None:

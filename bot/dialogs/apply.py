@@ -28,6 +28,7 @@ from policy import place_name
 from policy.errors import InvalidIdNumber
 from policy.ric import parse as parse_id
 from workers.applications import crosscheck_application
+from wugong.i18n import N_
 
 MAX_FILES = 10
 
@@ -273,7 +274,7 @@ def ask_proof(turn: Turn) -> None:
     turn.say(
         turn.t(
             "You may send photos of proof now: the employer's certificate, payslips or the "
-            "labour contract. This is optional. Tap “Done” when finished."
+            "labour contract. This is optional: tap “Skip” if you have none."
         )
         if count == 0
         else turn.t("Received {count} photo(s). Send more, or tap “Done”.", count=count),
@@ -357,7 +358,7 @@ def _recollect(turn: Turn) -> None:
     check.collect_facts(turn, then="apply", keep=registry_facts(person(turn)))
 
 
-PLEDGE = (
+PLEDGE = N_(
     "Pledge (承诺): I promise that the work place, period and income given here are true. If "
     "they are not, I will return the subsidy and bear the responsibility."
 )

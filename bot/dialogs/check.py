@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.dialogs.base import Answer, Dialog, Reask, Turn, pick
+from bot.messages import Button
 from bot.parsing import (
     ParseError,
     parse_amount,
@@ -190,7 +191,8 @@ def _parsed(parse: Callable[[], Any]) -> Any:
 @dialog.asks(Step.WORK_PLACE)
 def ask_work_place(turn: Turn) -> None:
     choices = turn.state.get("place_choices") or []
-    buttons = [turn.button(c["name"], f"place:{c['code']}") for c in choices]
+    # Place names are proper names: shown as they are, not translated.
+    buttons = [Button(c["name"], f"place:{c['code']}") for c in choices]
     turn.say(
         turn.t(
             "Where do you work? Send the province and city, for example 浙江宁波, 广东 or "
@@ -411,7 +413,7 @@ def answer_home(turn: Turn, answer: Answer) -> None:
         except AmbiguousPlace as error:
             turn.say(
                 turn.t("Which one do you mean?"),
-                [turn.button(c.name, f"place:{c.code}") for c in error.candidates[:8]],
+                [Button(c.name, f"place:{c.code}") for c in error.candidates[:8]],
             )
             return
         except (UnknownPlace, ValueError):

@@ -21,7 +21,10 @@ from db.models import Application, ChatIdentity, Person, Staff
 from db.pii import mask_id
 from db.queries import Actor, application_number, record_consent
 from workers.applications import crosscheck_application
-from wugong.i18n import translate
+from wugong.i18n import N_, translate
+
+AGREED = N_("The worker agreed to application {number}.")
+REFUSED = N_("The worker did not agree to application {number}; it is cancelled.")
 
 
 class Step(StrEnum):
@@ -227,11 +230,5 @@ def answer_consent_request(turn: Turn, value: str) -> None:
     if submitter is not None:
         turn.notify(
             submitter,
-            translate(
-                submitter.language,
-                "The worker agreed to application {number}."
-                if given
-                else "The worker did not agree to application {number}; it is cancelled.",
-                number=number,
-            ),
+            translate(submitter.language, AGREED if given else REFUSED, number=number),
         )

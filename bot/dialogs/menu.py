@@ -7,9 +7,10 @@ from types import ModuleType
 
 from bot.dialogs import apply, check, delegate, staff, status
 from bot.dialogs.base import Turn
+from bot.messages import Button
 from db.enums import StaffRole
 from db.models import Staff
-from wugong.i18n import LANGUAGES
+from wugong.i18n import LANGUAGES, N_
 
 Handler = Callable[[Turn], None]
 ButtonHandler = Callable[[Turn, str], None]
@@ -18,9 +19,9 @@ ButtonHandler = Callable[[Turn, str], None]
 COMMANDS: dict[str, Handler] = {}
 ACTIONS: dict[str, Handler] = {}
 BUTTONS: dict[str, ButtonHandler] = {"consent:": delegate.answer_consent_request}
-# (label msgid, button value, roles that see it)
+# (label msgid marked with N_, button value, roles that see it)
 STAFF_MENU: list[tuple[str, str, frozenset[StaffRole]]] = [
-    ("Apply for someone (委托代办)", "menu:delegate", frozenset({StaffRole.CADRE})),
+    (N_("Apply for someone (委托代办)"), "menu:delegate", frozenset({StaffRole.CADRE})),
 ]
 
 
@@ -49,13 +50,14 @@ def show(turn: Turn, *, greeting: bool = False) -> None:
     """End any dialog and offer what wugong can do."""
     turn.go(None, None)
     turn.state = {key: value for key, value in turn.state.items() if key == "facts"}
-    text = turn.t(
-        "Hello! I help you check and claim the work subsidies: the one-off transport subsidy, "
-        "the stable-employment subsidy and the assistance-workshop subsidy. What would you "
-        "like to do?"
-        if greeting
-        else "What would you like to do?"
-    )
+    if greeting:
+        text = turn.t(
+            "Hello! I help you check and claim the work subsidies: the one-off transport "
+            "subsidy, the stable-employment subsidy and the assistance-workshop subsidy. What "
+            "would you like to do?"
+        )
+    else:
+        text = turn.t("What would you like to do?")
     buttons = [
         turn.button("Check my subsidies", "menu:check"),
         turn.button("Apply", "menu:apply"),
@@ -133,7 +135,7 @@ def is_menu_word(words: str) -> bool:
 def ask_language(turn: Turn) -> None:
     turn.say(
         turn.t("Choose your language:"),
-        [turn.button(LANGUAGE_NAMES[code], f"lang:{code}") for code in LANGUAGES],
+        [Button(LANGUAGE_NAMES[code], f"lang:{code}") for code in LANGUAGES],
     )
 
 
