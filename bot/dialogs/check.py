@@ -20,6 +20,7 @@ from bot.parsing import (
     parse_amount,
     parse_integer,
     parse_month,
+    parse_month_range,
     parse_still_working,
     parse_yes_no,
 )
@@ -240,13 +241,27 @@ def ask_work_from(turn: Turn) -> None:
 
 @dialog.answers(Step.WORK_FROM)
 def answer_work_from(turn: Turn, answer: Answer) -> None:
-    month = _parsed(
-        lambda: parse_month(_text(answer), default_year=turn.today.year, today=turn.today)
-    )
-    if month.year * 12 + month.month > turn.today.year * 12 + turn.today.month:
+    text = _text(answer)
+    try:
+        # People often answer with the whole period at once: 三月到十一月, 2025年3月至今.
+        first, last = parse_month_range(text, default_year=turn.today.year, today=turn.today)
+    except ParseError:
+        first = _parsed(lambda: parse_month(text, default_year=turn.today.year, today=turn.today))
+        last = None
+        whole_period = False
+    else:
+        whole_period = True
+    if _after_today(turn, first) or (last is not None and _after_today(turn, last)):
         raise Reask("That month has not come yet. Please send the month the work started.")
-    facts(turn)["work_from"] = str(month)
+    data = facts(turn)
+    data["work_from"] = str(first)
+    if whole_period:
+        data["work_to"] = str(last) if last is not None else None
     ask_next(turn)
+
+
+def _after_today(turn: Turn, month: Any) -> bool:
+    return bool(month.year * 12 + month.month > turn.today.year * 12 + turn.today.month)
 
 
 @dialog.asks(Step.WORK_TO)
@@ -268,7 +283,7 @@ def answer_work_to(turn: Turn, answer: Answer) -> None:
     month = _parsed(lambda: parse_month(_text(answer), default_year=start_year, today=turn.today))
     if str(month) < data["work_from"]:
         raise Reask("The last month is before the first one. Please send the first month first.")
-    if month.year * 12 + month.month > turn.today.year * 12 + turn.today.month:
+    if _after_today(turn, month):
         raise Reask("That month has not come yet; tap “Still working” if you still work there.")
     data["work_to"] = str(month)
     ask_next(turn)

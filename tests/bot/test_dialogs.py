@@ -91,6 +91,15 @@ def test_people_type_numbers_and_months_their_own_way(chat):
     assert "1500" in user.text and "1200" in user.text
 
 
+def test_the_whole_period_in_one_answer(chat):
+    user = chat()
+    run(user, QUICK_CHECK[:2])
+    user.say("三月到十一月")
+    assert "employer:one" in user.buttons, "the end month was taken from the same answer"
+    run(user, QUICK_CHECK[4:])
+    assert "1500" in user.text and "1200" in user.text
+
+
 def test_an_ambiguous_place_offers_a_choice(chat):
     user = chat()
     user.tap("menu:check")
