@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import date
@@ -16,11 +17,13 @@ from bot.dialogs.base import Turn
 from bot.messages import Incoming, Reply
 from db.engine import lock_for_writing
 from db.models import ChatIdentity
-from wugong.i18n import normalize_language, translate
+from wugong.i18n import N_, normalize_language, translate
 
 log = logging.getLogger(__name__)
 
-SORRY = "Sorry, something went wrong on our side. Please try again, or send /start."
+SORRY = N_("Sorry, something went wrong on our side. Please try again, or send /start.")
+# Update ids remembered per user to drop a redelivery; webhooks may deliver out of order.
+RECENT_UPDATES = 32
 
 
 class Conversations:
@@ -48,8 +51,6 @@ class Conversations:
                 if _is_redelivery(identity, incoming):
                     log.info("dropped redelivered update %s", incoming.update_id)
                     return []
-                if incoming.update_id is not None:
-                    identity.last_update_id = incoming.update_id
                 turn = Turn(
                     session=session,
                     identity=identity,
@@ -68,6 +69,7 @@ class Conversations:
                     turn.replies = []
                     turn.after_commit = []
                     router.apologise(turn)
+                _remember_update(identity, incoming, turn.state)
                 identity.state = turn.state
             for callback in turn.after_commit:
                 try:
@@ -75,7 +77,8 @@ class Conversations:
                 except Exception:
                     # The row is written; the periodic sweep picks up what was not enqueued.
                     log.exception("after-commit action failed")
-            return turn.replies
+            language = identity.language
+            return [dataclasses.replace(reply, language=language) for reply in turn.replies]
 
 
 def _lock_identity(session: Session, incoming: Incoming) -> ChatIdentity:
@@ -108,8 +111,16 @@ def _lock_identity(session: Session, incoming: Incoming) -> ChatIdentity:
 
 
 def _is_redelivery(identity: ChatIdentity, incoming: Incoming) -> bool:
-    return (
-        incoming.update_id is not None
-        and identity.last_update_id is not None
-        and incoming.update_id <= identity.last_update_id
-    )
+    """True for an update id this user's recent messages already had."""
+    if incoming.update_id is None:
+        return False
+    return incoming.update_id in (identity.state or {}).get("_updates", [])
+
+
+def _remember_update(identity: ChatIdentity, incoming: Incoming, state: dict) -> None:
+    if incoming.update_id is None:
+        return
+    # Taken from the state before this turn: a dialog may have cleared the turn's state.
+    recent = [*(identity.state or {}).get("_updates", []), incoming.update_id][-RECENT_UPDATES:]
+    state["_updates"] = recent
+    identity.last_update_id = max(identity.last_update_id or 0, incoming.update_id)

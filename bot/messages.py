@@ -29,6 +29,9 @@ class Reply:
     text: str
     buttons: tuple[Button, ...] = ()
     request_contact: bool = False
+    # The user's language when the reply was made, for what a channel adds itself (the label of
+    # Telegram's "share my phone number" key); empty when unknown.
+    language: str = ""
 
 
 @dataclass(frozen=True)

@@ -87,13 +87,21 @@ class Turn:
 
     def notify(self, identity: ChatIdentity, text: str, buttons: Iterable[Button] = ()) -> None:
         """A message for another user, delivered by that user's channel after the commit."""
-        self.session.add(
-            Notification(
-                chat_identity_id=identity.id,
-                text=text,
-                buttons=[{"label": b.label, "value": b.value} for b in buttons],
-            )
+        notification = Notification(
+            chat_identity_id=identity.id,
+            text=text,
+            buttons=[{"label": b.label, "value": b.value} for b in buttons],
         )
+        self.session.add(notification)
+        self.session.flush()
+        notification_id = notification.id
+
+        def deliver() -> None:
+            from workers.notifications import deliver_notification
+
+            deliver_notification.send(notification_id)
+
+        self.after_commit.append(deliver)
 
     def go(self, dialog: str | None, step: StrEnum | None) -> None:
         """Make `step` of `dialog` the one the next message answers (None, None: no dialog)."""

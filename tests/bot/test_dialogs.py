@@ -231,6 +231,15 @@ def test_a_redelivered_update_is_not_handled_twice(conversations):
     assert conversations.handle(message) == []
 
 
+def test_updates_arriving_out_of_order_are_both_handled(conversations):
+    """Webhooks may deliver a user's updates out of order; only a true repeat is dropped."""
+    later = Incoming(channel=Channel.TELEGRAM, user="98", text="/start", update_id=9)
+    earlier = Incoming(channel=Channel.TELEGRAM, user="98", text="/help", update_id=8)
+    assert conversations.handle(later)
+    assert conversations.handle(earlier)
+    assert conversations.handle(later) == []
+
+
 def make_cadre(chat, session_factory, village):
     code = f"code-{village}"
     with session_factory.begin() as session:

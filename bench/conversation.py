@@ -1,0 +1,425 @@
+"""Benchmark: whole quick-check-and-apply conversations through the Telegram webhook.
+
+N simulated users each post a scripted conversation (the quick check, then applying with a
+shared phone number, the card on file and the pledge) as Telegram updates to `POST /telegram` of
+the real wugong app, served by uvicorn in a process of its own with PostgreSQL behind (a fresh
+schema, created and dropped here). The load generator runs in this process and the fake Bot
+API in a third one, so neither's CPU (nor a shared GIL) counts against the bot. Then the same
+load goes to a bare python-telegram-bot echo bot behind the same webhook path and fake API, and
+the ratio is printed.
+
+    .venv/bin/python bench/conversation.py [--users 50] [--database-url URL]
+
+Bars (DESIGN.md §4): ≥ 300 messages/s per bot process and ≥ 0.5 × the echo bot's rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the fakes live under tests/
+
+import httpx  # noqa: E402
+
+from tests.fakes.telegram_api import FakeBotAPI, Updates, free_port  # noqa: E402
+
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SECRET_KEY = "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+WEBHOOK_SECRET = "bench-webhook-secret"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+FIRST_USER = 7_000_000
+WARMUP_USERS = 5
+RATE_BAR = 300.0
+RATIO_BAR = 0.5
+
+
+# -- the scripted conversation ---------------------------------------------------------------
+
+
+def id_number(index: int) -> str:
+    """A valid resident ID of 高平市 (140581), born 1990-03-15, sequence `index`."""
+    body = f"14058119900315{index % 1000:03d}"
+    weights = [2 ** (17 - i) % 11 for i in range(17)]
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+    return body + check
+
+
+def phone(index: int) -> str:
+    return f"+86138{index:08d}"
+
+
+def conversation(updates: Updates, user: int, index: int) -> list[dict[str, Any]]:
+    """A worker's whole conversation: the quick check, then applying (ends with the pledge)."""
+    text, press = updates.text, updates.button
+    return [
+        text(user, "/start"),
+        press(user, "menu:check"),
+        text(user, "江苏"),
+        text(user, "2025-03"),
+        text(user, "2025-11"),
+        press(user, "employer:one"),
+        text(user, "4000"),
+        press(user, "hh:poverty_alleviated"),
+        text(user, "高平"),
+        text(user, "1990-03"),
+        press(user, "menu:apply"),
+        text(user, id_number(index)),
+        updates.contact(user, phone(index)),
+        press(user, "bank:file"),
+        press(user, "done"),
+        press(user, "confirm"),
+        press(user, "pledge:accept"),
+    ]
+
+
+def seed(database_url: str, count: int) -> None:
+    """The registry rows the conversations apply with: one 脱贫户 person per simulated user."""
+    from db.crypto import Keyring, install_keyring
+    from db.engine import make_engine, make_sessionmaker
+    from db.enums import HouseholdType
+    from db.migrate import upgrade
+    from db.models import Household
+    from db.queries.persons import upsert_person
+
+    install_keyring(Keyring.from_secret(SECRET_KEY.encode()))
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with make_sessionmaker(engine).begin() as session:
+        for index in range(count):
+            household = Household(
+                household_number=f"1405811002{index:08d}",
+                region_code="140581100200",
+                household_type=HouseholdType.POVERTY_ALLEVIATED,
+            )
+            session.add(household)
+            session.flush()
+            upsert_person(
+                session,
+                id_number=id_number(index),
+                name=f"工人{index}",
+                household_id=household.id,
+                birth_date=date(1990, 3, 15),
+                phone=phone(index),
+                bank_name="中国农业银行",
+                bank_account="6228480000000000000"[:-4] + f"{index:04d}",
+                region_code="140581100200",
+            )
+    engine.dispose()
+
+
+@contextmanager
+def fresh_schema(base_url: str) -> Iterator[str]:
+    """A new PostgreSQL schema, dropped afterwards; yields a URL whose search_path is it."""
+    from sqlalchemy.pool import NullPool
+
+    from db.engine import make_engine, normalize_url
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base_url, poolclass=NullPool)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = normalize_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+# -- the bot processes -----------------------------------------------------------------------
+
+
+def serve_wugong(port: int, base_url: str, database_url: str) -> None:
+    """The real app: wugong's Telegram channel in webhook mode, the engine, PostgreSQL."""
+    import uvicorn
+    from pydantic import SecretStr
+
+    from bot.channels.telegram import TelegramChannel
+    from bot.engine import Conversations
+    from db.crypto import Keyring, install_keyring
+    from db.engine import make_engine, make_sessionmaker
+    from wugong.runtime import Runtime
+    from wugong.settings import Settings, TelegramSettings
+    from wugong.web import create_app
+
+    install_keyring(Keyring.from_secret(SECRET_KEY.encode()))
+    engine = make_engine(database_url)
+    sessions = make_sessionmaker(engine)
+    conversations = Conversations(sessions)
+    settings = TelegramSettings(
+        telegram_token=SecretStr(FakeBotAPI().token),
+        telegram_base_url=base_url,
+        telegram_mode="webhook",
+        telegram_webhook_secret=SecretStr(WEBHOOK_SECRET),
+    )
+    channel = TelegramChannel(settings, conversations)
+    runtime = Runtime(settings=Settings(), engine=engine, sessions=sessions)
+    app = create_app(runtime, conversations, [channel])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def serve_echo(port: int, base_url: str) -> None:
+    """The baseline: a bare python-telegram-bot echo bot behind the same webhook route."""
+    import contextlib
+
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+    from telegram import Update
+    from telegram.ext import ApplicationBuilder, CallbackQueryHandler, MessageHandler, filters
+
+    application = (
+        ApplicationBuilder()
+        .token(FakeBotAPI().token)
+        .base_url(base_url)
+        .updater(None)
+        .concurrent_updates(True)
+        .build()
+    )
+
+    async def echo(update: Update, context: Any) -> None:
+        assert update.effective_message is not None and update.effective_chat is not None
+        text = update.effective_message.text or "?"
+        await context.bot.send_message(update.effective_chat.id, text)
+
+    async def press(update: Update, context: Any) -> None:
+        assert update.callback_query is not None and update.effective_user is not None
+        await update.callback_query.answer()
+        await context.bot.send_message(update.effective_user.id, update.callback_query.data)
+
+    application.add_handler(MessageHandler(filters.ALL, echo))
+    application.add_handler(CallbackQueryHandler(press))
+
+    async def telegram(request: Request) -> JSONResponse:
+        if request.headers.get(SECRET_HEADER) != WEBHOOK_SECRET:
+            return JSONResponse({}, status_code=403)
+        update = Update.de_json(await request.json(), application.bot)
+        await application.process_update(update)
+        return JSONResponse({})
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> Any:
+        async with application:
+            await application.start()
+            yield
+            await application.stop()
+
+    app = Starlette(
+        routes=[
+            Route("/telegram", telegram, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def serve_fake_api(port: int) -> None:
+    """The fake Bot API on its own, recording calls for the outcome check."""
+    import uvicorn
+
+    uvicorn.run(
+        FakeBotAPI().app(), host="127.0.0.1", port=port, log_level="warning", access_log=False
+    )
+
+
+@contextmanager
+def server_process(kind: str, *options: str) -> Iterator[str]:
+    """Start `kind` (wugong | echo | fake) in its own process; yields its URL once it answers."""
+    port = free_port()
+    command = [sys.executable, __file__, "--serve", kind, "--port", str(port), *options]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WUGONG_")}
+    process = subprocess.Popen(command, env=env, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    probe = url + ("/_fake/calls" if kind == "fake" else "/healthz")
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"the {kind} process exited with {process.returncode}")
+            try:
+                with urllib.request.urlopen(probe, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the {kind} process did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def fake_reset(fake_url: str, *, record: bool) -> None:
+    request = urllib.request.Request(
+        f"{fake_url}/_fake/reset?record={int(record)}", data=b"", method="POST"
+    )
+    urllib.request.urlopen(request, timeout=10).close()
+
+
+def fake_texts(fake_url: str) -> dict[int, list[str]]:
+    """What each chat was sent, as recorded by the fake."""
+    with urllib.request.urlopen(f"{fake_url}/_fake/calls", timeout=30) as response:
+        calls = json.load(response)
+    texts: dict[int, list[str]] = {}
+    for call in calls:
+        if call["method"] == "sendMessage" and not call["failed"]:
+            texts.setdefault(int(call["params"]["chat_id"]), []).append(call["params"]["text"])
+    return texts
+
+
+# -- the load --------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    messages: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.messages / self.seconds
+
+    def percentile(self, p: float) -> float:
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[int(p) - 1] * 1000
+
+    def line(self, name: str) -> str:
+        return (
+            f"{name:<7} {self.messages:6d} messages in {self.seconds:6.2f} s: "
+            f"{self.rate:7.1f} messages/s, p50 {self.percentile(50):6.1f} ms, "
+            f"p99 {self.percentile(99):6.1f} ms"
+        )
+
+
+async def load(url: str, scripts: list[list[dict[str, Any]]]) -> Result:
+    """Every user posts their updates one after the other, as a person waits for each answer;
+    the users run side by side."""
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=len(scripts), max_keepalive_connections=len(scripts))
+    headers = {SECRET_HEADER: WEBHOOK_SECRET, "content-type": "application/json"}
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+
+        async def user(script: list[dict[str, Any]]) -> None:
+            for update in script:
+                body = json.dumps(update).encode()
+                started = time.perf_counter()
+                response = await client.post("/telegram", content=body, headers=headers)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    raise SystemExit(f"webhook answered {response.status_code}: {response.text}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(user(script) for script in scripts))
+        seconds = time.perf_counter() - started
+    return Result(sum(len(s) for s in scripts), seconds, latencies)
+
+
+def scripts_for(users: range, updates: Updates) -> list[list[dict[str, Any]]]:
+    return [conversation(updates, FIRST_USER + i, i) for i in users]
+
+
+def check_outcome(fake_url: str, users: range, show: bool) -> None:
+    """Every simulated user saw the amounts and got at least one reply per message."""
+    texts = fake_texts(fake_url)
+    per_user = len(conversation(Updates(), 0, 0))
+    for index in users:
+        sent = texts.get(FIRST_USER + index, [])
+        joined = "\n".join(sent)
+        if "1500" not in joined or "1200" not in joined:
+            raise SystemExit(f"user {index} did not get the quick check's amounts:\n{joined}")
+        if len(sent) < per_user:
+            raise SystemExit(f"user {index} got fewer replies than messages:\n{joined}")
+    if show:
+        for text in texts.get(FIRST_USER + users[0], []):
+            print("  ", text.replace("\n", " | ")[:160])
+
+
+def measure(kind: str, fake_url: str, database_url: str, users: int, show: bool) -> Result:
+    warmup = range(users, users + WARMUP_USERS)
+    measured = range(users)
+    options = ["--base-url", f"{fake_url}/bot", "--database-url", database_url]
+    with server_process(kind, *options) as url:
+        updates = Updates()
+        fake_reset(fake_url, record=False)
+        asyncio.run(load(url, scripts_for(warmup, updates)))
+        fake_reset(fake_url, record=kind == "wugong")
+        result = asyncio.run(load(url, scripts_for(measured, updates)))
+    if kind == "wugong":
+        check_outcome(fake_url, measured, show)
+    return result
+
+
+def run(args: argparse.Namespace) -> int:
+    with fresh_schema(args.database_url) as database_url:
+        seed(database_url, args.users + WARMUP_USERS)
+        with server_process("fake") as fake_url:
+            wugong = measure("wugong", fake_url, database_url, args.users, args.show)
+            echo = measure("echo", fake_url, database_url, args.users, False)
+    ratio = wugong.rate / echo.rate
+    per_user = len(conversation(Updates(), 0, 0))
+    print(f"conversation bench: {args.users} users × {per_user} messages, PostgreSQL, loopback")
+    print(wugong.line("wugong"))
+    print(echo.line("echo"))
+    ok = wugong.rate >= RATE_BAR and ratio >= RATIO_BAR
+    print(
+        f"ratio   {ratio:.2f} (bar ≥ {RATIO_BAR}); rate bar ≥ {RATE_BAR:.0f} messages/s: "
+        f"{'met' if ok else 'NOT met'}"
+    )
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--show", action="store_true", help="print the first user's replies")
+    parser.add_argument("--serve", choices=["wugong", "echo", "fake"], help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--base-url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve == "wugong":
+        logging.basicConfig(level=logging.WARNING)
+        serve_wugong(args.port, args.base_url, args.database_url)
+        return 0
+    if args.serve == "echo":
+        logging.basicConfig(level=logging.WARNING)
+        serve_echo(args.port, args.base_url)
+        return 0
+    if args.serve == "fake":
+        serve_fake_api(args.port)
+        return 0
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,240 @@
+"""The Telegram channel: python-telegram-bot in polling or webhook mode, around the engine."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import weakref
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.channels.telegram.convert import convert
+from bot.channels.telegram.render import ReplyKeyboards, render
+from bot.messages import Reply
+from wugong.errors import ConfigurationError
+from wugong.i18n import N_, normalize_language, translate
+from wugong.settings import TelegramSettings
+
+if TYPE_CHECKING:  # workers send notifications without loading the dialogs
+    from bot.engine import Conversations
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_PATH = "/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Only what the dialogs read: edited messages, channel posts, member changes are never sent.
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+
+PRIVATE_ONLY = N_("Please talk to me in a private chat: personal details do not belong in a group.")
+OPEN_PRIVATE_CHAT = N_("Open a private chat")
+APOLOGY = N_("Sorry, something went wrong on our side. Please try again, or send /start.")
+
+
+def file_base_url(base_url: str) -> str:
+    """The file download URL beside an API URL: `…/bot` → `…/file/bot` (as Telegram and the
+    local Bot API server lay them out); a URL of another shape gets `/file` appended."""
+    head, found, tail = base_url.rpartition("/bot")
+    if found:
+        return f"{head}/file/bot{tail}"
+    return base_url.rstrip("/") + "/file"
+
+
+def build_application(settings: TelegramSettings, *, webhook: bool) -> Application:
+    """A python-telegram-bot Application for the token and Bot API server of `settings`."""
+    if settings.telegram_token is None:
+        raise ConfigurationError("WUGONG_TELEGRAM_TOKEN is not set")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_token.get_secret_value())
+        .base_url(settings.telegram_base_url)
+        .base_file_url(file_base_url(settings.telegram_base_url))
+        # Updates of different users run side by side; the engine's row lock serialises the
+        # messages of one user, and the per-chat lock below keeps them in arrival order.
+        .concurrent_updates(True)
+    )
+    if webhook:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+class TelegramChannel:
+    """The Telegram channel: converts updates, runs the engine in a thread, renders the replies."""
+
+    def __init__(self, settings: TelegramSettings, conversations: Conversations) -> None:
+        self.settings = settings
+        self.conversations = conversations
+        self.webhook = settings.telegram_mode == "webhook"
+        self.application = build_application(settings, webhook=self.webhook)
+        self.application.add_handler(TypeHandler(Update, self.on_update))
+        self.application.add_error_handler(self.on_error)
+        self.keyboards = ReplyKeyboards()
+        self._chat_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    # -- Channel protocol -------------------------------------------------------------------
+
+    def routes(self) -> Sequence[BaseRoute]:
+        if not self.webhook:
+            return []
+        return [Route(WEBHOOK_PATH, self.receive, methods=["POST"])]
+
+    async def start(self) -> None:
+        """Connect to the Bot API (getMe), then poll, or register the webhook when a URL is set."""
+        if self.webhook and self.settings.telegram_webhook_secret is None:
+            raise ConfigurationError(
+                "WUGONG_TELEGRAM_WEBHOOK_SECRET must be set in webhook mode: without it anyone "
+                "could post updates to /telegram"
+            )
+        await self.application.initialize()
+        await self.application.start()
+        if self.webhook:
+            if self.settings.telegram_webhook_url:
+                await self.application.bot.set_webhook(
+                    url=self.settings.telegram_webhook_url,
+                    secret_token=self._secret(),
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+            log.info("telegram: webhook mode on %s", WEBHOOK_PATH)
+            return
+        updater = self.application.updater
+        assert updater is not None  # built with an updater in polling mode
+        await updater.start_polling(drop_pending_updates=False, allowed_updates=ALLOWED_UPDATES)
+        log.info("telegram: polling")
+
+    async def stop(self) -> None:
+        """Stop polling, finish the updates in hand, and close the connections."""
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    # -- Webhook ----------------------------------------------------------------------------
+
+    async def receive(self, request: Request) -> Response:
+        """POST /telegram: check the secret, then handle the update before answering.
+
+        Handling inline gives back-pressure: Telegram does not send more than its connection
+        limit at once, and each request's latency is the whole turn.
+        """
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self._secret().encode()):
+            return JSONResponse({"error": "forbidden"}, status_code=403)
+        try:
+            data = json.loads(await request.body())
+            if not isinstance(data, dict):
+                raise ValueError("an update is a JSON object")
+            update = Update.de_json(data, self.application.bot)
+        except (ValueError, KeyError, TypeError) as error:
+            log.warning("telegram: malformed update: %s", error)
+            return JSONResponse({"error": "malformed update"}, status_code=400)
+        await self.application.process_update(update)
+        return JSONResponse({})
+
+    def _secret(self) -> str:
+        secret = self.settings.telegram_webhook_secret
+        return secret.get_secret_value() if secret is not None else ""
+
+    # -- Handlers ---------------------------------------------------------------------------
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Turn one update into a message for the engine and send its replies."""
+        bot = context.bot
+        converted = convert(update, bot.username)
+        if converted.group_chat_id is not None:
+            await self._answer_query(update, converted.callback_query_id)
+            await self._send_private_hint(update, converted.group_chat_id)
+            return
+        incoming = converted.incoming
+        if incoming is None:
+            await self._answer_query(update, converted.callback_query_id)
+            return
+        chat_id = int(incoming.user)
+        async with self._chat_lock(chat_id):
+            # The press is acknowledged while the engine works, so the button's spinner stops.
+            answered = asyncio.create_task(self._answer_query(update, converted.callback_query_id))
+            try:
+                replies = await asyncio.to_thread(self.conversations.handle, incoming)
+            finally:
+                await answered
+            # A shared contact came from the "share my phone" keyboard: the reply removes it.
+            shown = incoming.contact_phone is not None or self.keyboards.shown(chat_id)
+            # The dialogs' language (a /lang choice) wins over the Telegram client's.
+            language = next(
+                (reply.language for reply in replies if reply.language),
+                normalize_language(incoming.language_hint),
+            )
+            await self._send(chat_id, replies, language, keyboard_shown=shown)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the failure with its traceback, then tell the user, if there is one, we failed."""
+        log.error("telegram: update failed", exc_info=context.error)
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        user = update.effective_user
+        language = normalize_language(user.language_code if user is not None else None)
+        try:
+            await context.bot.send_message(update.effective_chat.id, translate(language, APOLOGY))
+        except TelegramError:
+            log.exception("telegram: the apology could not be sent either")
+
+    # -- Sending ----------------------------------------------------------------------------
+
+    async def _send(
+        self, chat_id: int, replies: Sequence[Reply], language: str, *, keyboard_shown: bool
+    ) -> None:
+        bot = self.application.bot
+        messages, shown = render(replies, language, keyboard_shown=keyboard_shown)
+        for message in messages:
+            sent = await bot.send_message(chat_id, message.text, reply_markup=message.markup)
+            if message.then_inline is not None:
+                await bot.edit_message_reply_markup(
+                    chat_id, sent.message_id, reply_markup=message.then_inline
+                )
+        if shown:
+            self.keyboards.show(chat_id)
+        else:
+            self.keyboards.hide(chat_id)
+
+    async def _answer_query(self, update: Update, query_id: str | None) -> None:
+        if query_id is None or update.callback_query is None:
+            return
+        try:
+            await update.callback_query.answer()
+        except BadRequest as error:  # "query is too old": the press is still handled
+            log.info("telegram: callback query not answered: %s", error)
+
+    async def _send_private_hint(self, update: Update, chat_id: int) -> None:
+        user = update.effective_user
+        language = normalize_language(user.language_code if user is not None else None)
+        username = self.application.bot.username
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        translate(language, OPEN_PRIVATE_CHAT), url=f"https://t.me/{username}"
+                    )
+                ]
+            ]
+        )
+        await self.application.bot.send_message(
+            chat_id, translate(language, PRIVATE_ONLY), reply_markup=markup
+        )
+
+    def _chat_lock(self, chat_id: int) -> asyncio.Lock:
+        lock = self._chat_locks.get(chat_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._chat_locks[chat_id] = lock
+        return lock

@@ -1,0 +1,156 @@
+"""The wugong app with its Telegram channel, driven through the webhook against the fake Bot API."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import uvicorn
+from pydantic import SecretStr
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram.channel import SECRET_HEADER, WEBHOOK_PATH
+from bot.engine import Conversations
+from tests.fakes.telegram_api import TOKEN, Call, FakeBotAPI, Updates, free_port
+from wugong.runtime import Runtime
+from wugong.settings import Settings, TelegramSettings
+from wugong.web import create_app
+
+SECRET = "webhook-secret-for-tests"
+
+
+def telegram_settings(fake: FakeBotAPI, mode: str = "webhook", **overrides: Any):
+    values: dict[str, Any] = {
+        "telegram_token": SecretStr(fake.token),
+        "telegram_base_url": fake.base_url,
+        "telegram_mode": mode,
+        "telegram_webhook_secret": SecretStr(SECRET),
+        "telegram_webhook_url": "https://bot.example.org/telegram",
+    }
+    values.update(overrides)
+    return TelegramSettings(**values)
+
+
+def inline_values(markup: Any) -> list[str]:
+    """The callback_data of every inline button in a recorded reply_markup."""
+    if not isinstance(markup, dict):
+        return []
+    return [key["callback_data"] for row in markup.get("inline_keyboard", []) for key in row]
+
+
+@dataclass
+class Turn:
+    """What the user saw after one update: the texts and the buttons offered."""
+
+    status: int
+    calls: list[Call]
+
+    @property
+    def texts(self) -> list[str]:
+        return [call.params["text"] for call in self.calls if call.method == "sendMessage"]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.texts)
+
+    @property
+    def buttons(self) -> list[str]:
+        """Inline button values, whether sent with the message or added by an edit."""
+        values: list[str] = []
+        for call in self.calls:
+            if call.method in ("sendMessage", "editMessageReplyMarkup"):
+                values += inline_values(call.params.get("reply_markup"))
+        return values
+
+
+@dataclass
+class Harness:
+    """A user's view of the bot: post updates to /telegram, read what the fake recorded."""
+
+    client: httpx.AsyncClient | httpx.Client
+    fake: FakeBotAPI
+    channel: TelegramChannel
+    updates: Updates
+
+    async def post(self, update: dict[str, Any] | bytes, *, secret: str | None = SECRET) -> Turn:
+        """Deliver one update as Telegram would; the reply calls it caused come back."""
+        assert isinstance(self.client, httpx.AsyncClient)
+        mark = len(self.fake.calls)
+        response = await self.client.post(WEBHOOK_PATH, **_request(update, secret))
+        return Turn(response.status_code, list(self.fake.calls[mark:]))
+
+    def post_sync(self, update: dict[str, Any] | bytes, *, secret: str | None = SECRET) -> Turn:
+        """The same, for the app served by uvicorn in another thread."""
+        assert isinstance(self.client, httpx.Client)
+        mark = len(self.fake.calls)
+        response = self.client.post(WEBHOOK_PATH, **_request(update, secret))
+        return Turn(response.status_code, list(self.fake.calls[mark:]))
+
+    async def say(self, user_id: int, text: str, **options: Any) -> Turn:
+        return await self.post(self.updates.text(user_id, text, **options))
+
+    async def press(self, user_id: int, value: str, **options: Any) -> Turn:
+        return await self.post(self.updates.button(user_id, value, **options))
+
+
+def _request(update: dict[str, Any] | bytes, secret: str | None) -> dict[str, Any]:
+    headers = {SECRET_HEADER: secret} if secret is not None else {}
+    if isinstance(update, bytes):
+        return {"content": update, "headers": {**headers, "content-type": "application/json"}}
+    return {"json": update, "headers": headers}
+
+
+def build(
+    fake: FakeBotAPI, engine: Engine, sessions: sessionmaker[Session], **overrides: Any
+) -> tuple[Any, TelegramChannel]:
+    conversations = Conversations(sessions)
+    channel = TelegramChannel(telegram_settings(fake, **overrides), conversations)
+    runtime = Runtime(settings=Settings(), engine=engine, sessions=sessions)
+    return create_app(runtime, conversations, [channel]), channel
+
+
+@asynccontextmanager
+async def asgi_bot(
+    fake: FakeBotAPI, engine: Engine, sessions: sessionmaker[Session], **overrides: Any
+) -> AsyncIterator[Harness]:
+    """The app in this event loop through httpx's ASGI transport, its lifespan run around it."""
+    app, channel = build(fake, engine, sessions, **overrides)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://wugong") as client:
+            yield Harness(client, fake, channel, Updates())
+
+
+@contextmanager
+def uvicorn_bot(
+    fake: FakeBotAPI, engine: Engine, sessions: sessionmaker[Session], **overrides: Any
+) -> Iterator[Harness]:
+    """The app served by a real uvicorn on a free loopback port, in a thread of its own."""
+    app, channel = build(fake, engine, sessions, **overrides)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    )
+    thread = threading.Thread(target=server.run, name="wugong-test-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the wugong app did not start")
+        time.sleep(0.01)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            yield Harness(client, fake, channel, Updates())
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+__all__ = ["SECRET", "TOKEN", "Harness", "Turn", "asgi_bot", "telegram_settings", "uvicorn_bot"]
