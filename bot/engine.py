@@ -8,8 +8,8 @@ import logging
 from collections.abc import Callable
 from datetime import date
 
-import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import router
@@ -17,6 +17,7 @@ from bot.dialogs.base import Turn
 from bot.messages import Incoming, Reply
 from db.engine import lock_for_writing
 from db.models import ChatIdentity
+from db.types import utcnow
 from wugong.i18n import N_, normalize_language, translate
 
 log = logging.getLogger(__name__)
@@ -37,13 +38,29 @@ class Conversations:
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         """The replies to one message. Never raises: a failure becomes an apology."""
-        try:
-            return self._handle(incoming)
-        except Exception:
-            log.exception("conversation failed (%s user %s)", incoming.channel, incoming.user)
-            return [Reply(translate(normalize_language(incoming.language_hint), SORRY))]
+        for attempt in (1, 2):
+            try:
+                return self._run(incoming, router.route)
+            except DBAPIError as error:
+                if error.connection_invalidated and attempt == 1:
+                    # The database restarted since this connection was made: once more.
+                    log.warning("database connection lost; retrying the message once")
+                    continue
+                log.exception("conversation failed (%s user %s)", incoming.channel, incoming.user)
+                break
+            except Exception:
+                # The whole turn was rolled back, so the user's data stays as it was; a second,
+                # small transaction apologises and asks the same question again.
+                log.exception("dialog step failed (%s user %s)", incoming.channel, incoming.user)
+                try:
+                    return self._run(incoming, router.apologise)
+                except Exception:
+                    log.exception("apologising failed too")
+                break
+        return [Reply(translate(normalize_language(incoming.language_hint), SORRY))]
 
-    def _handle(self, incoming: Incoming) -> list[Reply]:
+    def _run(self, incoming: Incoming, route: Callable[[Turn], None]) -> list[Reply]:
+        """One turn in one transaction, the sender's identity row locked until the commit."""
         with self.sessions() as session:
             with session.begin():
                 lock_for_writing(session)
@@ -58,17 +75,7 @@ class Conversations:
                     today=self.today(),
                     state=copy.deepcopy(identity.state or {}),
                 )
-                savepoint = session.begin_nested()
-                try:
-                    router.route(turn)
-                    savepoint.commit()
-                except Exception:
-                    # The user's data stays as it was before this message; the dialog goes on.
-                    savepoint.rollback()
-                    log.exception("dialog step failed (%s/%s)", identity.dialog, identity.step)
-                    turn.replies = []
-                    turn.after_commit = []
-                    router.apologise(turn)
+                route(turn)
                 _remember_update(identity, incoming, turn.state)
                 identity.state = turn.state
             for callback in turn.after_commit:
@@ -84,30 +91,27 @@ class Conversations:
 def _lock_identity(session: Session, incoming: Incoming) -> ChatIdentity:
     """The sender's chat identity, created on first contact, locked until the commit.
 
-    The lock serialises the messages of one user: two quick taps are handled one after the other.
+    One statement: the upsert takes the row lock (PostgreSQL; SQLite holds its write lock from
+    BEGIN IMMEDIATE), which serialises the messages of one user: two quick taps are handled one
+    after the other.
     """
-    values = {
-        "channel": incoming.channel.value,
-        "external_id": incoming.user,
-        "language": normalize_language(incoming.language_hint),
-        "phone_verified": False,
-        "state": {},
-    }
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(
-        insert(ChatIdentity.__table__)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+    now = utcnow()
+    statement = insert(ChatIdentity).values(
+        channel=incoming.channel,
+        external_id=incoming.user,
+        language=normalize_language(incoming.language_hint),
+        phone_verified=False,
+        state={},
+        created_at=now,
+        updated_at=now,
     )
-    return session.scalars(
-        sa.select(ChatIdentity)
-        .where(
-            ChatIdentity.channel == incoming.channel,
-            ChatIdentity.external_id == incoming.user,
-        )
-        .with_for_update()
-    ).one()
+    statement = statement.on_conflict_do_update(
+        index_elements=["channel", "external_id"],
+        set_={"updated_at": statement.excluded.updated_at},
+    ).returning(ChatIdentity)
+    return session.scalars(statement, execution_options={"populate_existing": True}).one()
 
 
 def _is_redelivery(identity: ChatIdentity, incoming: Incoming) -> bool:
