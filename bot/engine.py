@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable
 from datetime import date
 
-from sqlalchemy.dialects import postgresql, sqlite
+import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -95,23 +95,35 @@ def _lock_identity(session: Session, incoming: Incoming) -> ChatIdentity:
     BEGIN IMMEDIATE), which serialises the messages of one user: two quick taps are handled one
     after the other.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    now = utcnow()
-    statement = insert(ChatIdentity).values(
-        channel=incoming.channel,
-        external_id=incoming.user,
-        language=normalize_language(incoming.language_hint),
-        phone_verified=False,
-        state={},
-        created_at=now,
-        updated_at=now,
+    return session.scalars(
+        _UPSERT,
+        {
+            "channel": incoming.channel.value,
+            "external_id": incoming.user,
+            "language": normalize_language(incoming.language_hint),
+            "now": utcnow(),
+        },
+        execution_options={"populate_existing": True},
+    ).one()
+
+
+_TABLE = ChatIdentity.__table__
+# Plain SQL that PostgreSQL and SQLite share: SQLAlchemy's ORM upsert with ON CONFLICT DO UPDATE
+# is compiled anew for every message, which cost more than the rest of a turn.
+_UPSERT = sa.select(ChatIdentity).from_statement(
+    sa.text(
+        "INSERT INTO chat_identity"
+        " (channel, external_id, language, phone_verified, state, created_at, updated_at)"
+        " VALUES (:channel, :external_id, :language, false, :state, :now, :now)"
+        " ON CONFLICT (channel, external_id) DO UPDATE SET updated_at = excluded.updated_at"
+        " RETURNING " + ", ".join(column.name for column in _TABLE.columns)
     )
-    statement = statement.on_conflict_do_update(
-        index_elements=["channel", "external_id"],
-        set_={"updated_at": statement.excluded.updated_at},
-    ).returning(ChatIdentity)
-    return session.scalars(statement, execution_options={"populate_existing": True}).one()
+    .bindparams(
+        sa.bindparam("state", value={}, type_=_TABLE.c.state.type),
+        sa.bindparam("now", type_=_TABLE.c.updated_at.type),
+    )
+    .columns(*_TABLE.columns)
+)
 
 
 def _is_redelivery(identity: ChatIdentity, incoming: Incoming) -> bool:
