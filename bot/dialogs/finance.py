@@ -1,0 +1,330 @@
+"""County finance in chat: the budget (/budget), the roster to finance (/roster) and payments."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from bot.dialogs.base import Turn
+from bot.dialogs.staff import region_name
+from bot.notify import notify_status_change
+from bot.texts import program_name
+from db.enums import ApplicationStatus, Program, StaffRole
+from db.models import Application, RosterBatch, RosterStatus, Staff
+from db.queries import Actor, application_number
+from db.queries.budgets import budget_summary, overdue_batches
+from db.queries.payments import NotPayable, record_payment
+from db.queries.roster import NothingToSend, UnknownBatch, find_batch, mark_sent, open_draft
+from db.workdays import UnknownCalendarYear
+from policy import load_parameters
+from wugong.exports import issue_link
+
+PAGE = 10
+
+
+def _admin(turn: Turn) -> Staff | None:
+    """The county administrator behind this chat; anyone else is told so and gets None."""
+    staff = turn.session.get(Staff, turn.identity.staff_id) if turn.identity.staff_id else None
+    if staff is None or not staff.active or staff.role != StaffRole.COUNTY_ADMIN:
+        turn.say(
+            turn.t("Budgets and rosters are for county administrators."),
+            [turn.button("Main menu", "menu:main")],
+        )
+        return None
+    return staff
+
+
+def _yuan(fen: int | None) -> str:
+    whole, cents = divmod(fen or 0, 100)
+    return f"{whole}" if cents == 0 else f"{whole}.{cents:02d}"
+
+
+def _program(turn: Turn, program: Program | str) -> str:
+    return program_name(turn.t, Program(program).value)
+
+
+def show_budget(turn: Turn, year: int | None = None) -> None:
+    """Allocated, committed and paid per program, and the rosters finance has not paid in time."""
+    staff = _admin(turn)
+    if staff is None:
+        return
+    year = year or turn.today.year
+    county = staff.region_code
+    lines = [turn.t("Budget of {county} for {year}:", county=region_name(county), year=year)]
+    for line in budget_summary(turn.session, county, year):
+        name = _program(turn, line.program)
+        if line.allocated is None:
+            lines.append(
+                turn.t(
+                    "• {program}: no allocation imported; committed {committed} yuan.",
+                    program=name,
+                    committed=_yuan(line.committed),
+                )
+            )
+            continue
+        lines.append(
+            turn.t(
+                "• {program}: allocated {allocated} yuan, committed {committed} yuan "
+                "({persons} people), paid {paid} yuan, remaining {remaining} yuan.",
+                program=name,
+                allocated=_yuan(line.allocated),
+                committed=_yuan(line.committed),
+                persons=line.committed_persons,
+                paid=_yuan(line.paid),
+                remaining=_yuan(line.remaining),
+            )
+        )
+    for batch in overdue_batches(turn.session, county, turn.today):
+        lines.append(
+            turn.t(
+                "⚠️ Roster {batch} ({program} {year}) was due to be paid by {date} and is not "
+                "fully paid yet.",
+                batch=batch.id,
+                program=_program(turn, batch.program),
+                year=batch.year,
+                date=batch.due_date.isoformat() if batch.due_date else "",
+            )
+        )
+    turn.say(
+        "\n".join(lines),
+        [
+            turn.button("Budget {year}", f"budget:{year - 1}", year=year - 1),
+            turn.button("Roster to finance", "menu:roster"),
+            turn.button("Main menu", "menu:main"),
+        ],
+    )
+
+
+def budget_year(turn: Turn, value: str) -> None:
+    raw = value.removeprefix("budget:")
+    show_budget(turn, int(raw) if raw.isdigit() and 2000 < int(raw) < 2100 else None)
+
+
+def show_rosters(turn: Turn) -> None:
+    """Choose the program and year of the roster."""
+    if _admin(turn) is None:
+        return
+    buttons = [
+        turn.button("{program} {year}", f"roster:pick:{year}:{program.value}",
+                    program=_program(turn, program), year=year)
+        for year in (turn.today.year, turn.today.year - 1)
+        for program in Program
+    ]  # fmt: skip
+    turn.say(
+        turn.t("Which roster to the finance bureau?"),
+        [*buttons, turn.button("Main menu", "menu:main")],
+    )
+
+
+def _pick(turn: Turn, staff: Staff, year: int, program: Program) -> None:
+    county = staff.region_code
+    waiting = turn.session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Application.amount_fen), 0)).where(
+            Application.region_code.startswith(county, autoescape=True),
+            Application.year == year,
+            Application.program == program,
+            Application.status == ApplicationStatus.APPROVED,
+        )
+    ).one()
+    key = f"{year}:{program.value}"
+    lines = [
+        turn.t(
+            "{program} {year}: {count} approved claims, {amount} yuan, wait for the roster.",
+            program=_program(turn, program),
+            year=year,
+            count=waiting[0],
+            amount=_yuan(waiting[1]),
+        )
+    ]
+    buttons = []
+    if waiting[0]:
+        buttons += [
+            turn.button("Download the roster", f"roster:dl:{key}"),
+            turn.button("Download the finance copy", f"roster:fin:{key}"),
+            turn.button("Mark as sent to finance", f"roster:send:{key}"),
+        ]
+    batches = turn.session.scalars(
+        sa.select(RosterBatch)
+        .where(
+            RosterBatch.county_code == county,
+            RosterBatch.year == year,
+            RosterBatch.program == program,
+            RosterBatch.status != RosterStatus.DRAFT,
+        )
+        .order_by(RosterBatch.id.desc())
+        .limit(3)
+    )
+    for batch in batches:
+        lines.append(
+            turn.t(
+                "Roster {batch}: sent on {sent}, payment due by {due}, {status}.",
+                batch=batch.id,
+                sent=batch.sent_at.date().isoformat() if batch.sent_at else "",
+                due=batch.due_date.isoformat() if batch.due_date else "",
+                status=turn.t("paid") if batch.status == RosterStatus.PAID else turn.t("unpaid"),
+            )
+        )
+        if batch.status == RosterStatus.SENT:
+            buttons.append(
+                turn.button(
+                    "Record payments of roster {batch}", f"roster:pay:{batch.id}", batch=batch.id
+                )
+            )
+        buttons.append(
+            turn.button("Download roster {batch}", f"roster:copy:{batch.id}", batch=batch.id)
+        )
+    turn.say("\n".join(lines), [*buttons, turn.button("Main menu", "menu:main")])
+
+
+def _download(turn: Turn, staff: Staff, batch: RosterBatch, *, finance_copy: bool) -> None:
+    link = issue_link(turn.session, Actor.of_staff(staff), batch, finance_copy=finance_copy)
+    turn.say(
+        turn.t(
+            "Roster {batch} is ready. The link works once, within an hour:\n{link}",
+            batch=batch.id,
+            link=link,
+        )
+        + ("\n" + turn.t("This copy shows ID and card numbers in full: give it only to the "
+                         "finance bureau.") if finance_copy else ""),
+        [turn.button("Main menu", "menu:main")],
+    )  # fmt: skip
+
+
+def _send(turn: Turn, staff: Staff, year: int, program: Program) -> None:
+    days = load_parameters().get("process.payment_working_days", turn.today, staff.region_code)
+    try:
+        sent = mark_sent(
+            turn.session,
+            county_code=staff.region_code,
+            year=year,
+            program=program,
+            actor=Actor.of_staff(staff),
+            today=turn.today,
+            working_days=int(days),
+        )
+    except NothingToSend:
+        turn.say(turn.t("Download the roster first: the roster sent must be the one finance has."))
+        return
+    except UnknownCalendarYear:
+        turn.say(turn.t("The working-day calendar does not know next year's holidays yet. "
+                        "Please ask the administrator to update it."))  # fmt: skip
+        return
+    for application in sent.moved:
+        notify_status_change(turn.session, application)
+    turn.say(
+        turn.t(
+            "Roster {batch} is marked as sent to the finance bureau: {count} claims. Payment is "
+            "due by {date}. The applicants have been told.",
+            batch=sent.batch.id,
+            count=len(sent.moved),
+            date=sent.batch.due_date.isoformat() if sent.batch.due_date else "",
+        ),
+        [turn.button("Main menu", "menu:main")],
+    )
+
+
+def _payments(turn: Turn, batch: RosterBatch) -> None:
+    waiting = turn.session.scalars(
+        sa.select(Application)
+        .where(
+            Application.roster_batch_id == batch.id,
+            Application.status == ApplicationStatus.ROSTER_SENT,
+        )
+        .order_by(Application.id)
+        .limit(PAGE)
+    ).all()
+    if not waiting:
+        turn.say(turn.t("Every claim of roster {batch} is paid.", batch=batch.id))
+        return
+    buttons = [
+        turn.button("Paid: {number} {name}", f"roster:paid:{a.id}",
+                    number=application_number(a), name=a.person.name)
+        for a in waiting
+    ]  # fmt: skip
+    turn.say(
+        turn.t("Which claims of roster {batch} has finance paid?", batch=batch.id),
+        [*buttons, turn.button("Main menu", "menu:main")],
+    )
+
+
+def _paid(turn: Turn, staff: Staff, application: Application, *, confirmed: bool) -> None:
+    number = application_number(application)
+    if not confirmed:
+        turn.say(
+            turn.t("Record {number} ({name}, {amount} yuan) as paid?", number=number,
+                   name=application.person.name, amount=_yuan(application.amount_fen)),
+            [turn.button("Yes, it is paid", f"roster:paidyes:{application.id}"),
+             turn.button("No", f"roster:pay:{application.roster_batch_id}")],
+        )  # fmt: skip
+        return
+    try:
+        record_payment(
+            turn.session,
+            application,
+            Actor.of_staff(staff),
+            payment_ref=f"chat:{staff.id}:{turn.today.isoformat()}",
+        )
+    except NotPayable:
+        turn.say(turn.t("{number} is not waiting for payment.", number=number))
+        return
+    notify_status_change(turn.session, application)
+    turn.say(turn.t("{number} is recorded as paid; the applicant has been told.", number=number))
+    batch = turn.session.get(RosterBatch, application.roster_batch_id)
+    if batch is not None:
+        _payments(turn, batch)
+
+
+def roster_button(turn: Turn, value: str) -> None:
+    """roster:ACTION:…: every action checks the admin's county again (buttons can be forged)."""
+    staff = _admin(turn)
+    if staff is None:
+        return
+    _, action, *rest = value.split(":")
+    try:
+        if action in ("pick", "dl", "fin", "send") and len(rest) == 2 and rest[0].isdigit():
+            year, program = int(rest[0]), Program(rest[1])
+            if action == "pick":
+                _pick(turn, staff, year, program)
+            elif action == "send":
+                turn.say(
+                    turn.t("Mark the {program} {year} roster you downloaded as sent to the "
+                           "finance bureau? The applicants will be told.",
+                           program=_program(turn, program), year=year),
+                    [turn.button("Yes, it is sent", f"roster:sendyes:{year}:{program.value}"),
+                     turn.button("No", f"roster:pick:{year}:{program.value}")],
+                )  # fmt: skip
+            else:
+                batch = open_draft(turn.session, county_code=staff.region_code, year=year,
+                                   program=program, actor=Actor.of_staff(staff))  # fmt: skip
+                _download(turn, staff, batch, finance_copy=action == "fin")
+            return
+        if action == "sendyes" and len(rest) == 2 and rest[0].isdigit():
+            _send(turn, staff, int(rest[0]), Program(rest[1]))
+            return
+        if action in ("pay", "copy") and len(rest) == 1 and rest[0].isdigit():
+            batch = find_batch(turn.session, int(rest[0]), staff.region_code)
+            if action == "pay":
+                _payments(turn, batch)
+            else:
+                _download(turn, staff, batch, finance_copy=False)
+            return
+        if action in ("paid", "paidyes") and len(rest) == 1 and rest[0].isdigit():
+            application = turn.session.get(Application, int(rest[0]))
+            in_county = application is not None and (application.region_code or "").startswith(
+                staff.region_code
+            )
+            if application is not None and in_county:
+                _paid(turn, staff, application, confirmed=action == "paidyes")
+                return
+    except (ValueError, UnknownBatch):
+        pass
+    turn.say(turn.t("That roster or claim is not in your county."))
+    show_rosters(turn)
+
+
+COMMANDS = {"/budget": show_budget, "/roster": show_rosters}
+ACTIONS = {"budget": show_budget, "roster": show_rosters}
+BUTTONS = {"budget:": budget_year, "roster:": roster_button}
+STAFF_MENU = [
+    ("Budget", "menu:budget", frozenset({StaffRole.COUNTY_ADMIN})),
+    ("Roster to finance", "menu:roster", frozenset({StaffRole.COUNTY_ADMIN})),
+]

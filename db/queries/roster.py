@@ -1,0 +1,280 @@
+"""Rosters (花名册) to the finance bureau: the batch of a county, year and program, and its rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from db.enums import ActorKind, ApplicationStatus, Program
+from db.errors import DbError
+from db.models import (
+    Application,
+    ChatIdentity,
+    Finding,
+    MonitoringEmployment,
+    Person,
+    Region,
+    RosterBatch,
+    RosterStatus,
+    Staff,
+)
+from db.queries.audit import Actor, change_status, record_audit
+from db.types import utcnow
+from db.workdays import add_workdays
+
+
+class RosterError(DbError):
+    """Base class of the roster errors."""
+
+
+class NothingToSend(RosterError):
+    """Raised when a roster is marked sent to finance but none was exported, or every claim
+    in it has left the approved state since: there is nothing finance could pay."""
+
+
+class UnknownBatch(RosterError):
+    """Raised when a roster batch number does not exist or belongs to another county."""
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """One line of the roster, before formatting: the claim, the person and what surrounds it."""
+
+    application: Application
+    person: Person
+    township_code: str
+    township_name: str
+    village_name: str
+    employer: str | None
+    findings: Sequence[Finding]
+    delegate_name: str | None
+
+
+@dataclass(frozen=True)
+class SentBatch:
+    """A batch marked sent: the claims moved to roster_sent, for the notifications."""
+
+    batch: RosterBatch
+    moved: Sequence[Application]
+
+
+def _in_county(county_code: str) -> sa.ColumnElement[bool]:
+    return Application.region_code.startswith(county_code, autoescape=True)
+
+
+def _drafts(session: Session, county_code: str, year: int, program: Program) -> list[RosterBatch]:
+    return list(
+        session.scalars(
+            sa.select(RosterBatch)
+            .where(
+                RosterBatch.county_code == county_code,
+                RosterBatch.year == year,
+                RosterBatch.program == program,
+                RosterBatch.status == RosterStatus.DRAFT,
+            )
+            .order_by(RosterBatch.id)
+            .with_for_update()
+        )
+    )
+
+
+def open_draft(
+    session: Session, *, county_code: str, year: int, program: Program | str, actor: Actor
+) -> RosterBatch:
+    """The county's roster being prepared, with every approved claim not yet in a batch added
+    and claims no longer approved (held by an objection, say) taken out; created when needed.
+
+    Exporting the roster calls this, so the file and the batch later marked sent hold the same
+    claims. A claim approved after the export waits for the next roster.
+    """
+    program = Program(program)
+    drafts = _drafts(session, county_code, year, program)
+    if drafts:
+        draft = drafts[0]
+    else:
+        draft = RosterBatch(
+            county_code=county_code,
+            year=year,
+            program=program,
+            status=RosterStatus.DRAFT,
+            created_by_staff_id=actor.id if actor.kind == ActorKind.STAFF else None,
+        )
+        session.add(draft)
+        session.flush()
+    # Two exports racing could each have created a draft; the older one absorbs the other.
+    extra_ids = [batch.id for batch in drafts[1:]]
+    members = session.scalars(
+        sa.select(Application)
+        .where(
+            _in_county(county_code),
+            Application.year == year,
+            Application.program == program,
+            sa.or_(
+                sa.and_(
+                    Application.status == ApplicationStatus.APPROVED,
+                    Application.roster_batch_id.is_(None),
+                ),
+                Application.roster_batch_id.in_([draft.id, *extra_ids]),
+            ),
+        )
+        .with_for_update()
+    ).all()
+    for application in members:
+        keep = application.status == ApplicationStatus.APPROVED
+        application.roster_batch_id = draft.id if keep else None
+    session.flush()
+    for batch in drafts[1:]:
+        session.delete(batch)
+    record_audit(
+        session,
+        actor,
+        "roster_prepared",
+        data={"batch": draft.id, "county": county_code, "year": year, "program": program.value},
+    )
+    return draft
+
+
+def find_batch(session: Session, batch_id: int, county_code: str | None = None) -> RosterBatch:
+    """The batch with this number, of this county when one is given; UnknownBatch otherwise."""
+    batch = session.get(RosterBatch, batch_id)
+    if batch is None or (county_code is not None and batch.county_code != county_code):
+        raise UnknownBatch(
+            f"no roster batch {batch_id}" + (f" in {county_code}" if county_code else "")
+        )
+    return batch
+
+
+def batch_applications(session: Session, batch: RosterBatch) -> Sequence[Application]:
+    """The claims of a batch in roster order: by village, then by application number."""
+    return session.scalars(
+        sa.select(Application)
+        .where(Application.roster_batch_id == batch.id)
+        .options(selectinload(Application.person), selectinload(Application.findings))
+        .order_by(Application.region_code, Application.id)
+    ).all()
+
+
+def _region_names(session: Session, codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    rows = session.execute(sa.select(Region.code, Region.name).where(Region.code.in_(codes)))
+    return {code: name for code, name in rows}
+
+
+def _employers(session: Session, applications: Sequence[Application]) -> dict[int, str]:
+    """The employer of each person's latest monitoring work record in the claim year."""
+    found: dict[int, str] = {}
+    for application in applications:
+        name = application.facts.get("employer_name")
+        if name:
+            found[application.id] = str(name)
+            continue
+        record = session.scalars(
+            sa.select(MonitoringEmployment.employer_name)
+            .where(
+                MonitoringEmployment.person_id == application.person_id,
+                MonitoringEmployment.start_month <= date(application.year, 12, 1),
+                MonitoringEmployment.employer_name.is_not(None),
+            )
+            .order_by(MonitoringEmployment.start_month.desc())
+            .limit(1)
+        ).first()
+        if record:
+            found[application.id] = record
+    return found
+
+
+def _delegate_name(session: Session, application: Application) -> str | None:
+    if application.submitted_by_staff_id is not None:
+        staff = session.get(Staff, application.submitted_by_staff_id)
+        return None if staff is None else staff.name
+    if application.submitted_by_chat_identity_id is None:
+        return None
+    identity = session.get(ChatIdentity, application.submitted_by_chat_identity_id)
+    if identity is None or identity.person_id is None:
+        return None
+    person = session.get(Person, identity.person_id)
+    return None if person is None else person.name
+
+
+def roster_entries(session: Session, batch: RosterBatch) -> list[RosterEntry]:
+    """Everything a roster line shows, for every claim of the batch."""
+    applications = batch_applications(session, batch)
+    codes = {a.region_code for a in applications if a.region_code}
+    names = _region_names(session, codes | {code[:9] for code in codes})
+    employers = _employers(session, applications)
+    entries = []
+    for application in applications:
+        village = application.region_code or ""
+        township = village[:9]
+        delegated = application.capacity.value != "self"
+        entries.append(
+            RosterEntry(
+                application=application,
+                person=application.person,
+                township_code=township,
+                township_name=names.get(township, township),
+                village_name=names.get(village, village),
+                employer=employers.get(application.id),
+                findings=sorted(application.findings, key=lambda finding: finding.code),
+                delegate_name=_delegate_name(session, application) if delegated else None,
+            )
+        )
+    return entries
+
+
+def mark_sent(
+    session: Session,
+    *,
+    county_code: str,
+    year: int,
+    program: Program | str,
+    actor: Actor,
+    today: date,
+    working_days: int,
+) -> SentBatch:
+    """Mark the exported roster sent to finance: payment is due ``working_days`` working days
+    after ``today`` on the Chinese calendar, and its approved claims move to roster_sent.
+
+    Raises NothingToSend when no roster was exported, UnknownCalendarYear when the due date
+    falls in a year the calendar does not know (nothing is changed then).
+    """
+    program = Program(program)
+    drafts = _drafts(session, county_code, year, program)
+    if not drafts:
+        raise NothingToSend(
+            f"no roster of {county_code} for {program.value} {year} is waiting to be sent: "
+            "export it first"
+        )
+    batch = drafts[0]
+    due_date = add_workdays(today, working_days)
+    moved = []
+    for application in batch_applications(session, batch):
+        if application.status != ApplicationStatus.APPROVED:
+            application.roster_batch_id = None
+            continue
+        change_status(
+            session,
+            application,
+            ApplicationStatus.ROSTER_SENT,
+            actor,
+            reason="roster sent to finance",
+            data={"batch": batch.id, "due_date": due_date.isoformat()},
+        )
+        moved.append(application)
+    if not moved:
+        raise NothingToSend(f"roster batch {batch.id} has no approved claims left")
+    batch.status = RosterStatus.SENT
+    batch.sent_at = utcnow()
+    batch.due_date = due_date
+    record_audit(
+        session,
+        actor,
+        "roster_sent",
+        data={"batch": batch.id, "applications": len(moved), "due_date": due_date.isoformat()},
+    )
+    return SentBatch(batch, moved)

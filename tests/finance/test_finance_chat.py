@@ -1,0 +1,150 @@
+"""A county administrator in chat: /budget, /roster, the one-time download, sent, paid."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from collections.abc import Callable
+from datetime import date
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from bot.engine import Conversations
+from bot.messages import Incoming
+from db.enums import ApplicationStatus, Channel
+from db.models import Application, AuditEvent, Notification, RosterBatch
+from db.workdays import add_workdays
+from tests.finance.county import LI_ID
+from wugong.runtime import Runtime
+from wugong.settings import Settings
+from wugong.web import create_app
+
+LINK = re.compile(r"https?://\S+(/exports/[A-Za-z0-9_-]+\.xlsx)")
+
+
+class Admin:
+    """One chat user; `today` can be moved to see overdue rosters."""
+
+    def __init__(self, session_factory, user: str) -> None:
+        self.today = date(2025, 12, 1)
+        self.conversations = Conversations(session_factory, today=lambda: self.today)
+        self.user = user
+        self.update = 0
+        self.replies: list = []
+
+    def send(self, **message) -> str:
+        self.update += 1
+        self.replies = self.conversations.handle(
+            Incoming(channel=Channel.WEB, user=self.user, update_id=self.update, **message)
+        )
+        return self.text
+
+    @property
+    def text(self) -> str:
+        return "\n".join(reply.text for reply in self.replies)
+
+    @property
+    def buttons(self) -> list[str]:
+        return [button.value for reply in self.replies for button in reply.buttons]
+
+    def tap(self, value: str) -> str:
+        assert value in self.buttons, f"{value} not in {self.buttons}"
+        return self.send(button=value)
+
+
+@pytest.fixture
+def admin(county, session_factory) -> Admin:
+    return Admin(session_factory, "admin")
+
+
+@pytest.fixture
+def http(engine, session_factory) -> Callable[[str], httpx.Response]:
+    """GET on the whole HTTP app over the test database."""
+    runtime = Runtime(settings=Settings(), engine=engine, sessions=session_factory)
+    app = create_app(runtime, Conversations(session_factory))
+
+    def get(path: str) -> httpx.Response:
+        async def fetch() -> httpx.Response:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://wugong.test") as c:
+                return await c.get(path)
+
+        return asyncio.run(fetch())
+
+    return get
+
+
+def test_only_a_county_administrator_sees_budgets_and_rosters(county, session_factory):
+    # Given a township reviewer and an applicant, When they ask for /budget or /roster or
+    # press a roster button, Then they are refused and nothing is shown or changed
+    for user in ("township", "zhang"):
+        chat = Admin(session_factory, user)
+        for command in ("/budget", "/roster"):
+            assert "county administrators" in chat.send(text=command) or "县" in chat.text
+            assert not any(b.startswith(("roster:", "budget:")) for b in chat.buttons)
+        chat.send(button=f"roster:paidyes:{county.zhang}")
+        assert "roster:paidyes" not in str(chat.buttons)
+    with session_factory() as session:
+        assert session.get(Application, county.zhang).status == ApplicationStatus.APPROVED
+
+
+def test_the_budget_shows_allocated_committed_paid_and_remaining(admin):
+    admin.send(text="/budget")
+    assert "5000" in admin.text and "3600" in admin.text and "1400" in admin.text
+    assert "budget:2024" in admin.buttons
+
+
+def test_download_mark_sent_and_record_a_payment_in_chat(admin, county, session_factory, http):
+    admin.send(text="/roster")
+    admin.tap("roster:pick:2025:transport")
+    assert "3" in admin.text and "3600" in admin.text
+    # When the administrator asks for the finance copy, Then a link is given that works once
+    admin.tap("roster:fin:2025:transport")
+    path = LINK.search(admin.text).group(1)
+    response = http(path)
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True)["花名册"]
+    assert LI_ID in [row[4] for row in sheet.iter_rows(values_only=True)]
+    assert http(path).status_code == 404
+    assert http("/exports/" + "x" * 32 + ".xlsx").status_code == 404
+    # When it is marked sent, Then the due date is 7 working days later and people are told
+    admin.send(text="/roster")
+    admin.tap("roster:pick:2025:transport")
+    admin.tap("roster:send:2025:transport")
+    admin.tap("roster:sendyes:2025:transport")
+    due = add_workdays(date(2025, 12, 1), 7)
+    assert due.isoformat() in admin.text
+    with session_factory() as session:
+        batch = session.scalars(sa.select(RosterBatch)).one()
+        assert session.get(Application, county.li).status == ApplicationStatus.ROSTER_SENT
+        told = set(session.scalars(sa.select(Notification.chat_identity_id)))
+        assert {county.zhang_chat, county.li_chat, county.relative_chat} <= told
+    # When one claim is recorded paid, Then it is paid and the applicant is told
+    admin.send(text="/roster")
+    admin.tap("roster:pick:2025:transport")
+    admin.tap(f"roster:pay:{batch.id}")
+    admin.tap(f"roster:paid:{county.li}")
+    admin.tap(f"roster:paidyes:{county.li}")
+    assert "WG2025" in admin.text
+    with session_factory() as session:
+        li = session.get(Application, county.li)
+        assert li.status == ApplicationStatus.PAID and li.payment_ref.startswith("chat:")
+        actions = set(session.scalars(sa.select(AuditEvent.action)))
+        assert {"roster_link", "roster_downloaded", "roster_sent"} <= actions
+    # When the due date has passed, Then /budget shows the roster as overdue
+    admin.today = date(2026, 1, 5)
+    admin.send(text="/budget")
+    assert f"{batch.id}" in admin.text and due.isoformat() in admin.text
+
+
+def test_a_forged_button_for_another_county_is_refused(admin, county, session_factory):
+    admin.send(button=f"roster:paidyes:{county.elsewhere}")
+    assert "WG2025" not in admin.text
+    admin.send(button="roster:copy:999")
+    with session_factory() as session:
+        assert session.get(Application, county.elsewhere).status == ApplicationStatus.APPROVED
