@@ -1,0 +1,76 @@
+"""Posting the public notice (公示) from chat: the village's or township's approved claims go on
+one numbered notice for the county's notice days; the poster gets the printable page and list."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.dialogs.base import Turn
+from bot.dialogs.review import refuse, show_queue, staff_of
+from bot.notify import notify_status_change
+from db.enums import StaffRole
+from db.queries import review as rules
+from db.queries.notices import last_day, local_date, post_notice
+from db.types import utcnow
+from policy import load_parameters
+from wugong.i18n import N_
+from wugong.settings import get_settings
+
+PAGE_PATH = "/notices/{number}"
+XLSX_PATH = "/notices/{number}.xlsx"
+
+
+def notice_path(number: str, *, xlsx: bool = False) -> str:
+    """The address of a notice's printable page (or its spreadsheet) on wugong's web server."""
+    return get_settings().public_url() + (XLSX_PATH if xlsx else PAGE_PATH).format(number=number)
+
+
+def notice_days(region_code: str, on: date) -> int:
+    """The county's notice period in calendar days (policy parameter process.notice_days)."""
+    return int(load_parameters().get("process.notice_days", on, county=region_code[:6]))
+
+
+def post(turn: Turn) -> None:
+    """Post the staff member's draft notice and hand over the links to print and to share."""
+    staff = staff_of(turn)
+    now = utcnow()
+    try:
+        if staff is None:
+            raise rules.NotAllowed("not_staff")
+        days = notice_days(staff.region_code, local_date(now))
+        posted = post_notice(turn.session, staff, staff.region_code, now=now, days=days)
+    except rules.ReviewError as error:
+        refuse(turn, error)
+        show_queue(turn)
+        return
+    notice = posted.notice
+    for application in posted.applications:
+        notify_status_change(turn.session, application, notice=notice)
+    turn.go(None, None)
+    turn.say(
+        turn.t(
+            "Notice {number} is posted with {count} claim(s), from {start} until {end} "
+            "({days} days).\n"
+            "Printable page: {page}\n"
+            "List as a spreadsheet: {xlsx}\n"
+            "Anyone can object in this chat by sending: /object {number} and the reason.",
+            number=notice.number,
+            count=len(posted.applications),
+            start=local_date(notice.starts_at).isoformat(),
+            end=last_day(notice).isoformat(),
+            days=days,
+            page=notice_path(notice.number),
+            xlsx=notice_path(notice.number, xlsx=True),
+        ),
+        [turn.button("Review applications", "menu:review"), turn.button("Main menu", "menu:main")],
+    )
+
+
+ACTIONS = {"post_notice": post}
+STAFF_MENU = [
+    (
+        N_("Post the public notice"),
+        "menu:post_notice",
+        frozenset({StaffRole.CADRE, StaffRole.TOWNSHIP}),
+    ),
+]

@@ -1,0 +1,333 @@
+"""Objections to a public notice: anyone objects in chat by quoting its number (/object GS-… or
+the menu); the reviewer of that level sees them in /review and upholds or dismisses them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import sqlalchemy as sa
+
+from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from bot.dialogs.review import refuse, show_queue, staff_of
+from bot.messages import Button
+from bot.notify import notify_identity, notify_status_change
+from db.enums import ApplicationStatus, NoticeLevel
+from db.models import Application, ChatIdentity, Notice, Objection, Person, Staff
+from db.pii import mask_id, redact
+from db.queries import review as rules
+from db.queries.notices import current_applications, find_notice, last_day, numbers_in
+from db.queries.objections import (
+    Outcome,
+    is_open,
+    may_resolve,
+    object_to_notice,
+    open_objections,
+    resolve_objection,
+)
+from db.types import utcnow
+from wugong.i18n import N_
+
+
+class Step(StrEnum):
+    NUMBER = "number"
+    WHO = "who"
+    TEXT = "text"
+    DECISION_NOTE = "decision_note"
+
+
+dialog = Dialog("objection", Step)
+
+REVIEWER_ROLE = {level: role for role, level in rules.NOTICE_LEVEL.items()}
+NEW_OBJECTION = N_("A new objection was raised against notice {number}. Send /review to see it.")
+OUTCOMES = {
+    Outcome.DISMISS: N_(
+        "Your objection to notice {number} was looked into and not upheld: “{note}”."
+    ),
+    Outcome.RETURN: N_(
+        "Your objection to notice {number} was upheld: “{note}”. The claim goes back to the "
+        "applicant for a correction."
+    ),
+    Outcome.REJECT: N_(
+        "Your objection to notice {number} was upheld: “{note}”. The claim is not approved."
+    ),
+}
+
+
+def start(turn: Turn) -> None:
+    """The menu flow: ask for the notice number first."""
+    turn.state.pop("objection", None)
+    dialog.ask(turn, Step.NUMBER)
+
+
+def command(turn: Turn) -> None:
+    """/object GS-… [names and reason]: as much as was given, then ask for the rest."""
+    text = (turn.incoming.text or "").split(maxsplit=1)
+    rest = text[1] if len(text) > 1 else ""
+    numbers = numbers_in(rest)
+    if not numbers:
+        start(turn)
+        return
+    reason = " ".join(part for part in rest.split() if part.upper() != numbers[0])
+    choose_notice(turn, numbers[0], reason)
+
+
+def choose_notice(turn: Turn, number: str, reason: str = "") -> None:
+    from bot.dialogs import menu
+
+    notice = find_notice(turn.session, number)
+    if notice is None:
+        turn.say(turn.t("I cannot find notice {number}. Please check the number.", number=number))
+        dialog.ask(turn, Step.NUMBER)
+        return
+    if not is_open(notice, utcnow()):
+        turn.say(turn.t(rules_message("notice_not_open")))
+        menu.show(turn)
+        return
+    turn.state["objection"] = {"notice": notice.id, "text": reason or None, "who": None}
+    named = [a.id for a, person in listed(turn, notice) if reason and person.name in reason]
+    if named:
+        turn.state["objection"]["who"] = named
+        record(turn)
+        return
+    dialog.ask(turn, Step.WHO)
+
+
+def rules_message(code: str) -> str:
+    from bot.dialogs.review import REFUSALS
+
+    return REFUSALS[code]
+
+
+def listed(turn: Turn, notice: Notice) -> list[tuple[Application, Person]]:
+    level = NoticeLevel(notice.level)
+    statuses = [rules.NOTICE_STATUS[level], ApplicationStatus.ON_HOLD]
+    return [(a, a.person) for a in current_applications(turn.session, notice, statuses)]
+
+
+def _notice(turn: Turn) -> Notice:
+    pending = turn.state.get("objection") or {}
+    notice = turn.session.get(Notice, pending.get("notice") or 0)
+    if notice is None:
+        raise Reask("Please send the notice number, for example GS-140581100200-2025-001.")
+    return notice
+
+
+@dialog.asks(Step.NUMBER)
+def ask_number(turn: Turn) -> None:
+    turn.say(
+        turn.t(
+            "Which notice do you object to? Send its number as printed, for example "
+            "GS-140581100200-2025-001."
+        ),
+        [turn.button("Main menu", "menu:main")],
+    )
+
+
+@dialog.answers(Step.NUMBER)
+def answer_number(turn: Turn, answer: Answer) -> None:
+    numbers = numbers_in(answer.text or "")
+    if not numbers:
+        raise Reask("Please send the notice number, for example GS-140581100200-2025-001.")
+    choose_notice(turn, numbers[0])
+
+
+@dialog.asks(Step.WHO)
+def ask_who(turn: Turn) -> None:
+    notice = _notice(turn)
+    buttons = [
+        Button(f"{person.name} {mask_id(person.id_number)}", f"objwho:{application.id}")
+        for application, person in listed(turn, notice)[:20]
+    ]
+    buttons.append(turn.button("The whole notice", "objwho:all"))
+    turn.say(
+        turn.t(
+            "Notice {number} is up until {date}. Whom does your objection concern? Tap the "
+            "person, or “The whole notice” if it is about the notice itself.",
+            number=notice.number,
+            date=last_day(notice).isoformat(),
+        ),
+        buttons,
+    )
+
+
+@dialog.answers(Step.WHO)
+def answer_who(turn: Turn, answer: Answer) -> None:
+    value = (answer.button or "").removeprefix("objwho:")
+    notice = _notice(turn)
+    if value == "all":
+        who = None
+    elif value.isdigit() and int(value) in {a.id for a, _ in listed(turn, notice)}:
+        who = [int(value)]
+    else:
+        raise Reask("Please tap one of the buttons.")
+    turn.state["objection"]["who"] = who
+    if turn.state["objection"].get("text"):
+        record(turn)
+        return
+    dialog.ask(turn, Step.TEXT)
+
+
+@dialog.asks(Step.TEXT)
+def ask_text(turn: Turn) -> None:
+    turn.say(
+        turn.t("What is your objection? Please say what is wrong; the reviewers will read it."),
+        [turn.button("Main menu", "menu:main")],
+    )
+
+
+@dialog.answers(Step.TEXT)
+def answer_text(turn: Turn, answer: Answer) -> None:
+    if answer.text is None or len(answer.words) < 2:
+        raise Reask("Please write your objection in a few words.")
+    turn.state["objection"]["text"] = answer.text.strip()
+    record(turn)
+
+
+def record(turn: Turn) -> None:
+    """Write the objection, hold the claims, tell the applicants and the reviewers."""
+    from bot.dialogs import menu
+
+    pending = turn.state.pop("objection")
+    notice = turn.session.get(Notice, pending["notice"])
+    assert notice is not None
+    try:
+        objected = object_to_notice(
+            turn.session,
+            turn.identity,
+            notice,
+            pending["text"] or "",
+            application_ids=pending["who"],
+            now=utcnow(),
+        )
+    except rules.ReviewError as error:
+        refuse(turn, error)
+        menu.show(turn)
+        return
+    for application in objected.held:
+        notify_status_change(turn.session, application)
+    for reviewer in reviewers(turn, notice):
+        notify_identity(turn.session, reviewer, NEW_OBJECTION, number=notice.number)
+    turn.go(None, None)
+    turn.say(
+        turn.t(
+            "Thank you. Your objection to notice {number} is recorded; {count} claim(s) are on "
+            "hold until the reviewers look into it. You will hear the outcome here.",
+            number=notice.number,
+            count=len(objected.held),
+        ),
+        [turn.button("Main menu", "menu:main")],
+    )
+
+
+def reviewers(turn: Turn, notice: Notice) -> list[ChatIdentity]:
+    """The chats of the staff who resolve objections to this notice."""
+    code = notice.region_code
+    prefixes = [code[:n] for n in (2, 4, 6, 9, 12) if n <= len(code)]
+    return list(
+        turn.session.scalars(
+            sa.select(ChatIdentity)
+            .join(Staff, Staff.id == ChatIdentity.staff_id)
+            .where(
+                Staff.active.is_(True),
+                Staff.role == REVIEWER_ROLE[NoticeLevel(notice.level)],
+                Staff.region_code.in_(prefixes),
+            )
+        )
+    )
+
+
+def show_open(turn: Turn, staff: Staff) -> None:
+    """The open objections of the staff member's level and region, each with its decisions."""
+    if staff.role not in rules.NOTICE_LEVEL:
+        return
+    for objection in open_objections(turn.session, staff)[:3]:
+        notice = turn.session.get(Notice, objection.notice_id)
+        assert notice is not None
+        application = (
+            turn.session.get(Application, objection.application_id)
+            if objection.application_id
+            else None
+        )
+        who = (
+            f"{application.person.name} {mask_id(application.person.id_number)}"
+            if application is not None
+            else turn.t("the whole notice")
+        )
+        turn.say(
+            turn.t(
+                "Objection to notice {number} about {who}:\n“{text}”",
+                number=notice.number,
+                who=who,
+                text=redact(objection.text),
+            ),
+            [
+                turn.button("Dismiss the objection", f"objection:dismiss:{objection.id}"),
+                turn.button("Uphold: return for correction", f"objection:return:{objection.id}"),
+                turn.button("Uphold: reject", f"objection:reject:{objection.id}"),
+            ],
+        )
+
+
+def on_decision(turn: Turn, value: str) -> None:
+    """objection:dismiss|return|reject:<id>: check the reviewer may, then ask for the reason."""
+    _, outcome, raw_id = ([*value.split(":", 2), "", ""])[:3]
+    objection = turn.session.get(Objection, int(raw_id)) if raw_id.isdigit() else None
+    if objection is None or outcome not in {o.value for o in Outcome}:
+        show_queue(turn)
+        return
+    notice = turn.session.get(Notice, objection.notice_id)
+    assert notice is not None
+    try:
+        may_resolve(staff_of(turn), notice)
+    except rules.ReviewError as error:
+        refuse(turn, error)
+        show_queue(turn)
+        return
+    turn.state["decision"] = {"objection": objection.id, "outcome": outcome}
+    dialog.ask(turn, Step.DECISION_NOTE)
+
+
+@dialog.asks(Step.DECISION_NOTE)
+def ask_decision_note(turn: Turn) -> None:
+    turn.say(
+        turn.t("Please give the reason in a few words; the objector and the applicant see it."),
+        [turn.button("Cancel", "menu:review")],
+    )
+
+
+@dialog.answers(Step.DECISION_NOTE)
+def answer_decision_note(turn: Turn, answer: Answer) -> None:
+    if answer.text is None or len(answer.words) < 2:
+        raise Reask("Please write a few words: they are sent to the person concerned.")
+    pending = turn.state.pop("decision", None) or {}
+    objection = turn.session.get(Objection, pending.get("objection") or 0)
+    if objection is None:
+        show_queue(turn)
+        return
+    outcome = Outcome(pending["outcome"])
+    try:
+        resolved = resolve_objection(
+            turn.session, staff_of(turn), objection, outcome, answer.text.strip(), now=utcnow()
+        )
+    except rules.ReviewError as error:
+        refuse(turn, error)
+        show_queue(turn)
+        return
+    for application in resolved.changed:
+        notify_status_change(turn.session, application)
+    objector = (
+        turn.session.get(ChatIdentity, objection.from_chat_identity_id)
+        if objection.from_chat_identity_id
+        else None
+    )
+    if objector is not None:
+        note = redact(objection.resolution or "")
+        number = resolved.notice.number
+        notify_identity(turn.session, objector, OUTCOMES[outcome], number=number, note=note)
+    turn.say(turn.t("The objection is resolved; the people concerned are told."))
+    show_queue(turn)
+
+
+COMMANDS = {"/object": command}
+ACTIONS = {"object": start}
+BUTTONS = {"objection:": on_decision}

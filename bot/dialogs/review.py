@@ -1,0 +1,308 @@
+"""The review queue in chat (/review): one claim at a time with the applicant, facts, decision and
+cross-check findings; approve, return for correction or reject; the county confirms.
+
+Who may do what is decided by db.queries.review alone; this module shows and asks.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from bot.findings import finding_lines
+from bot.notify import notify_approved_at_level, notify_status_change
+from bot.texts import decision_text, program_name
+from db.enums import Capacity, StaffRole
+from db.models import Application, Staff
+from db.pii import mask_id, redact
+from db.queries import application_number
+from db.queries import review as rules
+from db.queries import review_queue as queues
+from db.queries.budgets import BudgetExceeded, NoAllocation
+from policy import Decision, Reason, place_name
+from wugong.i18n import N_
+
+
+class Step(StrEnum):
+    NOTE = "note"
+
+
+dialog = Dialog("review", Step)
+
+REFUSALS = {
+    "not_staff": N_(
+        "This is for village, township and county staff. Staff get an invite code from "
+        "their township and send /start CODE."
+    ),
+    "inactive": N_("Your staff role is no longer active."),
+    "scope_mismatch": N_(
+        "Your role does not match the region code it was given. Please ask for a new invite code."
+    ),
+    "wrong_role": N_("Your role does not allow this."),
+    "wrong_level": N_("This belongs to another level of the review."),
+    "outside_region": N_("This is outside your region."),
+    "not_yours": N_("This application is not yours."),
+    "not_at_this_step": N_(
+        "This application is no longer waiting for your review; someone may have acted on it."
+    ),
+    "already_approved": N_("You approved this one already; it waits for the notice."),
+    "not_eligible": N_(
+        "The policy check says this claim is not eligible, so it cannot be approved. Return "
+        "it for correction or reject it."
+    ),
+    "note_required": N_("Please write a few words: they are sent to the person concerned."),
+    "nothing_to_post": N_("There is nothing to post: no claim was approved since the last notice."),
+    "notice_not_open": N_("This notice is not up any more, so objections can no longer be taken."),
+    "not_on_notice": N_("That person is not on this notice."),
+    "objection_resolved": N_("This objection has already been resolved."),
+    "not_returned": N_("This application is not waiting for a correction."),
+}
+BUDGET = N_(
+    "The county's budget for the {program} {year} does not cover this claim: {remaining} "
+    "yuan are left, the claim is {amount} yuan. It can be confirmed once the allocation is raised."
+)
+NO_BUDGET = N_(
+    "The county has no budget allocation for the {program} {year} yet, so nothing can be "
+    "confirmed. Import the allocation first."
+)
+CAPACITY_WORDS = {
+    Capacity.RELATIVE: N_("a relative"),
+    Capacity.VILLAGE_CADRE: N_("a village cadre"),
+    Capacity.RESIDENT_CADRE: N_("a resident village cadre (驻村干部)"),
+    Capacity.LABOUR_AGENCY: N_("a labour dispatch agency"),
+}
+
+
+def staff_of(turn: Turn) -> Staff | None:
+    return rules.staff_of(turn.session, turn.identity)
+
+
+def refuse(turn: Turn, error: rules.ReviewError) -> None:
+    """Say why the action is refused, in plain words."""
+    turn.say(turn.t(REFUSALS.get(error.code, REFUSALS["wrong_role"])))
+
+
+def refuse_budget(turn: Turn, error: BudgetExceeded) -> None:
+    values: dict[str, Any] = {
+        "program": program_name(turn.t, error.program.value),
+        "year": error.year,
+        "remaining": error.remaining // 100,
+        "amount": error.requested // 100,
+    }
+    turn.say(turn.t(NO_BUDGET if isinstance(error, NoAllocation) else BUDGET, **values))
+
+
+def decision_of(application: Application) -> Decision:
+    """The stored decision snapshot as a Decision, for the plain-words text."""
+    data = application.decision or {}
+    deadline = data.get("deadline")
+    return Decision(
+        program=application.program.value,
+        eligible=data.get("eligible"),
+        amount=(application.amount_fen or 0) // 100,
+        reasons=tuple(
+            Reason(d.get("code", ""), d.get("values") or {}, d.get("reference"))
+            for d in data.get("details", [])
+        ),
+        missing=tuple(data.get("missing", [])),
+        deadline=date.fromisoformat(deadline) if deadline else None,
+        review=bool(data.get("review")),
+    )
+
+
+def _place(code: Any) -> str:
+    try:
+        return place_name(str(code))
+    except (LookupError, ValueError):
+        return str(code or "?")
+
+
+def employer_words(turn: Turn, facts: dict[str, Any]) -> str:
+    if facts.get("channel") == "workshop":
+        return turn.t("an assistance workshop (帮扶车间)")
+    if facts.get("same_employer") is False:
+        return turn.t("several employers")
+    return turn.t("one employer")
+
+
+def card(turn: Turn, application: Application) -> str:
+    """Everything a reviewer needs about one claim; the ID number masked."""
+    person = application.person
+    facts = application.facts or {}
+    lines = [
+        turn.t(
+            "{number} · {program} {year}",
+            number=application_number(application),
+            program=program_name(turn.t, application.program.value),
+            year=application.year,
+        ),
+        turn.t("Applicant: {name}, {id}", name=person.name, id=mask_id(person.id_number)),
+    ]
+    if application.capacity != Capacity.SELF:
+        who = turn.t(CAPACITY_WORDS[application.capacity])
+        lines.append(turn.t("Applied on their behalf by {who}.", who=who))
+    lines.append(turn.t("Work place: {place}", place=_place(facts.get("work_place"))))
+    lines.append(
+        turn.t(
+            "Period: {start} to {end}",
+            start=facts.get("work_from") or "?",
+            end=facts.get("work_to") or turn.t("now"),
+        )
+    )
+    if facts.get("monthly_wage"):
+        lines.append(turn.t("Monthly wage: {wage} yuan", wage=facts["monthly_wage"]))
+    lines.append(turn.t("Employer: {kind}", kind=employer_words(turn, facts)))
+    if facts.get("identity_check") == "cadre":
+        lines.append(turn.t("⚠️ The phone number was not verified: please confirm who applied."))
+    if facts.get("bank_warning") == "luhn":
+        lines.append(turn.t("⚠️ The bank card number does not pass the usual check."))
+    if application.review_note:
+        lines.append(turn.t("Earlier note: {note}", note=redact(application.review_note)))
+    lines += ["", decision_text(turn.t, decision_of(application)), ""]
+    findings = finding_lines(turn.t, application.findings)
+    lines.append(turn.t("Cross-check:") if findings else turn.t("Cross-check: no findings."))
+    lines += findings
+    return "\n".join(lines)
+
+
+def show_queue(turn: Turn, *, after_id: int = 0) -> None:
+    """Open objections first, then the next claim waiting at the staff member's level."""
+    from bot.dialogs import menu, objections
+
+    staff = staff_of(turn)
+    try:
+        items = queues.queue(turn.session, staff, after_id=after_id, limit=1)
+    except rules.ReviewError as error:
+        refuse(turn, error)
+        menu.show(turn)
+        return
+    assert staff is not None
+    turn.go(None, None)
+    objections.show_open(turn, staff)
+    waiting = queues.queue_size(turn.session, staff)
+    approved = queues.waiting_for_notice(turn.session, staff)
+    buttons = []
+    if items:
+        application = items[0]
+        text = turn.t("{count} claim(s) wait for your review.", count=waiting) + "\n\n"
+        text += card(turn, application)
+        confirm = staff.role == StaffRole.COUNTY_ADMIN
+        buttons += [
+            turn.button("Confirm", f"review:approve:{application.id}")
+            if confirm
+            else turn.button("Approve", f"review:approve:{application.id}"),
+            turn.button("Return for correction", f"review:return:{application.id}"),
+            turn.button("Reject", f"review:reject:{application.id}"),
+            turn.button("Next", f"review:next:{application.id}"),
+        ]
+    elif after_id and waiting:
+        text = turn.t("That was the last one. {count} claim(s) wait in all.", count=waiting)
+        buttons.append(turn.button("From the start", "menu:review"))
+    else:
+        text = turn.t("No claim waits for your review now.")
+    if approved:
+        text += "\n\n" + turn.t(
+            "{count} approved claim(s) wait for the public notice.", count=approved
+        )
+        buttons.append(turn.button("Post the public notice", "review:post"))
+    buttons.append(turn.button("Main menu", "menu:main"))
+    turn.say(text, buttons)
+
+
+def on_button(turn: Turn, value: str) -> None:
+    """review:approve|return|reject|next:<id> and review:post, from anywhere."""
+    from bot.dialogs import notices
+
+    _, action, raw_id = ([*value.split(":", 2), ""])[:3]
+    if action == "post":
+        notices.post(turn)
+        return
+    if not raw_id.isdigit():
+        show_queue(turn)
+        return
+    if action == "next":
+        show_queue(turn, after_id=int(raw_id))
+        return
+    staff = staff_of(turn)
+    try:
+        application = rules.view(turn.session, staff, int(raw_id))
+        if action == "approve":
+            approve(turn, staff, application)
+        elif action in ("return", "reject"):
+            rules.precheck(staff, rules.Action(action), application)
+            turn.state["review"] = {"action": action, "application": application.id}
+            dialog.ask(turn, Step.NOTE)
+            return
+    except rules.ReviewError as error:
+        refuse(turn, error)
+    except BudgetExceeded as error:
+        refuse_budget(turn, error)
+    show_queue(turn)
+
+
+def approve(turn: Turn, staff: Staff | None, application: Application) -> None:
+    notice = rules.approve(turn.session, staff, application)
+    number = application_number(application)
+    if notice is None:
+        notify_status_change(turn.session, application)
+        turn.say(turn.t("{number} is confirmed: approved for the roster.", number=number))
+        return
+    notify_approved_at_level(turn.session, application, notice.level)
+    turn.say(
+        turn.t(
+            "{number} is approved. It waits for the public notice; tap “Post the public "
+            "notice” when you have gone through the claims.",
+            number=number,
+        )
+    )
+
+
+@dialog.asks(Step.NOTE)
+def ask_note(turn: Turn) -> None:
+    action = turn.state.get("review", {}).get("action")
+    turn.say(
+        turn.t("What should the applicant fix? Your words are sent to them.")
+        if action == "return"
+        else turn.t("Why is it rejected? Your words are sent to the applicant."),
+        [turn.button("Cancel", "menu:review")],
+    )
+
+
+@dialog.answers(Step.NOTE)
+def answer_note(turn: Turn, answer: Answer) -> None:
+    pending = turn.state.get("review") or {}
+    if answer.text is None or len(answer.words) < 2:
+        raise Reask("Please write a few words: they are sent to the person concerned.")
+    application = turn.session.get(Application, pending.get("application") or 0)
+    if application is None:
+        show_queue(turn)
+        return
+    staff = staff_of(turn)
+    act = rules.return_for_correction if pending.get("action") == "return" else rules.reject
+    try:
+        act(turn.session, staff, application, answer.text.strip())
+    except rules.ReviewError as error:
+        refuse(turn, error)
+    else:
+        notify_status_change(turn.session, application)
+        number = application_number(application)
+        if pending.get("action") == "return":
+            turn.say(turn.t("{number} is returned to the applicant.", number=number))
+        else:
+            turn.say(turn.t("{number} is rejected; the applicant is told why.", number=number))
+    turn.state.pop("review", None)
+    show_queue(turn)
+
+
+COMMANDS = {"/review": show_queue}
+ACTIONS = {"review": show_queue}
+BUTTONS = {"review:": on_button}
+STAFF_MENU = [
+    (
+        N_("Review applications"),
+        "menu:review",
+        frozenset({StaffRole.CADRE, StaffRole.TOWNSHIP, StaffRole.COUNTY_ADMIN}),
+    ),
+]

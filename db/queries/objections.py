@@ -1,0 +1,216 @@
+"""Objections to a public notice: raising one (holds the claims) and resolving it.
+
+An objection that names people on the notice holds their applications. One that names nobody
+is an objection to the notice itself and holds every application on it: the rule is that claims
+move on when a notice ends *without objection* (DOMAIN §2.7), and an objection nobody can pin on
+one person leaves none of them without one. The reviewer of the notice's level resolves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from db.enums import ApplicationStatus, NoticeLevel, NoticeStatus, ObjectionStatus
+from db.models import Application, ChatIdentity, Notice, Objection, Staff
+from db.queries.audit import Actor, change_status, record_audit
+from db.queries.notices import current_applications
+from db.queries.review import (
+    AFTER_NOTICE,
+    NOTICE_LEVEL,
+    NOTICE_STATUS,
+    Action,
+    NotAllowed,
+    NotAtThisStep,
+    NoteRequired,
+    authorize,
+)
+
+
+class Outcome(StrEnum):
+    DISMISS = "dismiss"  # the claims go back to where they were
+    RETURN = "return"  # upheld: the applicant corrects the claim
+    REJECT = "reject"  # upheld: the claim is refused
+
+
+@dataclass(frozen=True)
+class Objected:
+    objections: Sequence[Objection]
+    held: Sequence[Application]  # newly on hold (already held ones are not repeated)
+
+
+def is_open(notice: Notice, now: datetime) -> bool:
+    return notice.status == NoticeStatus.POSTED and now < notice.ends_at
+
+
+def object_to_notice(
+    session: Session,
+    identity: ChatIdentity,
+    notice: Notice,
+    text: str,
+    *,
+    application_ids: Sequence[int] | None,
+    now: datetime,
+) -> Objected:
+    """Record an objection by anyone in the chat while the notice is up, and hold the claims."""
+    words = text.strip()
+    if not words:
+        raise NoteRequired("note_required")
+    if not is_open(notice, now):
+        raise NotAtThisStep("notice_not_open", notice.number)
+    level = NoticeLevel(notice.level)
+    listed = current_applications(
+        session, notice, [NOTICE_STATUS[level], ApplicationStatus.ON_HOLD]
+    )
+    if application_ids:
+        targets = [a for a in listed if a.id in set(application_ids)]
+        if not targets:
+            raise NotAtThisStep("not_on_notice", notice.number)
+        objections = [
+            Objection(
+                notice_id=notice.id,
+                application_id=a.id,
+                text=words,
+                from_chat_identity_id=identity.id,
+            )
+            for a in targets
+        ]
+    else:
+        targets = list(listed)
+        objections = [Objection(notice_id=notice.id, text=words, from_chat_identity_id=identity.id)]
+    session.add_all(objections)
+    session.flush()
+    actor = Actor.of_chat_identity(identity)
+    held = []
+    for application in targets:
+        session.refresh(application, with_for_update=True)
+        if application.status != NOTICE_STATUS[level]:
+            continue
+        change_status(
+            session,
+            application,
+            ApplicationStatus.ON_HOLD,
+            actor,
+            reason=f"objection to notice {notice.number}",
+            data={"objections": [o.id for o in objections]},
+        )
+        held.append(application)
+    return Objected(objections, held)
+
+
+def may_resolve(staff: Staff | None, notice: Notice) -> Staff:
+    """The staff member, if they are the reviewer of the notice's level and region."""
+    member = authorize(staff, Action.RESOLVE_OBJECTION, notice.region_code)
+    if NOTICE_LEVEL.get(member.role) != notice.level:
+        raise NotAllowed("wrong_level", f"{member.role.value} for a {notice.level} notice")
+    return member
+
+
+def open_objections(session: Session, staff: Staff | None) -> Sequence[Objection]:
+    """The open objections to the notices of the staff member's level and scope."""
+    member = authorize(staff, Action.RESOLVE_OBJECTION, staff.region_code if staff else None)
+    return session.scalars(
+        sa.select(Objection)
+        .join(Notice, Notice.id == Objection.notice_id)
+        .where(
+            Objection.status == ObjectionStatus.OPEN,
+            Notice.level == NOTICE_LEVEL[member.role],
+            Notice.region_code.startswith(member.region_code, autoescape=True),
+        )
+        .order_by(Objection.id)
+    ).all()
+
+
+@dataclass(frozen=True)
+class Resolved:
+    objection: Objection
+    notice: Notice
+    changed: Sequence[Application]
+
+
+def _still_held(session: Session, objection: Objection, application: Application) -> bool:
+    """Whether another open objection to the same notice still covers the application."""
+    return (
+        session.scalar(
+            sa.select(Objection.id).where(
+                Objection.notice_id == objection.notice_id,
+                Objection.id != objection.id,
+                Objection.status == ObjectionStatus.OPEN,
+                sa.or_(
+                    Objection.application_id.is_(None),
+                    Objection.application_id == application.id,
+                ),
+            )
+        )
+        is not None
+    )
+
+
+def resolve_objection(
+    session: Session,
+    staff: Staff | None,
+    objection: Objection,
+    outcome: Outcome,
+    note: str | None,
+    *,
+    now: datetime,
+) -> Resolved:
+    """Uphold (return or reject the held claims) or dismiss (release them) with the reason.
+
+    A dismissed claim goes back onto its notice while the notice is up, and on to the next
+    review once it has ended: the objection was the only thing that held it.
+    """
+    notice = session.get(Notice, objection.notice_id)
+    assert notice is not None
+    member = may_resolve(staff, notice)
+    words = (note or "").strip()
+    if not words:
+        raise NoteRequired("note_required")
+    session.refresh(objection, with_for_update=True)
+    if objection.status != ObjectionStatus.OPEN:
+        raise NotAtThisStep("objection_resolved", f"objection {objection.id}")
+    objection.status = (
+        ObjectionStatus.DISMISSED if outcome == Outcome.DISMISS else ObjectionStatus.UPHELD
+    )
+    objection.resolution = words
+    objection.resolved_by_staff_id = member.id
+    objection.resolved_at = now
+    level = NoticeLevel(notice.level)
+    held = current_applications(session, notice, [ApplicationStatus.ON_HOLD])
+    if objection.application_id is not None:
+        held = [a for a in held if a.id == objection.application_id]
+    actor = Actor.of_staff(member)
+    changed = []
+    for application in held:
+        session.refresh(application, with_for_update=True)
+        record_audit(
+            session,
+            actor,
+            "objection_resolved",
+            application=application,
+            reason=words,
+            data={"objection": objection.id, "outcome": outcome.value},
+        )
+        if application.status != ApplicationStatus.ON_HOLD:
+            continue
+        if outcome == Outcome.DISMISS:
+            if _still_held(session, objection, application):
+                continue
+            to_status = NOTICE_STATUS[level] if is_open(notice, now) else AFTER_NOTICE[level]
+            reason = f"objection to notice {notice.number} dismissed: {words}"
+        else:
+            application.review_note = words
+            to_status = (
+                ApplicationStatus.RETURNED
+                if outcome == Outcome.RETURN
+                else ApplicationStatus.REJECTED
+            )
+            reason = f"objection to notice {notice.number} upheld: {words}"
+        change_status(session, application, to_status, actor, reason=reason)
+        changed.append(application)
+    return Resolved(objection, notice, changed)
