@@ -116,8 +116,10 @@ def staff_invite(role: str, region: str, days: int) -> int:
     from db.enums import StaffRole
     from db.models import StaffInvite
 
-    if not region.isdigit() or len(region) not in (2, 4, 6, 9, 12):
-        raise ConfigurationError(f"--region must be a division code of 2 to 12 digits: {region}")
+    # The scope's level must fit the role: a cadre a village, a township a township, …
+    length = {"cadre": 12, "township": 9, "county_admin": 6, "city_admin": 4}[role]
+    if not region.isdigit() or len(region) != length:
+        raise ConfigurationError(f"--region for {role} must be a {length}-digit division code")
     if days < 1:
         raise ConfigurationError("--days must be at least 1")
     runtime = wugong_runtime.start(upgrade=True)

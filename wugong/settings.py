@@ -6,6 +6,7 @@ import os
 import secrets
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,6 +55,9 @@ class HttpSettings(BaseSettings):
     model_config = _CONFIG
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=1, le=65535)
+    # Where people reach this server (links in chat: notices, roster downloads); empty = the
+    # Telegram webhook's origin, else http://HOST:PORT.
+    public_url: str = ""
 
 
 class SecuritySettings(BaseSettings):
@@ -90,6 +94,17 @@ class Settings:
     def embedded(self) -> bool:
         """True when no Redis is configured: queue, workers and scheduler run in-process."""
         return not self.queue.redis_url
+
+    def public_url(self) -> str:
+        """Where people reach this server: WUGONG_PUBLIC_URL, else the Telegram webhook's
+        origin, else http://HOST:PORT."""
+        if self.http.public_url:
+            return self.http.public_url.rstrip("/")
+        webhook = self.telegram.telegram_webhook_url
+        if webhook:
+            parts = urlsplit(webhook)
+            return f"{parts.scheme}://{parts.netloc}"
+        return f"http://{self.http.http_host}:{self.http.http_port}"
 
     def secret_key(self) -> bytes:
         """The master secret; in embedded mode it is created once under var/ with mode 0600."""

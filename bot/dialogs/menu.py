@@ -73,6 +73,7 @@ def show(turn: Turn, *, greeting: bool = False) -> None:
             if staff_member.role in roles
         ]
     buttons += [
+        turn.button("Object to a notice", "menu:object"),
         turn.button("Language / 语言", "menu:lang"),
         turn.button("Help", "menu:help"),
     ]
