@@ -36,6 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_arguments(
         commands.add_parser("check", help="assess eligibility for every program from facts")
     )
+    from wugong import finance
+
+    finance.add_commands(commands)
+    from wugong import imports_cli
+
+    imports_cli.add_commands(commands)
     return parser
 
 
@@ -45,6 +51,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from wugong import check
 
         return check.run(args)
+    if args.command in ("export", "roster"):
+        from wugong import finance
+
+        return finance.run(args)
+    if args.command == "import":
+        from wugong import imports_cli
+
+        return imports_cli.run(args)
 
     from wugong import app
     from wugong.errors import WugongError

@@ -1,0 +1,103 @@
+"""Importing monitoring records in chat (/import): a county admin sends the export as a document."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from db.enums import Channel, ImportKind, StaffRole
+from db.models import ImportBatch, Staff
+from db.queries import Actor, record_audit
+from wugong.i18n import N_
+
+# Who may replace the registry's records: the county and the city administrators.
+IMPORTERS = frozenset({StaffRole.COUNTY_ADMIN, StaffRole.CITY_ADMIN})
+SUFFIXES = (".xlsx", ".csv")
+
+
+class Step(StrEnum):
+    FILE = "file"
+
+
+dialog = Dialog("imports", Step)
+
+
+def _importer(turn: Turn) -> Staff | None:
+    staff = turn.session.get(Staff, turn.identity.staff_id) if turn.identity.staff_id else None
+    if staff is None or not staff.active or staff.role not in IMPORTERS:
+        turn.say(
+            turn.t("Importing monitoring records is for county administrators."),
+            [turn.button("Main menu", "menu:main")],
+        )
+        return None
+    return staff
+
+
+def start(turn: Turn) -> None:
+    """/import: ask for the export file."""
+    if _importer(turn) is None:
+        return
+    if turn.identity.channel != Channel.TELEGRAM:
+        turn.say(
+            turn.t(
+                "Files can be sent to me through Telegram only. On the server, the command "
+                "`wugong import monitoring FILE` imports them too."
+            ),
+            [turn.button("Main menu", "menu:main")],
+        )
+        return
+    dialog.ask(turn, Step.FILE)
+
+
+@dialog.asks(Step.FILE)
+def ask_file(turn: Turn) -> None:
+    turn.say(
+        turn.t(
+            "Send me the export of the national monitoring system as a file (xlsx or csv): "
+            "监测对象信息 (persons and households) or 已外出务工信息 (work records). I import "
+            "it in the background and tell you how it goes."
+        ),
+        [turn.button("Cancel", "menu:main")],
+    )
+
+
+@dialog.answers(Step.FILE)
+def answer_file(turn: Turn, answer: Answer) -> None:
+    staff = _importer(turn)
+    if staff is None:
+        turn.go(None, None)
+        return
+    document = answer.file
+    if document is None or document.kind != "document":
+        raise Reask(N_("Please send the export as a file (a document), not as text or a photo."))
+    name = Path(document.name or "export.xlsx").name
+    if not name.lower().endswith(SUFFIXES):
+        raise Reask(N_("I can read xlsx and csv files only. Please save the export as xlsx."))
+    batch = ImportBatch(kind=ImportKind.MONITORING, file_name=name[:255], sha256="")
+    turn.session.add(batch)
+    turn.session.flush()
+    record_audit(
+        turn.session,
+        Actor.of_staff(staff),
+        "import_requested",
+        data={"import_batch_id": batch.id, "file": name},
+    )
+    batch_id, identity_id, file_id = batch.id, turn.identity.id, document.file_id
+
+    def enqueue() -> None:
+        from workers.imports import import_upload
+
+        import_upload.send(batch_id, identity_id, file_id)
+
+    turn.after_commit.append(enqueue)
+    turn.go(None, None)
+    turn.say(
+        turn.t("Received {file}. The import starts in a moment.", file=name),
+        [turn.button("Main menu", "menu:main")],
+    )
+
+
+COMMANDS = {"/import": start}
+ACTIONS = {"import": start}
+STAFF_MENU = [(N_("Import monitoring records"), "menu:import", IMPORTERS)]

@@ -1,0 +1,224 @@
+"""Importing a monitoring-system export: one file, one import batch, one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+from db.crypto import keyring
+from db.engine import WRITE_LOCK_OPTION
+from db.enums import ImportKind, ImportStatus
+from db.imports.columns import Table
+from db.imports.errorfile import ErrorFile
+from db.imports.reader import file_format, open_sheet
+from db.imports.records import Converter, Record
+from db.imports.regions import Regions
+from db.imports.stage import open_sink
+from db.models import ImportBatch
+from db.queries.audit import Actor, record_audit
+
+log = logging.getLogger(__name__)
+
+CHUNK_ROWS = 50_000
+PROGRESS_EVERY_ROWS = 10_000
+
+Progress = Callable[[int, float], None]
+"""Called with the rows read so far and the share of the file read (0.0 to 1.0)."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one import did: counts per file row, and the error file when rows were left out."""
+
+    batch_id: int
+    file_name: str
+    table: Table | None
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    errors: int
+    error_file: Path | None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def error_file_for(path: Path) -> Path:
+    """Next to the input: 已外出务工信息.xlsx -> 已外出务工信息.errors.xlsx."""
+    return path.with_name(f"{path.stem}.errors.xlsx")
+
+
+def start_batch(engine: Engine, kind: ImportKind, file_name: str, sha256: str = "") -> int:
+    """A running import batch, committed so that progress can be followed from elsewhere."""
+    with engine.begin() as connection:
+        return connection.execute(
+            sa.insert(ImportBatch)
+            .values(kind=kind, file_name=file_name[:255], sha256=sha256)
+            .returning(ImportBatch.id)
+        ).scalar_one()
+
+
+def finish_batch(engine: Engine, batch_id: int, **values: Any) -> None:
+    """Write the batch's outcome (``finished_at`` now unless given)."""
+    values.setdefault("finished_at", datetime.now(UTC))
+    with engine.begin() as connection:
+        connection.execute(
+            sa.update(ImportBatch).where(ImportBatch.id == batch_id).values(**values)
+        )
+
+
+def import_monitoring(
+    engine: Engine,
+    path: str | Path,
+    *,
+    batch_id: int | None = None,
+    progress: Progress | None = None,
+    describe: Callable[[str], str] = str,
+    error_path: Path | None = None,
+    actor: Actor | None = None,
+    today: date | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> ImportResult:
+    """Import the person/household workbook or the work table at ``path``.
+
+    Rows with problems go to the error file (``describe`` turns a problem code into the text
+    of its 问题 column) and never stop the others; a file that cannot be read at all raises an
+    ImportFileError before anything is written. ``batch_id`` continues a batch created before
+    (a chat upload); otherwise one is created. Importing the same file again changes nothing.
+    """
+    path = Path(path)
+    file_format(path)  # a missing or foreign file fails here, before any batch exists
+    digest = sha256_of(path)
+    if batch_id is None:
+        batch_id = start_batch(engine, ImportKind.MONITORING, path.name, digest)
+    else:
+        finish_batch(engine, batch_id, sha256=digest, finished_at=None)
+    errors = ErrorFile(error_path or error_file_for(path), describe)
+    try:
+        result = _run(engine, path, batch_id, errors, progress, actor, today, chunk_rows)
+    except BaseException:
+        finish_batch(engine, batch_id, status=ImportStatus.FAILED)
+        raise
+    finish_batch(
+        engine,
+        batch_id,
+        status=ImportStatus.FINISHED,
+        rows=result.rows,
+        inserted=result.inserted,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        errors=result.errors,
+    )
+    log.info(
+        "import %d of %s: %d rows, %d inserted, %d updated, %d unchanged, %d errors",
+        batch_id,
+        path.name,
+        result.rows,
+        result.inserted,
+        result.updated,
+        result.unchanged,
+        result.errors,
+    )
+    return result
+
+
+@contextmanager
+def _transaction(connection: Connection, whole: bool) -> Iterator[None]:
+    """The import's transaction: one for everything, or (``whole`` false) rolled back on error
+    while the chunks commit themselves."""
+    if whole:
+        with connection.begin():
+            yield
+        return
+    try:
+        yield
+    except BaseException:
+        connection.rollback()
+        raise
+
+
+def _run(
+    engine: Engine,
+    path: Path,
+    batch_id: int,
+    errors: ErrorFile,
+    progress: Progress | None,
+    actor: Actor | None,
+    today: date | None,
+    chunk_rows: int,
+) -> ImportResult:
+    rows = bad = 0
+    writer = engine.connect().execution_options(**{WRITE_LOCK_OPTION: True})
+    # PostgreSQL: one transaction, all or nothing. SQLite has one writer for the whole
+    # database, so each chunk commits on its own and the chat (and this import's progress
+    # messages) can write in between; a failed import is completed by importing it again.
+    postgres = engine.dialect.name == "postgresql"
+    with writer as connection, open_sheet(path) as sheet, _transaction(connection, postgres):
+        regions = Regions.load(connection)
+        if not postgres:
+            connection.commit()
+        converter = Converter(sheet.header, keyring(), regions, today or date.today())
+        sink = open_sink(connection, sheet.header, batch_id)
+        chunk: list[Record] = []
+        try:
+            for number, cells in sheet.rows:
+                converted = converter.convert(number, cells)
+                if converted is None:
+                    continue
+                rows += 1
+                if isinstance(converted, tuple):
+                    chunk.append(converted)
+                    if len(chunk) >= chunk_rows:
+                        sink.put(chunk)
+                        chunk = []
+                else:
+                    bad += 1
+                    for problem in converted:
+                        errors.add(problem)
+                if progress is not None and rows % PROGRESS_EVERY_ROWS == 0:
+                    progress(rows, sheet.progress())
+            if chunk:
+                sink.put(chunk)
+            counts = sink.finish()
+        except BaseException:
+            sink.abort()
+            raise
+        with Session(bind=connection) as session:
+            record_audit(
+                session,
+                actor or Actor.system("import"),
+                "import_monitoring",
+                data={"import_batch_id": batch_id, "table": sheet.header.table.value},
+            )
+        table = sheet.header.table
+        if not postgres:
+            connection.commit()
+    if progress is not None:
+        progress(rows, 1.0)
+    return ImportResult(
+        batch_id=batch_id,
+        file_name=path.name,
+        table=table,
+        rows=rows,
+        inserted=counts.inserted,
+        updated=counts.updated,
+        unchanged=counts.staged - counts.inserted - counts.updated,
+        errors=bad,
+        error_file=errors.close(),
+    )

@@ -1,0 +1,219 @@
+"""Staging chunks of records and merging them: COPY on PostgreSQL (in a thread), else batches."""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from db.imports.columns import Header
+from db.imports.merge import statements
+from db.imports.records import STAGE_COLUMNS, Record
+
+NAMES = ", ".join(name for name, _ in STAGE_COLUMNS)
+_TABLES = ("import_stage", "import_changed_household", "import_changed_person")
+
+
+@dataclass
+class Counts:
+    inserted: int = 0
+    updated: int = 0
+    staged: int = 0
+
+
+def _create(connection: Any, postgres: bool) -> None:
+    # ON COMMIT DROP: the pooled connection comes back without them, whatever happened.
+    # SQLite has no such clause: a table left by an earlier import on this pooled connection
+    # is dropped first (its rows belong to no transaction that is still open).
+    suffix = " ON COMMIT DROP" if postgres else ""
+    columns = ", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS)
+    if not postgres:
+        for table in _TABLES:
+            connection.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    for ddl in (
+        f"CREATE TEMP TABLE import_stage ({columns}){suffix}",
+        f"CREATE TEMP TABLE import_changed_household (household_number text){suffix}",
+        f"CREATE TEMP TABLE import_changed_person (id_index text, inserted boolean){suffix}",
+    ):
+        connection.execute(ddl)
+
+
+class PostgresSink:
+    """COPY into a TEMP staging table and merge, chunk by chunk, in a thread of its own.
+
+    The thread mostly waits for the server, so PostgreSQL stages and merges one chunk while
+    this process reads and converts the next: the two CPUs work at once. One connection, one
+    transaction: the import is all or nothing.
+    """
+
+    def __init__(self, connection: Connection, header: Header, batch_id: int) -> None:
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        self.raw: Any = raw
+        self.sql = statements(header, batch_id, "postgresql")
+        self.counts = Counts()
+        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        with self.raw.cursor() as cursor:
+            # Imports into one schema run one at a time (advisory locks span the database).
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.wugong.import'))"
+            )
+            _create(cursor, postgres=True)
+        self._thread = threading.Thread(target=self._run, name="import-merge", daemon=True)
+        self._thread.start()
+
+    def put(self, records: list[Record]) -> None:
+        lines = []
+        for record in records:
+            line = "\t".join(["\x00" if value is None else value for value in record])
+            if "\\" in line:
+                line = line.replace("\\", "\\\\")
+            lines.append(line.replace("\x00", "\\N"))
+        lines.append("")
+        self._send("\n".join(lines).encode())
+
+    def _send(self, item: bytes | None) -> None:
+        while self._thread.is_alive():
+            try:
+                self._chunks.put(item, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+        self._raise()
+
+    def finish(self) -> Counts:
+        self._send(None)
+        self._thread.join()
+        self._raise()
+        return self.counts
+
+    def abort(self) -> None:
+        if self._thread.is_alive():
+            with contextlib.suppress(queue.Full):
+                self._chunks.put(None, timeout=60)
+            self._thread.join(timeout=120)
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        try:
+            with self.raw.cursor() as cursor:
+                while (chunk := self._chunks.get()) is not None:
+                    self._merge(cursor, chunk)
+        except BaseException as error:  # handed to the importing thread
+            self._error = error
+            while True:  # unblock a producer waiting on a full queue
+                try:
+                    self._chunks.get_nowait()
+                except queue.Empty:
+                    break
+
+    def _merge(self, cursor: Any, chunk: bytes) -> None:
+        cursor.execute("TRUNCATE import_stage, import_changed_person")
+        with cursor.copy(f"COPY import_stage ({NAMES}) FROM STDIN") as copy:
+            copy.write(chunk)
+        if not self.counts.staged:
+            # Statistics of the first chunk serve the others (they are alike): a fresh temp
+            # table has none, and the joins below need them to hash rather than loop.
+            cursor.execute("ANALYZE import_stage")
+        cursor.execute(self.sql.households)
+        cursor.execute(self.sql.persons)
+        if self.sql.employment is not None:
+            inserted, updated = cursor.execute(self.sql.employment).fetchone()
+            staged = cursor.execute("SELECT count(*) FROM import_stage").fetchone()[0]
+        else:
+            assert self.sql.count is not None
+            inserted, updated, staged = cursor.execute(self.sql.count).fetchone()
+        self.counts.inserted += inserted
+        self.counts.updated += updated
+        self.counts.staged += staged
+
+
+_BOOLEAN = {"t": 1, "f": 0, None: None}
+_CONVERT = {
+    index: (_BOOLEAN.__getitem__ if kind == "boolean" else int)
+    for index, (_, kind) in enumerate(STAGE_COLUMNS)
+    if kind in ("boolean", "bigint", "integer")
+}
+
+
+class SqliteSink:
+    """Batched inserts into a TEMP staging table and the same merge, inline, each chunk
+    committed (SQLite has one writer: the others get their turn between chunks)."""
+
+    def __init__(self, connection: Connection, header: Header, batch_id: int) -> None:
+        self.connection = connection
+        self.sql = statements(header, batch_id, "sqlite")
+        self.counts = Counts()
+        _create(_Driver(connection), postgres=False)
+        marks = ", ".join("?" for _ in STAGE_COLUMNS)
+        self._insert = f"INSERT INTO import_stage ({NAMES}) VALUES ({marks})"
+
+    def put(self, records: list[Record]) -> None:
+        run = self.connection.exec_driver_sql
+        rows = [
+            tuple(
+                _CONVERT[i](value) if value is not None and i in _CONVERT else value
+                for i, value in enumerate(record)
+            )
+            for record in records
+        ]
+        run("DELETE FROM import_stage")
+        run("DELETE FROM import_changed_person")
+        run(self._insert, rows)
+        if self.sql.employment is not None:
+            run(self.sql.households)
+            run(self.sql.persons)
+            before = run("SELECT count(*) FROM monitoring_employment").scalar_one()
+            changed = run(self.sql.employment).rowcount
+            inserted = run("SELECT count(*) FROM monitoring_employment").scalar_one() - before
+            self.counts.inserted += inserted
+            self.counts.updated += changed - inserted
+            self.counts.staged += len(rows)
+            self.connection.commit()  # release SQLite's one write lock between chunks
+            return
+        households = [(row[0],) for row in run(self.sql.households).fetchall()]
+        if households:
+            run("INSERT INTO import_changed_household VALUES (?)", households)
+        existing = {
+            row[0]
+            for row in run(
+                "SELECT s.id_index FROM import_stage s JOIN person p ON p.id_index = s.id_index"
+            )
+        }
+        people = [(row[0], row[0] not in existing) for row in run(self.sql.persons).fetchall()]
+        if people:
+            run("INSERT INTO import_changed_person VALUES (?, ?)", people)
+        assert self.sql.count is not None
+        inserted, updated, staged = run(self.sql.count).one()
+        self.counts.inserted += inserted
+        self.counts.updated += updated
+        self.counts.staged += staged
+        self.connection.commit()
+
+    def finish(self) -> Counts:
+        return self.counts
+
+    def abort(self) -> None:
+        pass
+
+
+class _Driver:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str) -> None:
+        self.connection.exec_driver_sql(sql)
+
+
+def open_sink(connection: Connection, header: Header, batch_id: int) -> PostgresSink | SqliteSink:
+    if connection.dialect.name == "postgresql":
+        return PostgresSink(connection, header, batch_id)
+    return SqliteSink(connection, header, batch_id)

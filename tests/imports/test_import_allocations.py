@@ -1,0 +1,84 @@
+"""Importing county budget allocations: 万元 to fen exactly, upsert on county, year, program."""
+
+from __future__ import annotations
+
+from db.enums import Program
+from db.imports import import_allocations, wan_to_fen
+from db.models import BudgetAllocation
+from tests.imports.conftest import ALLOCATIONS_CSV, count, read_error_file
+
+
+def test_the_changzhi_allocations_import_to_the_fen(engine, keyring, session_factory, samples):
+    """Given the 2023 Changzhi allocations, each county gets its stable-employment and workshop
+    budgets in fen, exactly, with 长财农〔2023〕60号 as the source document."""
+    result = import_allocations(engine, samples / ALLOCATIONS_CSV)
+    assert (result.rows, result.inserted, result.errors) == (11, 11, 0)
+    assert count(engine, "budget_allocation") == 22
+    with session_factory() as session:
+        allocations = {(a.county_code, a.program): a for a in session.query(BudgetAllocation).all()}
+    shangdang = allocations[("140404", Program.STABLE_EMPLOYMENT)]
+    assert (shangdang.year, shangdang.amount_fen) == (2023, 69_540_000)
+    assert shangdang.source_document == "长财农〔2023〕60号"
+    assert allocations[("140423", Program.WORKSHOP_EMPLOYMENT)].amount_fen == 660_000
+    # The annex's totals: 2459.04 and 221.40 万元.
+    stable = sum(
+        a.amount_fen for (_, p), a in allocations.items() if p is Program.STABLE_EMPLOYMENT
+    )
+    workshop = sum(
+        a.amount_fen for (_, p), a in allocations.items() if p is Program.WORKSHOP_EMPLOYMENT
+    )
+    assert (stable, workshop) == (2_459_040_000, 221_400_000)
+
+
+def test_importing_allocations_again_changes_nothing_and_a_new_amount_updates(
+    engine, keyring, session_factory, samples, tmp_path
+):
+    """Given the allocations imported, the same file again is unchanged; a corrected amount for
+    one county updates only that row."""
+    import_allocations(engine, samples / ALLOCATIONS_CSV)
+    again = import_allocations(engine, samples / ALLOCATIONS_CSV)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 11)
+    text = (samples / ALLOCATIONS_CSV).read_text(encoding="utf-8")
+    corrected = tmp_path / "corrected.csv"
+    corrected.write_text(
+        text.replace("140406,潞城区,2023,47.04,41.70,", "140406,潞城区,2023,47.05,41.71,"),
+        encoding="utf-8",
+    )
+    result = import_allocations(engine, corrected)
+    assert (result.inserted, result.updated, result.unchanged) == (0, 1, 10)
+    with session_factory() as session:
+        row = (
+            session.query(BudgetAllocation)
+            .filter_by(county_code="140406", program=Program.STABLE_EMPLOYMENT)
+            .one()
+        )
+        assert row.amount_fen == 41_710_000
+
+
+def test_bad_allocation_rows_are_listed_and_the_others_imported(engine, keyring, tmp_path):
+    """Given a row with a 5-digit county code and one with an amount in fractions of a fen,
+    both go to the error file and the good row is imported."""
+    path = tmp_path / "alloc.csv"
+    path.write_text(
+        "# 测试 晋财农〔2024〕7号\n"
+        "county_code,county_name,year,total_wan,stable_employment_wan,workshop_employment_wan\n"
+        "14058,高平,2024,1,1,0\n"
+        "140581,高平市,2024,1.0000001,1.0000001,0\n"
+        "140525,泽州县,2024,3.5,3,0.5\n",
+        encoding="utf-8",
+    )
+    result = import_allocations(engine, path, describe=str)
+    assert (result.rows, result.inserted, result.errors) == (3, 1, 2)
+    assert result.error_file is not None
+    assert read_error_file(result.error_file)[1:] == [
+        (3, "county_code", "14058", "county_invalid"),
+        (4, "stable_employment_wan", "1.0000001", "amount_invalid"),
+    ]
+    assert count(engine, "budget_allocation") == 2
+
+
+def test_wan_to_fen_is_exact():
+    """万元 amounts become fen without float rounding."""
+    assert wan_to_fen("0.01") == 10_000
+    assert wan_to_fen("2680.44") == 2_680_440_000
+    assert wan_to_fen("0.000001") == 1

@@ -1,0 +1,200 @@
+"""Import jobs: a monitoring export a county admin sent in chat, downloaded, imported, reported."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import dramatiq
+import httpx
+import sqlalchemy as sa
+
+from db.enums import Channel, ImportStatus
+from db.imports import ImportFileError, ImportResult, import_monitoring
+from db.imports.monitoring import finish_batch
+from db.models import ChatIdentity, ImportBatch, Notification, Staff
+from db.pii import redact
+from db.queries import Actor
+from workers.context import runtime
+from wugong.i18n import N_, translate
+from wugong.imports_cli import SUMMARY, describe
+
+log = logging.getLogger(__name__)
+
+# Telegram's cloud Bot API serves files up to 20 MB; a local Bot API server has no limit, so
+# this one keeps a mistaken upload from filling the disk.
+MAX_DOWNLOAD_BYTES = 500 * 1024 * 1024
+# Progress in chat: every tenth of the file or every 50,000 rows, and only for files big
+# enough to take a while (a small file gets "started" and "finished" only).
+PROGRESS_ROWS = 50_000
+PROGRESS_MIN_ROWS = 10_000
+SHOWN_PROBLEMS = 5
+CLAIMED = "claimed"  # the sha256 of a batch a worker has taken; the import writes the real one
+
+STARTED = N_("Importing {file}. I will tell you here how it goes.")
+PROGRESS = N_("{file}: {rows} rows read so far ({percent}%).")
+FINISHED = N_("Import finished.")
+PROBLEM_LINE = N_("Row {row}, {column} “{value}”: {problem}")
+SOME_PROBLEMS = N_("The first rows left out:")
+ERROR_FILE_ON_SERVER = N_("All {count} problems are listed in the error file {path} on the server.")
+FAILED = N_("{file} could not be imported: {reason}")
+DOWNLOAD_FAILED = N_("I could not download {file} from Telegram. Please send it again.")
+
+
+class DownloadFailed(Exception):
+    """Raised when the Bot API does not hand out the file (unknown id, too big, network)."""
+
+
+def download(token: str, base_url: str, file_id: str, target: Path) -> Path:
+    """Fetch a Telegram file with the Bot API's getFile and its file URL, streamed to disk."""
+    api = f"{base_url}{token}"
+    # The file URL is the API URL with /file/ before the bot part (Bot API "getFile").
+    files = f"{base_url.removesuffix('bot')}file/bot{token}" if base_url.endswith("bot") else api
+    try:
+        with httpx.Client(timeout=httpx.Timeout(30, read=120)) as client:
+            answer = client.get(f"{api}/getFile", params={"file_id": file_id}).json()
+            if not answer.get("ok"):
+                raise DownloadFailed(str(answer.get("description")))
+            with client.stream("GET", f"{files}/{answer['result']['file_path']}") as response:
+                response.raise_for_status()
+                size = 0
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with target.open("wb") as handle:
+                    for block in response.iter_bytes():
+                        size += len(block)
+                        if size > MAX_DOWNLOAD_BYTES:
+                            raise DownloadFailed("file too large")
+                        handle.write(block)
+    except (httpx.HTTPError, ValueError, KeyError) as error:
+        raise DownloadFailed(str(error)) from error
+    return target
+
+
+class ChatReporter:
+    """Writes the import's news as notifications to the admin, each committed and enqueued."""
+
+    def __init__(self, identity_id: int, language: str, file_name: str) -> None:
+        self.identity_id = identity_id
+        self.language = language
+        self.file_name = file_name
+        self.last_rows = 0
+        self.last_step = 0
+
+    def say(self, message: str, **values: object) -> None:
+        self.post(translate(self.language, message, file=self.file_name, **values))
+
+    def post(self, text: str) -> None:
+        with runtime().sessions.begin() as session:
+            row = Notification(chat_identity_id=self.identity_id, text=text, buttons=[])
+            session.add(row)
+            session.flush()
+            notification_id = row.id
+            channel = session.get(ChatIdentity, self.identity_id).channel  # type: ignore[union-attr]
+        if channel == Channel.TELEGRAM:
+            from workers.notifications import deliver_notification
+
+            deliver_notification.send(notification_id)
+
+    def progress(self, rows: int, share: float) -> None:
+        step = int(share * 10)
+        if rows < PROGRESS_MIN_ROWS or share >= 1.0:
+            return
+        if step > self.last_step or rows - self.last_rows >= PROGRESS_ROWS:
+            self.last_step, self.last_rows = step, rows
+            self.say(PROGRESS, percent=int(share * 100), rows=f"{rows:,}")
+
+    def finished(self, result: ImportResult, problems: list[tuple]) -> None:
+        lines = [
+            translate(self.language, FINISHED),
+            translate(self.language, SUMMARY, file=self.file_name, **_counts(result)),
+        ]
+        if problems:
+            lines.append(translate(self.language, SOME_PROBLEMS))
+            lines += [
+                translate(self.language, PROBLEM_LINE, row=r, column=c, value=v, problem=p)
+                for r, c, v, p in problems
+            ]
+        if result.error_file is not None:
+            lines.append(
+                translate(
+                    self.language, ERROR_FILE_ON_SERVER, count=result.errors, path=result.error_file
+                )
+            )
+        self.post("\n".join(lines))
+
+
+def _counts(result: ImportResult) -> dict[str, int]:
+    return {k: getattr(result, k) for k in ("rows", "inserted", "updated", "unchanged", "errors")}
+
+
+def _first_problems(path: Path | None) -> list[tuple]:
+    """The first lines of the error file, values masked (they may hold ID numbers)."""
+    if path is None:
+        return []
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True)
+    try:
+        rows = workbook.worksheets[0].iter_rows(min_row=2, max_row=SHOWN_PROBLEMS + 1)
+        return [(r[0].value, r[1].value, redact(str(r[2].value or "")), r[3].value) for r in rows]
+    finally:
+        workbook.close()
+
+
+@dramatiq.actor(queue_name="imports", max_retries=0, time_limit=2 * 60 * 60_000)
+def import_upload(batch_id: int, chat_identity_id: int, file_id: str) -> None:
+    """Download the file a county admin sent, import it into ``batch_id`` and report in chat.
+
+    Safe to run twice: the batch is claimed (its sha256 still empty) before anything happens,
+    and a second run finds it taken. Not retried: a failure is reported to the admin, who can
+    send the file again.
+    """
+    rt = runtime()
+    with rt.sessions.begin() as session:
+        claimed = session.execute(
+            sa.update(ImportBatch)
+            .where(
+                ImportBatch.id == batch_id,
+                ImportBatch.status == ImportStatus.RUNNING,
+                ImportBatch.sha256 == "",
+            )
+            .values(sha256=CLAIMED)
+        ).rowcount
+        identity = session.get(ChatIdentity, chat_identity_id)
+        batch = session.get(ImportBatch, batch_id)
+        staff = session.get(Staff, identity.staff_id) if identity and identity.staff_id else None
+    if not claimed or identity is None or batch is None:
+        log.info("import batch %s is not waiting for its upload", batch_id)
+        return
+    reporter = ChatReporter(identity.id, identity.language, batch.file_name)
+    reporter.say(STARTED)
+    imports = rt.settings.paths.var_dir / "imports"
+    target = imports / f"{batch_id}-{Path(batch.file_name).name}"
+    try:
+        token = rt.settings.telegram.telegram_token
+        if token is None:
+            raise DownloadFailed("no Telegram token configured")
+        download(token.get_secret_value(), rt.settings.telegram.telegram_base_url, file_id, target)
+    except DownloadFailed as error:
+        log.warning("import batch %s: download failed: %s", batch_id, error)
+        finish_batch(rt.engine, batch_id, status=ImportStatus.FAILED)
+        reporter.say(DOWNLOAD_FAILED)
+        return
+    try:
+        result = import_monitoring(
+            rt.engine,
+            target,
+            batch_id=batch_id,
+            progress=reporter.progress,
+            describe=describe(identity.language),
+            error_path=target.with_name(f"{target.stem}.errors.xlsx"),
+            actor=Actor.of_staff(staff) if staff is not None else None,
+        )
+    except ImportFileError as error:
+        finish_batch(rt.engine, batch_id, status=ImportStatus.FAILED)
+        reporter.say(FAILED, reason=str(error).replace(str(target.parent) + "/", ""))
+        return
+    reporter.finished(result, _first_problems(result.error_file))
+    from workers.crosscheck import crosscheck_open
+
+    crosscheck_open.send()
