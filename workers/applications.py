@@ -1,4 +1,8 @@
-"""Application jobs: the cross-check that follows every submission."""
+"""Application jobs: the sweep that re-enqueues submissions whose cross-check was lost.
+
+The cross-check itself lives in `workers.crosscheck`; `crosscheck_application` is re-exported
+here because dialogs enqueue it from this module.
+"""
 
 from __future__ import annotations
 
@@ -10,71 +14,12 @@ import sqlalchemy as sa
 
 from db.enums import ApplicationStatus
 from db.models import Application
-from db.queries import Actor, change_status, record_audit
-from policy import assess, facts_from_mapping
 from workers.context import runtime
+from workers.crosscheck import crosscheck_application
 
 log = logging.getLogger(__name__)
 
-FACT_NAMES = frozenset(
-    {
-        "household_type",
-        "risk_eliminated",
-        "birth_date",
-        "home_county",
-        "work_place",
-        "work_from",
-        "work_to",
-        "same_employer",
-        "monthly_wage",
-        "channel",
-        "contract_months",
-        "paid_programs",
-    }
-)
-
-
-@dramatiq.actor(queue_name="applications", max_retries=5, time_limit=120_000)
-def crosscheck_application(application_id: int) -> None:
-    """Re-assess a submitted application with the policy and pass it to the village review.
-
-    Safe to run twice: only an application still in `submitted` is claimed. The comparison with
-    the monitoring records joins here when they are imported (issue 4).
-    """
-    with runtime().sessions.begin() as session:
-        application = session.scalars(
-            sa.select(Application)
-            .where(
-                Application.id == application_id,
-                Application.status == ApplicationStatus.SUBMITTED,
-            )
-            .with_for_update()
-        ).one_or_none()
-        if application is None:
-            log.info("application %s is not waiting for a cross-check", application_id)
-            return
-        known = {
-            key: value
-            for key, value in application.facts.items()
-            if key in FACT_NAMES and value is not None
-        }
-        decision = assess(
-            application.program.value, facts_from_mapping({**known, "year": application.year})
-        )
-        application.decision = decision.to_dict()
-        application.amount_fen = decision.amount * 100
-        actor = Actor.system("crosscheck")
-        record_audit(
-            session,
-            actor,
-            "crosscheck",
-            application=application,
-            data={"eligible": decision.eligible, "amount": decision.amount},
-        )
-        change_status(
-            session, application, ApplicationStatus.VILLAGE_REVIEW, actor, reason="checked"
-        )
-
+__all__ = ["LEFT_BEHIND_AFTER", "SWEEP_BATCH", "crosscheck_application", "sweep_submitted"]
 
 # A submission normally gets its cross-check within seconds; older ones were left behind by a
 # lost message (Redis restart, the in-process queue of a stopped server).
