@@ -1,0 +1,292 @@
+"""Benchmark: importing 1,000,000 monitoring work rows and cross-checking 100,000 applications.
+
+On PostgreSQL, in a fresh schema created and dropped here:
+1. generate the work table as csv (title rows, the export's Chinese headers on row 3) with 10
+   records for each of N/10 people whose ID numbers are valid;
+2. time a raw `COPY` of the same rows into a plain table of text columns (the baseline), then
+   `db.imports.import_monitoring` of the file in a child process, whose peak RSS is read back;
+3. add one open application per person and time `db.queries.crosscheck.crosscheck_open`
+   against one `CREATE TEMP TABLE … AS` of the equivalent join (`equivalent_join_sql`).
+
+    .venv/bin/python bench/import_crosscheck.py [--rows 1000000] [--database-url URL]
+
+Bars (DESIGN.md §4): import ≤ 2 × COPY, cross-check ≤ 1.5 × the join, importer ≤ 300 MB RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SECRET_KEY = b"bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+RECORDS_PER_PERSON = 10
+IMPORT_BAR, CROSSCHECK_BAR, RSS_BAR_MB = 2.0, 1.5, 300.0
+HEADER = [
+    "序号", "县", "乡", "村", "户编号", "姓名", "证件号码", "户类型", "监测对象类别", "务工所在地",
+    "务工所在县", "开始时间", "结束时间", "是否已务工", "就业渠道", "务工企业名称", "所属行业",
+    "是否点对点输送", "务工月收入", "年度交通费补助",
+]  # fmt: skip
+PLACES = [
+    ("浙江省宁波市", "浙江省宁波市鄞州区"),
+    ("山西省太原市", "山西省太原市小店区"),
+    ("江苏省苏州市", "江苏省苏州市昆山市"),
+    ("山西省晋城市", "山西省晋城市高平市"),
+    ("广东省东莞市", "广东省东莞市"),
+]
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def id_number(person: int) -> str:
+    """A distinct valid ID of 高平市 for each person: 500 even sequence numbers per birth day."""
+    days = person // 500  # each day of a 12 × 28-day grid from 1960 on
+    year, month, day = 1960 + days // 336, days // 28 % 12 + 1, days % 28 + 1
+    body = f"140581{year}{month:02d}{day:02d}{person % 500 * 2:03d}"
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
+
+
+def generate(path: Path, rows: int) -> int:
+    """The work table as an export writes it; returns the number of people."""
+    people = rows // RECORDS_PER_PERSON
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["（务工月监测）已外出务工信息"])
+        writer.writerow(["导出单位：山西省晋城市高平市    导出时间：2025年11月30日"])
+        writer.writerow(HEADER)
+        number = 0
+        for person in range(people):
+            pid = id_number(person)
+            area, county = PLACES[person % len(PLACES)]
+            channel = "帮扶车间" if person % 17 == 0 else "外出务工"
+            for k in range(RECORDS_PER_PERSON):
+                number += 1
+                year = 2016 + k  # one job a year, March to November: no overlaps
+                writer.writerow([
+                    number, "高平市", "三甲镇", "三甲北村", f"14058100{person:07d}", "李建国", pid,
+                    "脱贫户" if person % 5 else "监测户", "" if person % 5 else "边缘易致贫户",
+                    area, county, f"{year}年03月", f"{year}年11月", "是", channel,
+                    f"企业{person % 997}有限公司", "制造业", "否", 2500 + person % 40 * 100,
+                    1500 if k == RECORDS_PER_PERSON - 1 and person % 3 == 0 else 0,
+                ])  # fmt: skip
+    return people
+
+
+@contextmanager
+def fresh_schema(base_url: str) -> Iterator[str]:
+    from sqlalchemy.pool import NullPool
+
+    from db.engine import make_engine, normalize_url
+
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base_url, poolclass=NullPool)
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = normalize_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.dispose()
+
+
+def raw_copy(engine, path: Path) -> float:
+    """COPY the file's rows (after the two title lines) into a plain table of text columns."""
+    columns = ", ".join(f"c{i} text" for i in range(len(HEADER)))
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"CREATE TABLE raw_copy ({columns})")
+    raw = engine.raw_connection()
+    try:
+        started = time.perf_counter()
+        with raw.driver_connection.cursor() as cursor, path.open("rb") as handle:
+            handle.readline()
+            handle.readline()
+            with cursor.copy("COPY raw_copy FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+                while block := handle.read(1 << 20):
+                    copy.write(block)
+        raw.commit()
+        return time.perf_counter() - started
+    finally:
+        raw.close()
+
+
+def child_import(path: Path, database_url: str) -> None:
+    """Run in a process of its own: import, then print the time, counts and peak RSS as JSON."""
+    from db.crypto import Keyring, install_keyring
+    from db.engine import make_engine
+    from db.imports import import_monitoring
+
+    install_keyring(Keyring.from_secret(SECRET_KEY))
+    engine = make_engine(database_url)
+    started = time.perf_counter()
+    result = import_monitoring(engine, path, error_path=path.with_suffix(".errors.xlsx"))
+    seconds = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    counts = {k: getattr(result, k) for k in ("rows", "inserted", "updated", "unchanged", "errors")}
+    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, **counts}))
+
+
+def timed_import(path: Path, database_url: str) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child-import", str(path), "--database-url", database_url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"the import failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def add_applications(engine) -> int:
+    """One open transport application for 2025 per person, with declared facts to compare."""
+    with engine.begin() as connection:
+        return connection.exec_driver_sql(
+            "INSERT INTO application (person_id, program, year, region_code, status, facts, "
+            "capacity) SELECT p.id, 'transport', 2025, '140581', 'village_review', "
+            "jsonb_build_object('work_place', '330212', 'work_from', '2025-03', "
+            "'work_to', '2025-10', 'monthly_wage', 3000, 'home_county', '140581', "
+            "'household_type', 'poverty_alleviated', 'birth_date', p.birth_date::text), 'self' "
+            "FROM person p"
+        ).rowcount
+
+
+def time_crosscheck(engine, limit: int) -> tuple[float, float | None, int]:
+    """The join, and the cross-check (None when it did not finish within ``limit`` seconds)."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    from db.queries.crosscheck import crosscheck_open, equivalent_join_sql
+
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "ANALYZE application, person, household, monitoring_employment, finding"
+        )
+    with engine.begin() as connection:
+        started = time.perf_counter()
+        connection.exec_driver_sql(f"CREATE TEMP TABLE bench_join AS {equivalent_join_sql()}")
+        join = time.perf_counter() - started
+    try:
+        with Session(engine) as session, session.begin():
+            # Bounded: the bench ends in minutes even when a statement is pathological.
+            session.connection().exec_driver_sql(f"SET LOCAL statement_timeout = '{limit}s'")
+            started = time.perf_counter()
+            counts = crosscheck_open(session)
+            return join, time.perf_counter() - started, counts.applications
+    except OperationalError:
+        return join, None, 0
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def target_floor(engine) -> float:
+    """Writing the imported records once more into an empty twin of monitoring_employment with
+    the same indexes and foreign keys: what the target table costs whatever the importer does."""
+    columns = (
+        "person_id, household_type, monitoring_category, work_county_code, work_place, "
+        "start_month, end_month, is_working, channel, employer_name, industry, point_to_point, "
+        "monthly_income_fen, transport_subsidy_fen, import_batch_id"
+    )
+    with engine.begin() as connection:
+        run = connection.exec_driver_sql
+        run("CREATE TABLE floor_twin (LIKE monitoring_employment INCLUDING ALL)")
+        run("ALTER TABLE floor_twin ADD FOREIGN KEY (person_id) REFERENCES person (id)")
+        run("ALTER TABLE floor_twin ADD FOREIGN KEY (import_batch_id) REFERENCES import_batch (id)")
+        started = time.perf_counter()
+        run(f"INSERT INTO floor_twin ({columns}) SELECT {columns} FROM monitoring_employment")
+        seconds = time.perf_counter() - started
+        run("DROP TABLE floor_twin")
+    return seconds
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from db.crypto import Keyring, install_keyring
+    from db.engine import make_engine
+    from db.migrate import upgrade
+
+    install_keyring(Keyring.from_secret(SECRET_KEY))
+    with tempfile.TemporaryDirectory(prefix="wugong-bench-") as folder:
+        path = Path(folder) / "已外出务工信息.csv"
+        started = time.perf_counter()
+        people = generate(path, args.rows)
+        size = path.stat().st_size / 1e6
+        say(
+            f"generated {args.rows:,} work rows of {people:,} people ({size:.0f} MB) "
+            f"in {time.perf_counter() - started:.0f}s; PostgreSQL, loopback"
+        )
+        with fresh_schema(args.database_url) as url:
+            engine = make_engine(url)
+            upgrade(engine)
+            copy_seconds = raw_copy(engine, path)
+            say(f"raw COPY          {copy_seconds:8.2f} s")
+            imported = timed_import(path, url)
+            ratio = imported["seconds"] / copy_seconds
+            say(
+                f"import            {imported['seconds']:8.2f} s  rows {imported['rows']:,}, "
+                f"inserted {imported['inserted']:,}, errors {imported['errors']:,}"
+            )
+            met = verdict(ratio <= IMPORT_BAR)
+            say(f"import ratio      {ratio:8.2f}   (bar ≤ {IMPORT_BAR}): {met}")
+            peak = imported["peak_mb"]
+            met = verdict(peak <= RSS_BAR_MB)
+            say(f"importer peak RSS {peak:8.0f} MB (bar ≤ {RSS_BAR_MB:.0f}): {met}")
+            floor = target_floor(engine)
+            say(
+                f"target floor      {floor:8.2f} s  (INSERT … SELECT of the same records into an "
+                f"indexed twin with its foreign keys: {floor / copy_seconds:.2f} × COPY)"
+            )
+            applications = add_applications(engine)
+            join, crosscheck, checked = time_crosscheck(engine, args.crosscheck_limit)
+            engine.dispose()
+    say(f"applications      {applications:,} open, {checked:,} cross-checked")
+    say(f"join              {join:8.2f} s")
+    if crosscheck is None:
+        say(f"cross-check       did not finish within {args.crosscheck_limit} s: NOT met")
+        return 1
+    check_ratio = crosscheck / join
+    say(f"cross-check       {crosscheck:8.2f} s")
+    met = verdict(check_ratio <= CROSSCHECK_BAR)
+    say(f"check ratio       {check_ratio:8.2f}   (bar ≤ {CROSSCHECK_BAR}): {met}")
+    ok = ratio <= IMPORT_BAR and check_ratio <= CROSSCHECK_BAR and peak <= RSS_BAR_MB
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument(
+        "--crosscheck-limit", type=int, default=300, help="seconds the cross-check may take"
+    )
+    parser.add_argument("--child-import", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_import is not None:
+        child_import(args.child_import, args.database_url)
+        return 0
+    # A stopped bench still drops its schema (the `finally` of fresh_schema runs).
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
