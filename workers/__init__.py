@@ -11,8 +11,21 @@ broker = setup_broker(get_settings().queue.redis_url)
 
 from workers import (  # noqa: E402  (actors bind to the broker above)
     applications,
+    crosscheck,
+    finance,
     housekeeping,
+    imports,
+    notices,
     notifications,
 )
 
-__all__ = ["applications", "broker", "housekeeping", "notifications"]
+__all__ = [
+    "applications",
+    "broker",
+    "crosscheck",
+    "finance",
+    "housekeeping",
+    "imports",
+    "notices",
+    "notifications",
+]

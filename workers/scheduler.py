@@ -12,7 +12,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from workers import applications, housekeeping
+from workers import applications, crosscheck, finance, housekeeping, notices, notifications
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,12 @@ class Entry:
 
 SCHEDULE: tuple[Entry, ...] = (
     Entry(applications.sweep_submitted, every_seconds=300),
+    # A safety net: imports enqueue it themselves; this catches a lost message once a day.
+    Entry(crosscheck.crosscheck_open, every_seconds=86400),
     Entry(housekeeping.purge_expired_invites, every_seconds=3600),
+    Entry(finance.remind_overdue_rosters, every_seconds=3600),
+    Entry(notices.close_due_notices, every_seconds=300),
+    Entry(notifications.sweep_pending_notifications, every_seconds=60),
 )
 
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from bot.channels import webchat
+from bot.channels import exports, notice_pages, webchat
 from bot.engine import Conversations
 from wugong.runtime import Runtime
 
@@ -52,6 +52,8 @@ def create_app(
 
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
     routes += webchat.routes(conversations)
+    routes += exports.routes(runtime.sessions)
+    routes += notice_pages.routes(runtime.sessions)
     for channel in channels:
         routes += channel.routes()
     return Starlette(routes=routes, lifespan=lifespan)

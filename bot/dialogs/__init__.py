@@ -7,4 +7,19 @@ DIALOGS: dict[str, Dialog] = {
     module.dialog.name: module.dialog for module in (check, apply, delegate, status)
 }
 
+from bot.dialogs import finance, menu  # noqa: E402  (menu imports the dialogs above)
+
+menu.extend(finance)
+
+from bot.dialogs import corrections, notices, objections, review  # noqa: E402  (review chain)
+
+DIALOGS.update({m.dialog.name: m.dialog for m in (review, objections, corrections)})
+for _module in (review, notices, objections, corrections):
+    menu.extend(_module)
+
+from bot.dialogs import imports  # noqa: E402  (monitoring imports in chat)
+
+DIALOGS[imports.dialog.name] = imports.dialog
+menu.extend(imports)
+
 __all__ = ["DIALOGS"]
