@@ -170,11 +170,12 @@ def _run(
     # messages) can write in between; a failed import is completed by importing it again.
     postgres = engine.dialect.name == "postgresql"
     with writer as connection, open_sheet(path) as sheet, _transaction(connection, postgres):
-        regions = Regions.load(connection)
+        converter = Converter(
+            sheet.header, keyring(), Regions.load(connection), today or date.today()
+        )
+        sink = open_sink(connection, sheet.header, batch_id)
         if not postgres:
             connection.commit()
-        converter = Converter(sheet.header, keyring(), regions, today or date.today())
-        sink = open_sink(connection, sheet.header, batch_id)
         chunk: list[Record] = []
         try:
             for number, cells in sheet.rows:
