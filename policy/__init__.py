@@ -13,7 +13,14 @@ from policy.errors import (
     UnknownPlace,
     UnknownProgram,
 )
-from policy.facts import CHANNELS, HOUSEHOLD_TYPES, PROGRAMS, Facts, facts_from_mapping
+from policy.facts import (
+    CHANNELS,
+    FACT_NAMES,
+    HOUSEHOLD_TYPES,
+    PROGRAMS,
+    Facts,
+    facts_from_mapping,
+)
 from policy.months import Month, months_in_year
 from policy.parameters import Parameters, ParameterValue, load_parameters
 from policy.places import classify, place_name, resolve_place
@@ -23,6 +30,7 @@ from policy.ric import parse as parse_id
 
 __all__ = [
     "CHANNELS",
+    "FACT_NAMES",
     "HOUSEHOLD_TYPES",
     "PROGRAMS",
     "AmbiguousPlace",

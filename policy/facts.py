@@ -89,6 +89,13 @@ class Facts:
         return self.work_to if self.work_to is not None else Month.of(self.as_of)
 
 
+# The facts a person or the registry states about one job: every field but the claim year, the
+# date "still working" is counted to, and the informational monitoring category.
+FACT_NAMES: frozenset[str] = frozenset(
+    f.name for f in fields(Facts) if f.name not in {"year", "as_of", "monitoring_category"}
+)
+
+
 def _decimal(value: Any) -> Decimal:
     try:
         result = Decimal(str(value))

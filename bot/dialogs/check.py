@@ -25,7 +25,7 @@ from bot.parsing import (
     parse_yes_no,
 )
 from bot.texts import decisions_text
-from policy import Decision, assess_all, facts_from_mapping, place_name, resolve_place
+from policy import FACT_NAMES, Decision, assess_all, facts_from_mapping, place_name, resolve_place
 from policy.errors import AmbiguousPlace, InvalidFacts, UnknownPlace
 
 
@@ -104,26 +104,7 @@ def claim_year(data: dict[str, Any], today: date) -> int:
 
 def decide(data: dict[str, Any], today: date) -> list[Decision]:
     """The policy's decisions on the facts gathered so far."""
-    known = {
-        key: value
-        for key, value in data.items()
-        if key
-        in {
-            "household_type",
-            "risk_eliminated",
-            "birth_date",
-            "home_county",
-            "work_place",
-            "work_from",
-            "work_to",
-            "same_employer",
-            "monthly_wage",
-            "channel",
-            "contract_months",
-            "paid_programs",
-        }
-        and value is not None
-    }
+    known = {key: value for key, value in data.items() if key in FACT_NAMES and value is not None}
     if "monthly_wage" in known:
         known["monthly_wage"] = Decimal(str(known["monthly_wage"]))
     return assess_all(

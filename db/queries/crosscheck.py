@@ -30,7 +30,7 @@ from db.enums import ApplicationStatus
 from db.models import Application
 from db.queries import crosscheck_sql as q
 from db.queries.audit import Actor, change_status, record_audit
-from policy import Parameters, PolicyError, assess, facts_from_mapping, load_parameters
+from policy import FACT_NAMES, Parameters, PolicyError, assess, facts_from_mapping, load_parameters
 
 ACTOR = Actor.system("crosscheck")
 # pg_advisory_xact_lock(class, key): "wug" + 2 (migrations use the one-number form), and the
@@ -40,22 +40,6 @@ LOCK_CLASS = 0x77756702
 # A policy parameter as soon as the parameter tree has a unit for shares (see the report).
 WAGE_TOLERANCE_PERCENT = 20
 WORK_MEM = "64MB"  # for the set-based run's transaction only (SET LOCAL)
-FACT_NAMES = frozenset(
-    {
-        "household_type",
-        "risk_eliminated",
-        "birth_date",
-        "home_county",
-        "work_place",
-        "work_from",
-        "work_to",
-        "same_employer",
-        "monthly_wage",
-        "channel",
-        "contract_months",
-        "paid_programs",
-    }
-)
 # A posted notice lists amounts: they do not change under it; the next review stage recomputes.
 FROZEN_DECISION = frozenset({ApplicationStatus.VILLAGE_NOTICE, ApplicationStatus.TOWNSHIP_NOTICE})
 OPEN = frozenset(ApplicationStatus(status) for status in q.OPEN_STATUSES)
