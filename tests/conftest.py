@@ -8,9 +8,12 @@ selected through the connection's search_path, and dropped afterwards.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -141,3 +144,43 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
     with session_factory() as session:
         yield session
         session.rollback()
+
+
+@pytest.fixture
+def wugong_worker(redis_url: str, tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[str]]]:
+    """Start real `wugong worker` processes on Redis against a database, with this process's
+    broker on the same Redis; they are stopped after the test, which fails if one logged a
+    traceback."""
+    from workers.broker import setup_broker
+
+    processes: list[subprocess.Popen[str]] = []
+
+    def start(database_url: str, *, threads: int = 1) -> subprocess.Popen[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WUGONG_")}
+        env.update(
+            WUGONG_REDIS_URL=redis_url,
+            WUGONG_DATABASE_URL=database_url,
+            WUGONG_SECRET_KEY=TEST_SECRET.decode(),  # the keyring fixture's secret
+        )
+        command = ["worker", "--processes", "1", "--threads", str(threads)]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "wugong.cli", *command],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        processes.append(process)
+        return process
+
+    broker = setup_broker(redis_url)
+    yield start
+    outputs = []
+    for process in processes:
+        process.terminate()
+        outputs.append(process.communicate(timeout=30)[0])
+    broker.close()
+    setup_broker(None)
+    for output in outputs:
+        assert "Traceback" not in output, output

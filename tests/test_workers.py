@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -19,8 +16,6 @@ from workers import context, housekeeping
 from workers.broker import setup_broker
 from wugong.runtime import Runtime
 from wugong.settings import Settings
-
-TEST_SECRET = "wugong-tests-only-secret-0123456789abcdefghijklmnop"
 
 
 def add_invites(session_factory) -> None:
@@ -82,38 +77,17 @@ def test_embedded_queue_runs_the_sweep_against_the_database(
     assert remaining_invites(session_factory) == {"recent", "old-used"}
 
 
-def test_wugong_worker_consumes_from_redis(redis_url, tmp_path, engine, session_factory):
+def test_wugong_worker_consumes_from_redis(wugong_worker, engine, session_factory):
     """Given a `wugong worker` process on Redis, a message sent by another process is consumed
     and its job done in the shared database."""
     add_invites(session_factory)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WUGONG_")}
-    env.update(
-        WUGONG_REDIS_URL=redis_url,
-        WUGONG_DATABASE_URL=engine.url.render_as_string(hide_password=False),
-        WUGONG_SECRET_KEY=TEST_SECRET,
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wugong.cli", "worker", "--processes", "1", "--threads", "1"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    broker = setup_broker(redis_url)
-    try:
-        housekeeping.purge_expired_invites.send()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and "old-unused" in remaining_invites(session_factory):
-            assert process.poll() is None, process.stdout.read()
-            time.sleep(0.3)
-        assert remaining_invites(session_factory) == {"recent", "old-used"}
-    finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=30)
-        broker.close()
-        setup_broker(None)
-    assert "Traceback" not in output, output
+    process = wugong_worker(engine.url.render_as_string(hide_password=False))
+    housekeeping.purge_expired_invites.send()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "old-unused" in remaining_invites(session_factory):
+        assert process.poll() is None, process.stdout.read()
+        time.sleep(0.3)
+    assert remaining_invites(session_factory) == {"recent", "old-used"}
 
 
 def test_every_actor_has_explicit_retries_and_time_limit():

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 
 import dramatiq
@@ -17,8 +14,6 @@ from workers import applications, context, crosscheck
 from workers.broker import setup_broker
 from wugong.runtime import Runtime
 from wugong.settings import Settings
-
-TEST_SECRET = "wugong-tests-only-secret-0123456789abcdefghijklmnop"
 
 
 @pytest.fixture
@@ -72,47 +67,26 @@ def test_the_open_run_fans_out_reassessments_on_the_embedded_queue(
 
 
 def test_wugong_worker_cross_checks_a_submission_from_redis(
-    redis_url, tmp_path, engine, registry: Registry
+    wugong_worker, engine, registry: Registry
 ) -> None:
     """Given a `wugong worker` on Redis and a shared database, a submission's cross-check sent
     by another process is done there: findings stored, decision kept, status moved once."""
     person = registry.person()
     registry.record(person, income=2500)
     application_id = registry.application(person)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WUGONG_")}
-    env.update(
-        WUGONG_REDIS_URL=redis_url,
-        WUGONG_DATABASE_URL=engine.url.render_as_string(hide_password=False),
-        WUGONG_SECRET_KEY=TEST_SECRET,
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "wugong.cli", "worker", "--processes", "1", "--threads", "2"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    broker = setup_broker(redis_url)
-    try:
-        crosscheck.crosscheck_application.send(application_id)
-        crosscheck.crosscheck_application.send(application_id)  # a duplicate message
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and (
-            registry.audit_actions(application_id).count("status_change") < 1
-            or "wage_mismatch" not in registry.findings(application_id)
-        ):
-            assert process.poll() is None, process.stdout.read()
-            time.sleep(0.3)
-        time.sleep(1)  # let the duplicate finish too
-        row = registry.application_row(application_id)
-        assert row.status == ApplicationStatus.VILLAGE_REVIEW
-        assert row.amount_fen == 150000
-        assert set(registry.findings(application_id)) == {"registry_work_record", "wage_mismatch"}
-        assert registry.audit_actions(application_id) == ["crosscheck", "status_change"]
-    finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=30)
-        broker.close()
-        setup_broker(None)
-    assert "Traceback" not in output, output
+    process = wugong_worker(engine.url.render_as_string(hide_password=False), threads=2)
+    crosscheck.crosscheck_application.send(application_id)
+    crosscheck.crosscheck_application.send(application_id)  # a duplicate message
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (
+        registry.audit_actions(application_id).count("status_change") < 1
+        or "wage_mismatch" not in registry.findings(application_id)
+    ):
+        assert process.poll() is None, process.stdout.read()
+        time.sleep(0.3)
+    time.sleep(1)  # let the duplicate finish too
+    row = registry.application_row(application_id)
+    assert row.status == ApplicationStatus.VILLAGE_REVIEW
+    assert row.amount_fen == 150000
+    assert set(registry.findings(application_id)) == {"registry_work_record", "wage_mismatch"}
+    assert registry.audit_actions(application_id) == ["crosscheck", "status_change"]
