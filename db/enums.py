@@ -161,6 +161,14 @@ class BroadcastStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class Rating(StrEnum):
+    """The one-tap satisfaction answer after payment."""
+
+    SATISFIED = "satisfied"  # 满意
+    BASICALLY_SATISFIED = "basically_satisfied"  # 基本满意
+    DISSATISFIED = "dissatisfied"  # 不满意
+
+
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
     CLAIMED = "claimed"

@@ -67,6 +67,26 @@ class SecuritySettings(BaseSettings):
     secret_key: SecretStr | None = None
 
 
+class MessagingSettings(BaseSettings):
+    """How fast and when wugong may message people: one global rate limit shared by every
+    process (TECH-NOTES pitfall 2), quiet hours for reminders, and the reminders' timing."""
+
+    model_config = _CONFIG
+    # Messages per second over all chats, for broadcasts, reminders and notifications; replies
+    # to users are not counted, so keep this below the platform's ~30/s to leave them room.
+    send_rate: float = Field(default=25.0, gt=0)
+    send_chat_rate: float = Field(default=1.0, gt=0)  # messages per second to one chat
+    # Dramatiq messages that send one broadcast at the same time (each takes a worker thread).
+    broadcast_senders: int = Field(default=4, ge=1, le=64)
+    timezone: str = "Asia/Shanghai"
+    quiet_hours: str = Field(default="22:00-07:00", pattern=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$|^$")
+    # Days before each program's deadline on which people who have not applied are reminded.
+    reminder_days_before: str = Field(default="7,1", pattern=r"^\d+(,\d+)*$|^$")
+    returned_remind_days: int = Field(default=3, ge=1)  # a returned claim left unfixed
+    review_backlog_days: int = Field(default=3, ge=1)  # a claim waiting in a reviewer's queue
+    notice_ending_days: int = Field(default=1, ge=0)  # before a public notice ends
+
+
 class LogSettings(BaseSettings):
     model_config = _CONFIG
     log_level: str = "INFO"
@@ -82,6 +102,7 @@ class Settings:
         self.telegram = TelegramSettings()
         self.http = HttpSettings()
         self.security = SecuritySettings()
+        self.messaging = MessagingSettings()
         self.log = LogSettings()
 
     @property

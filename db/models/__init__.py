@@ -19,6 +19,7 @@ from db.models.person import Person
 from db.models.region import Region
 from db.models.reminder import Reminder
 from db.models.roster_batch import RosterBatch, RosterStatus
+from db.models.satisfaction import Satisfaction
 from db.models.staff import Staff
 from db.models.staff_invite import StaffInvite
 
@@ -44,6 +45,7 @@ __all__ = [
     "Reminder",
     "RosterBatch",
     "RosterStatus",
+    "Satisfaction",
     "Staff",
     "StaffInvite",
 ]

@@ -34,3 +34,5 @@ class ChatIdentity(IdMixin, TimestampMixin, Base):
     state: Mapped[dict[str, Any]] = mapped_column(json_type(), default=dict)
     last_update_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     blocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # user blocked the bot
+    # Reminders (deadlines, unfixed claims, surveys) can be turned off; status news cannot.
+    reminders_enabled: Mapped[bool] = mapped_column(default=True, server_default=sa.true())

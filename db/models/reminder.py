@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, IdMixin, TimestampMixin
 from db.enums import ReminderStatus, enum_type
-from db.types import UtcDateTime
+from db.types import UtcDateTime, json_type
 
 
 class Reminder(IdMixin, TimestampMixin, Base):
@@ -28,6 +29,7 @@ class Reminder(IdMixin, TimestampMixin, Base):
     )
 
     kind: Mapped[str] = mapped_column(sa.String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(json_type(), default=dict)  # the text's values
     application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("application.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
     chat_identity_id: Mapped[int | None] = mapped_column(
