@@ -11,6 +11,7 @@ broker = setup_broker(get_settings().queue.redis_url)
 
 from workers import (  # noqa: E402  (actors bind to the broker above)
     applications,
+    broadcasts,
     crosscheck,
     finance,
     housekeeping,
@@ -21,6 +22,7 @@ from workers import (  # noqa: E402  (actors bind to the broker above)
 
 __all__ = [
     "applications",
+    "broadcasts",
     "broker",
     "crosscheck",
     "finance",

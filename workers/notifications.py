@@ -19,6 +19,7 @@ from bot.channels.telegram.render import stored_buttons
 from db.enums import Channel
 from db.models import ChatIdentity, Notification, NotificationStatus
 from workers.context import runtime
+from workers.ratelimit import acquire, limiter
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ def deliver_notification(notification_id: int) -> None:
         if settings.telegram_token is None:
             log.warning("notification %d: no Telegram token; left pending", notification_id)
             return
+        # Notifications share the one send rate with broadcasts and reminders (pitfall 2).
+        acquire(limiter(runtime().settings), row.external_id)
         claimed = cast(
             CursorResult[Any],
             session.execute(

@@ -12,7 +12,15 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from workers import applications, crosscheck, finance, housekeeping, notices, notifications
+from workers import (
+    applications,
+    broadcasts,
+    crosscheck,
+    finance,
+    housekeeping,
+    notices,
+    notifications,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +41,7 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry(finance.remind_overdue_rosters, every_seconds=3600),
     Entry(notices.close_due_notices, every_seconds=300),
     Entry(notifications.sweep_pending_notifications, every_seconds=60),
+    Entry(broadcasts.resume_broadcasts, every_seconds=15),
 )
 
 

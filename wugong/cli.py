@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     from wugong import imports_cli
 
     imports_cli.add_commands(commands)
+    from wugong import broadcast_cli
+
+    broadcast_cli.add_commands(commands)
     return parser
 
 
@@ -55,6 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from wugong import finance
 
         return finance.run(args)
+    if args.command == "broadcast":
+        from wugong import broadcast_cli
+
+        return broadcast_cli.run(args)
     if args.command == "import":
         from wugong import imports_cli
 

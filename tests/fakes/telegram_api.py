@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 TOKEN = "123456:TEST-token-for-the-fake-bot-api"
+SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 BOT_ID = 123456
 BOT_USERNAME = "WugongTestBot"
 # Long polls are cut short so that stopping the poller never waits for the full timeout.
@@ -52,6 +53,15 @@ class FakeBotAPI:
     failures: dict[str, tuple[int, str, int | None]] = field(default_factory=dict)
     record: bool = True
     port: int = 0
+    # Flood control as Telegram does it: sends beyond `rate_limit` per second (with bursts of
+    # up to `burst` messages) are answered 429 with retry_after; None = no limit.
+    rate_limit: float | None = None
+    burst: float = 1.0
+    retry_after: int = 1
+    throttled: int = 0  # 429s answered
+    blocked_chats: set[int] = field(default_factory=set)  # these users blocked the bot (403)
+    _tokens: float = 0.0
+    _refilled: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -82,6 +92,7 @@ class FakeBotAPI:
             self.calls.clear()
             self.pending_updates.clear()
             self.failures.clear()
+            self.throttled = 0
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 10) -> None:
         """Block until `predicate()` holds (for the polling mode, where replies come later)."""
@@ -110,6 +121,8 @@ class FakeBotAPI:
         params = await _params(request)
         with self._lock:
             failure = self.failures.pop(method, None)
+            if failure is None and method in SENDS:
+                failure = self._flood_control() or self._blocked(params)
             if self.record:
                 self.calls.append(Call(method, params, failed=failure is not None))
         if failure is not None:
@@ -119,6 +132,36 @@ class FakeBotAPI:
         if answer is None:
             return _error(404, "Not Found: method not found")
         return JSONResponse({"ok": True, "result": await answer(params)})
+
+    def _flood_control(self) -> tuple[int, str, int | None] | None:
+        """A token bucket of `rate_limit` per second; called with the lock held."""
+        if self.rate_limit is None:
+            return None
+        now = time.monotonic()
+        if not self._refilled:
+            self._tokens, self._refilled = self.burst, now
+        self._tokens = min(self.burst, self._tokens + (now - self._refilled) * self.rate_limit)
+        self._refilled = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return None
+        self.throttled += 1
+        return 429, f"Too Many Requests: retry after {self.retry_after}", self.retry_after
+
+    def _blocked(self, params: dict[str, Any]) -> tuple[int, str, int | None] | None:
+        if int(params.get("chat_id", 0)) in self.blocked_chats:
+            return 403, "Forbidden: bot was blocked by the user", None
+        return None
+
+    def delivered(self) -> dict[int, int]:
+        """How many messages (text, photo, document) each chat got."""
+        counts: dict[int, int] = {}
+        with self._lock:
+            for call in self.calls:
+                if call.method in SENDS and not call.failed:
+                    chat = int(call.params["chat_id"])
+                    counts[chat] = counts.get(chat, 0) + 1
+        return counts
 
     async def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -150,6 +193,20 @@ class FakeBotAPI:
         markup = params.get("reply_markup")
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             message["reply_markup"] = markup
+        return message
+
+    async def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._message(params["chat_id"])
+        message["photo"] = [
+            {"file_id": str(params["photo"]), "file_unique_id": "p", "width": 1, "height": 1}
+        ]
+        message["caption"] = params.get("caption", "")
+        return message
+
+    async def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self._message(params["chat_id"])
+        message["document"] = {"file_id": str(params["document"]), "file_unique_id": "d"}
+        message["caption"] = params.get("caption", "")
         return message
 
     async def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -197,9 +254,17 @@ class FakeBotAPI:
         self.record = request.query_params.get("record", "1") != "0"
         return JSONResponse({})
 
+    async def stats(self, request: Request) -> JSONResponse:
+        """GET /_fake/stats: messages per chat and 429s answered (for big runs)."""
+        delivered = self.delivered()
+        return JSONResponse(
+            {"delivered": {str(k): v for k, v in delivered.items()}, "throttled": self.throttled}
+        )
+
     def app(self) -> Starlette:
         return Starlette(
             routes=[
+                Route("/_fake/stats", self.stats, methods=["GET"]),
                 Route("/bot{token}/{method}", self.handle, methods=["GET", "POST"]),
                 Route("/_fake/calls", self.recorded, methods=["GET"]),
                 Route("/_fake/reset", self.clear, methods=["POST"]),
@@ -404,3 +469,20 @@ class Updates:
         return self.message(
             user_id, {"location": {"latitude": 35.79, "longitude": 112.92}}, **options
         )
+
+
+def main() -> None:
+    """Serve a fake on its own (benchmarks and tests that need it in another process):
+    python -m tests.fakes.telegram_api PORT [RATE_LIMIT [BURST]]."""
+    import sys
+
+    fake = FakeBotAPI()
+    port = int(sys.argv[1])
+    if len(sys.argv) > 2:
+        fake.rate_limit = float(sys.argv[2])
+        fake.burst = float(sys.argv[3]) if len(sys.argv) > 3 else max(1.0, fake.rate_limit / 2)
+    uvicorn.run(fake.app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -8,6 +8,7 @@ import warnings
 from collections.abc import Sequence
 from datetime import timedelta
 
+import httpx
 from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.warnings import PTBDeprecationWarning
@@ -44,6 +45,9 @@ class DeliveryDeferred(DeliveryError):
         self.retry_after = retry_after
 
 
+# httpx errors raised before any byte of the request left: sending again cannot duplicate.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
 # PTB 22 warns on every flood-control answer that retry_after will become a timedelta; both
 # types are handled below, so the warning would only fill the worker log.
 warnings.filterwarnings(
@@ -56,19 +60,30 @@ _local = threading.local()
 
 
 def send_notification_sync(
-    settings: TelegramSettings, chat_id: int | str, text: str, buttons: Sequence[Button] = ()
+    settings: TelegramSettings,
+    chat_id: int | str,
+    text: str,
+    buttons: Sequence[Button] = (),
+    *,
+    attachment_kind: str | None = None,
+    attachment: str | None = None,
 ) -> int:
     """Send `text` with inline `buttons` to `chat_id`; the sent message's id.
 
-    Raises Undeliverable, DeliveryUncertain or DeliveryDeferred; workers need not know
-    python-telegram-bot's errors.
+    With an attachment (a Telegram file_id or an http(s) URL) the text is its caption, so one
+    delivery is always one message. Raises Undeliverable, DeliveryUncertain or
+    DeliveryDeferred; workers need not know python-telegram-bot's errors.
     """
     loop, bot = _thread_bot(settings)
     markup = inline_keyboard(buttons) if buttons else None
+    if attachment_kind == "photo" and attachment:
+        call = bot.send_photo(chat_id, attachment, caption=text, reply_markup=markup)
+    elif attachment_kind == "document" and attachment:
+        call = bot.send_document(chat_id, attachment, caption=text, reply_markup=markup)
+    else:
+        call = bot.send_message(chat_id, text, reply_markup=markup)
     try:
-        message: Message = loop.run_until_complete(
-            bot.send_message(chat_id, text, reply_markup=markup)
-        )
+        message: Message = loop.run_until_complete(call)
     except Forbidden as error:
         raise Undeliverable(str(error), blocked=True) from error
     except BadRequest as error:
@@ -76,9 +91,14 @@ def send_notification_sync(
     except RetryAfter as error:
         raise DeliveryDeferred(str(error), _retry_after(error)) from error
     except TimedOut as error:  # before NetworkError, its base class
+        if isinstance(error.__cause__, NOT_SENT):
+            raise DeliveryDeferred(str(error)) from error
         raise DeliveryUncertain(str(error)) from error
     except NetworkError as error:
-        raise DeliveryDeferred(str(error)) from error
+        if isinstance(error.__cause__, NOT_SENT):
+            raise DeliveryDeferred(str(error)) from error
+        # The request may have left before the connection broke: its outcome is unknown.
+        raise DeliveryUncertain(str(error)) from error
     return message.message_id
 
 

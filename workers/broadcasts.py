@@ -1,0 +1,260 @@
+"""Sending broadcasts: senders that drain a broadcast's delivery rows under the global rate.
+
+A broadcast is served by a few `send_broadcast` messages at once (WUGONG_BROADCAST_SENDERS).
+Each works for a slice of time, taking pending rows one by one (claimed before the send, the
+outcome recorded after), then hands over to a fresh message of itself, so no actor nears
+dramatiq's time limit (TECH-NOTES pitfall 5) and a lost message costs one slice at most. The
+senders share the rows, not a partition of them: when a worker is killed, the others go on with
+its share. `resume_broadcasts`, run by the scheduler, finishes broadcasts whose last rows were
+claimed by a dead sender and starts senders again for a broadcast whose messages were lost
+(a killed worker's wait out dramatiq's heartbeat timeout; a Redis restart loses them all).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+import dramatiq
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.channels.telegram import (
+    DeliveryDeferred,
+    DeliveryUncertain,
+    Undeliverable,
+    send_notification_sync,
+)
+from db.enums import BroadcastStatus, Channel, DeliveryStatus
+from db.models import Broadcast, ChatIdentity, Notification
+from db.queries import broadcasts as rows
+from db.types import utcnow
+from workers.context import runtime
+from workers.notifications import deliver_notification
+from workers.ratelimit import Limiter, acquire, limiter
+from wugong.i18n import N_, translate
+
+log = logging.getLogger(__name__)
+
+SLICE_SECONDS = 20.0
+WATCH_EVERY = 1.0  # how often a sender re-reads the status (cancelled?) and beats its heart
+STALL_AFTER = timedelta(seconds=30)
+MAX_ATTEMPTS = 5  # tries of one row the platform deferred (flood control, unreachable)
+
+REPORT = N_(
+    "📣 Broadcast {number} is finished: {sent} of {total} delivered; {blocked} had blocked the "
+    "bot; {failed} failed; {ambiguous} with an unknown outcome (not sent again)."
+)
+
+
+@dataclass(frozen=True)
+class Content:
+    text: str
+    attachment_kind: str | None
+    attachment: str | None
+
+
+class Watch:
+    """A sender's view of its broadcast's status, refreshed at most every WATCH_EVERY seconds;
+    each refresh also records that a sender is alive (the heartbeat)."""
+
+    def __init__(self, sessions: sessionmaker[Session], broadcast_id: int, until: float) -> None:
+        self.sessions = sessions
+        self.broadcast_id = broadcast_id
+        self.until = until
+        self.checked = 0.0
+        self.sending = True
+
+    def stop(self) -> bool:
+        now = time.monotonic()
+        if now >= self.until:
+            return True
+        if now - self.checked >= WATCH_EVERY:
+            self.checked = now
+            with self.sessions.begin() as session:
+                status = session.scalar(
+                    sa.update(Broadcast)
+                    .where(Broadcast.id == self.broadcast_id)
+                    .values(heartbeat_at=utcnow())
+                    .returning(Broadcast.status)
+                )
+            self.sending = status == BroadcastStatus.SENDING
+        return not self.sending
+
+
+def start(broadcast_id: int, senders: int | None = None) -> None:
+    """Enqueue the senders of a broadcast whose rows are written (call after the commit)."""
+    count = senders or runtime().settings.messaging.broadcast_senders
+    for _ in range(count):
+        send_broadcast.send(broadcast_id)
+
+
+@dramatiq.actor(queue_name="broadcasts", max_retries=3, time_limit=(SLICE_SECONDS + 60) * 1000)
+def send_broadcast(broadcast_id: int) -> None:
+    """Send pending deliveries of one broadcast for one slice of time; safe to run many times."""
+    sessions = runtime().sessions
+    with sessions() as session:
+        broadcast = session.get(Broadcast, broadcast_id)
+        if broadcast is None or broadcast.status != BroadcastStatus.SENDING:
+            return
+        content = Content(broadcast.text, broadcast.attachment_kind, broadcast.attachment)
+    watch = Watch(sessions, broadcast_id, time.monotonic() + SLICE_SECONDS)
+    shared = limiter(runtime().settings)
+    wait_turn = partial(_wait_turn, shared, watch)
+    while not watch.stop():
+        with sessions.begin() as session:
+            claim = rows.claim_next(session, broadcast_id, wait_turn)
+            if claim is not None and claim.channel != Channel.TELEGRAM.value:
+                # The web chat shows the notification row when the page next asks: writing it
+                # with the outcome in one transaction delivers it exactly once.
+                session.add(
+                    Notification(chat_identity_id=claim.chat_identity_id, text=content.text)
+                )
+                session.flush()
+                rows.record_outcome(session, claim.delivery_id, DeliveryStatus.SENT)
+                continue
+        if claim is None:
+            if watch.stop():
+                break
+            if _nothing_pending(sessions, broadcast_id):
+                _finish(broadcast_id)
+                return
+            continue  # a row another sender took first
+        _deliver(claim, content, shared)
+    with sessions() as session:
+        still = session.scalar(sa.select(Broadcast.status).where(Broadcast.id == broadcast_id))
+    if still == BroadcastStatus.SENDING and not _nothing_pending(sessions, broadcast_id):
+        send_broadcast.send(broadcast_id)  # the next slice
+
+
+def _wait_turn(shared: Limiter, watch: Watch, chat: str | None) -> bool:
+    return acquire(shared, chat, stop=watch.stop)
+
+
+def _nothing_pending(sessions: sessionmaker[Session], broadcast_id: int) -> bool:
+    with sessions() as session:
+        return rows.progress(session, broadcast_id)[DeliveryStatus.PENDING] == 0
+
+
+def _deliver(claim: rows.Claim, content: Content, shared: Limiter) -> None:
+    """Send one claimed delivery to Telegram and record what became of it."""
+    settings = runtime().settings.telegram
+    blocked = False
+    try:
+        send_notification_sync(
+            settings,
+            claim.external_id,
+            content.text,
+            attachment_kind=content.attachment_kind,
+            attachment=content.attachment,
+        )
+    except Undeliverable as error:
+        blocked = error.blocked
+        status, note = (DeliveryStatus.BLOCKED if blocked else DeliveryStatus.FAILED), str(error)
+    except DeliveryUncertain as error:
+        status, note = DeliveryStatus.AMBIGUOUS, f"outcome unknown, not resent: {error}"
+    except DeliveryDeferred as error:
+        # Nothing arrived: the row goes back to pending; on flood control every sender pauses.
+        if error.retry_after is not None:
+            shared.pause(error.retry_after)
+        else:
+            time.sleep(1)
+        status, note = DeliveryStatus.PENDING, str(error)
+        if _attempts(claim.delivery_id) >= MAX_ATTEMPTS:
+            status = DeliveryStatus.FAILED
+    except Exception as error:  # a bug or a bad token: recorded, not retried blindly
+        log.exception("broadcast delivery %d failed", claim.delivery_id)
+        status, note = DeliveryStatus.FAILED, f"error: {type(error).__name__}"
+    else:
+        status, note = DeliveryStatus.SENT, None
+    with runtime().sessions.begin() as session:
+        rows.record_outcome(session, claim.delivery_id, status, note)
+        if blocked:
+            session.execute(
+                sa.update(ChatIdentity)
+                .where(ChatIdentity.id == claim.chat_identity_id)
+                .values(blocked_at=utcnow())
+            )
+
+
+def _attempts(delivery_id: int) -> int:
+    from db.models import Delivery
+
+    with runtime().sessions() as session:
+        return int(session.scalar(sa.select(Delivery.attempts).where(Delivery.id == delivery_id)))
+
+
+def _finish(broadcast_id: int) -> None:
+    """Finish the broadcast if nothing is left to send, and report to its author once."""
+    notification_id = None
+    with runtime().sessions.begin() as session:
+        now = utcnow()
+        rows.expire_stale_claims(session, broadcast_id, now)
+        broadcast = rows.finish_if_done(session, broadcast_id, now)
+        if broadcast is None:
+            return
+        log.info("broadcast %d finished", broadcast_id)
+        notification_id = _report(session, broadcast)
+    if notification_id is not None:
+        deliver_notification.send(notification_id)
+
+
+def _report(session: Session, broadcast: Broadcast) -> int | None:
+    """The final report for the broadcast's author in chat; the notification's id."""
+    if broadcast.created_by_chat_identity_id is None:
+        return None
+    author = session.get(ChatIdentity, broadcast.created_by_chat_identity_id)
+    if author is None or author.blocked_at is not None:
+        return None
+    notification = Notification(
+        chat_identity_id=author.id,
+        text=translate(
+            author.language,
+            REPORT,
+            number=broadcast.id,
+            sent=broadcast.sent,
+            total=broadcast.total,
+            blocked=broadcast.blocked,
+            failed=broadcast.failed,
+            ambiguous=broadcast.ambiguous,
+        ),
+    )
+    session.add(notification)
+    session.flush()
+    return notification.id
+
+
+@dramatiq.actor(queue_name="broadcasts", max_retries=3, time_limit=120_000)
+def resume_broadcasts() -> None:
+    """Finish broadcasts left with only dead senders' claims; restart stalled ones."""
+    sessions = runtime().sessions
+    now = utcnow()
+    with sessions() as session:
+        sending = session.execute(
+            sa.select(Broadcast.id, Broadcast.heartbeat_at).where(
+                Broadcast.status == BroadcastStatus.SENDING
+            )
+        ).all()
+    for broadcast_id, heartbeat_at in sending:
+        _finish(broadcast_id)
+        if heartbeat_at is not None and heartbeat_at > now - STALL_AFTER:
+            continue
+        with sessions.begin() as session:
+            restarted = session.execute(
+                sa.update(Broadcast)
+                .where(
+                    Broadcast.id == broadcast_id,
+                    Broadcast.status == BroadcastStatus.SENDING,
+                    sa.or_(
+                        Broadcast.heartbeat_at.is_(None),
+                        Broadcast.heartbeat_at <= now - STALL_AFTER,
+                    ),
+                )
+                .values(heartbeat_at=now)
+            ).rowcount  # type: ignore[attr-defined]
+        if restarted and not _nothing_pending(sessions, broadcast_id):
+            log.warning("broadcast %d stalled: starting its senders again", broadcast_id)
+            start(broadcast_id)
