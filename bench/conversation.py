@@ -25,7 +25,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,9 +37,9 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the fakes live u
 
 import httpx  # noqa: E402
 
+from bench.support import DEFAULT_DATABASE_URL, fresh_schema  # noqa: E402
 from tests.fakes.telegram_api import FakeBotAPI, Updates, free_port  # noqa: E402
 
-DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SECRET_KEY = "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 WEBHOOK_SECRET = "bench-webhook-secret"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -122,26 +121,6 @@ def seed(database_url: str, count: int) -> None:
                 region_code="140581100200",
             )
     engine.dispose()
-
-
-@contextmanager
-def fresh_schema(base_url: str) -> Iterator[str]:
-    """A new PostgreSQL schema, dropped afterwards; yields a URL whose search_path is it."""
-    from sqlalchemy.pool import NullPool
-
-    from db.engine import make_engine, normalize_url
-
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base_url, poolclass=NullPool)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = normalize_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 # -- the bot processes -----------------------------------------------------------------------

@@ -24,15 +24,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from bench.support import DEFAULT_DATABASE_URL, fresh_schema  # noqa: E402
+
 SECRET_KEY = b"bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 RECORDS_PER_PERSON = 10
 IMPORT_BAR, CROSSCHECK_BAR, RSS_BAR_MB = 2.0, 1.5, 300.0
@@ -83,25 +81,6 @@ def generate(path: Path, rows: int) -> int:
                     1500 if k == RECORDS_PER_PERSON - 1 and person % 3 == 0 else 0,
                 ])  # fmt: skip
     return people
-
-
-@contextmanager
-def fresh_schema(base_url: str) -> Iterator[str]:
-    from sqlalchemy.pool import NullPool
-
-    from db.engine import make_engine, normalize_url
-
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base_url, poolclass=NullPool)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = normalize_url(base_url).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        admin.dispose()
 
 
 def raw_copy(engine, path: Path) -> float:

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
 import dramatiq
+import redis
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -57,14 +59,73 @@ class Content:
     attachment: str | None
 
 
+class Senders:
+    """The live senders of one broadcast, kept in Redis so they can replace each other.
+
+    Each sender beats every WATCH_EVERY seconds (a field of a Redis hash whose value is when
+    the beat expires). A worker killed with SIGKILL takes its senders' messages with it until
+    dramatiq's heartbeat timeout gives them back (a minute or more); meanwhile the senders left
+    see fewer live ones than configured and the oldest of them enqueues replacements, so the
+    broadcast keeps its pace. Without Redis (the embedded mode, one process) nothing is kept.
+    """
+
+    TTL = 3.0  # a sender not heard of for this long is gone
+    PLACEHOLDER_TTL = 10.0  # a sender enqueued but not started yet
+
+    def __init__(self, broadcast_id: int, wanted: int, redis_url: str | None) -> None:
+        self.key = f"wugong:broadcast:{broadcast_id}:senders"
+        self.me = uuid.uuid4().hex
+        self.wanted = wanted
+        self.client = redis.Redis.from_url(redis_url) if redis_url else None
+
+    def beat(self) -> int:
+        """Record this sender alive; the number of replacements it should enqueue (0 unless
+        it is the oldest live sender and some are missing)."""
+        if self.client is None:
+            return 0
+        now = time.time()
+        try:
+            self.client.hset(self.key, self.me, now + self.TTL)
+            self.client.expire(self.key, 3600)
+            beats = {k.decode(): float(v) for k, v in self.client.hgetall(self.key).items()}
+        except redis.RedisError:
+            return 0
+        alive = sorted(k for k, until in beats.items() if until > now)
+        expired = [k for k, until in beats.items() if until <= now]
+        if expired:
+            self.client.hdel(self.key, *expired)
+        if not alive or alive[0] != self.me or len(alive) >= self.wanted:
+            return 0
+        return self.wanted - len(alive)
+
+    def expect(self, count: int) -> None:
+        """Count `count` enqueued senders as alive until they start."""
+        if self.client is None or count <= 0:
+            return
+        until = time.time() + self.PLACEHOLDER_TTL
+        self.client.hset(self.key, mapping={f"~{uuid.uuid4().hex}": until for _ in range(count)})
+
+    def leave(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.hdel(self.key, self.me)
+            except redis.RedisError:
+                pass
+            finally:
+                self.client.close()
+
+
 class Watch:
     """A sender's view of its broadcast's status, refreshed at most every WATCH_EVERY seconds;
     each refresh also records that a sender is alive (the heartbeat)."""
 
-    def __init__(self, sessions: sessionmaker[Session], broadcast_id: int, until: float) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], broadcast_id: int, until: float, senders: Senders
+    ) -> None:
         self.sessions = sessions
         self.broadcast_id = broadcast_id
         self.until = until
+        self.senders = senders
         self.checked = 0.0
         self.sending = True
 
@@ -82,12 +143,31 @@ class Watch:
                     .returning(Broadcast.status)
                 )
             self.sending = status == BroadcastStatus.SENDING
+            missing = self.senders.beat() if self.sending else 0
+            if missing:
+                log.warning(
+                    "broadcast %d: %d sender(s) gone; enqueuing replacements",
+                    self.broadcast_id,
+                    missing,
+                )
+                self.senders.expect(missing)
+                for _ in range(missing):
+                    send_broadcast.send(self.broadcast_id)
         return not self.sending
 
 
 def start(broadcast_id: int, senders: int | None = None) -> None:
     """Enqueue the senders of a broadcast whose rows are written (call after the commit)."""
-    count = senders or runtime().settings.messaging.broadcast_senders
+    settings = runtime().settings
+    count = senders or settings.messaging.broadcast_senders
+    expected = Senders(broadcast_id, count, settings.queue.redis_url)
+    try:
+        expected.expect(count)
+    except redis.RedisError:
+        log.warning("broadcast %d: Redis cannot be reached; the sweep will start it", broadcast_id)
+        return
+    finally:
+        expected.leave()
     for _ in range(count):
         send_broadcast.send(broadcast_id)
 
@@ -101,7 +181,22 @@ def send_broadcast(broadcast_id: int) -> None:
         if broadcast is None or broadcast.status != BroadcastStatus.SENDING:
             return
         content = Content(broadcast.text, broadcast.attachment_kind, broadcast.attachment)
-    watch = Watch(sessions, broadcast_id, time.monotonic() + SLICE_SECONDS)
+    settings = runtime().settings
+    senders = Senders(broadcast_id, settings.messaging.broadcast_senders, settings.queue.redis_url)
+    watch = Watch(sessions, broadcast_id, time.monotonic() + SLICE_SECONDS, senders)
+    try:
+        _send_slice(broadcast_id, content, watch)
+        with sessions() as session:
+            still = session.scalar(sa.select(Broadcast.status).where(Broadcast.id == broadcast_id))
+        if still == BroadcastStatus.SENDING and not _nothing_pending(sessions, broadcast_id):
+            senders.expect(1)
+            send_broadcast.send(broadcast_id)  # the next slice
+    finally:
+        senders.leave()
+
+
+def _send_slice(broadcast_id: int, content: Content, watch: Watch) -> None:
+    sessions = runtime().sessions
     shared = limiter(runtime().settings)
     wait_turn = partial(_wait_turn, shared, watch)
     while not watch.stop():
@@ -124,10 +219,6 @@ def send_broadcast(broadcast_id: int) -> None:
                 return
             continue  # a row another sender took first
         _deliver(claim, content, shared)
-    with sessions() as session:
-        still = session.scalar(sa.select(Broadcast.status).where(Broadcast.id == broadcast_id))
-    if still == BroadcastStatus.SENDING and not _nothing_pending(sessions, broadcast_id):
-        send_broadcast.send(broadcast_id)  # the next slice
 
 
 def _wait_turn(shared: Limiter, watch: Watch, chat: str | None) -> bool:

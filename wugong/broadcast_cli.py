@@ -102,8 +102,9 @@ def run(args: argparse.Namespace) -> int:
         if embedded:
             say(EMBEDDED)
         else:
-            from workers import broadcasts
+            from workers import broadcasts, context
 
+            context.install(runtime)
             broadcasts.start(number)
         return _follow(runtime, number, say, wait=args.wait) if args.wait else 0
     finally:

@@ -59,6 +59,7 @@ class FakeBotAPI:
     burst: float = 1.0
     retry_after: int = 1
     throttled: int = 0  # 429s answered
+    last_sent: float = 0.0  # time.time() of the last successful send
     blocked_chats: set[int] = field(default_factory=set)  # these users blocked the bot (403)
     _tokens: float = 0.0
     _refilled: float = 0.0
@@ -123,6 +124,8 @@ class FakeBotAPI:
             failure = self.failures.pop(method, None)
             if failure is None and method in SENDS:
                 failure = self._flood_control() or self._blocked(params)
+                if failure is None:
+                    self.last_sent = time.time()
             if self.record:
                 self.calls.append(Call(method, params, failed=failure is not None))
         if failure is not None:
@@ -258,7 +261,11 @@ class FakeBotAPI:
         """GET /_fake/stats: messages per chat and 429s answered (for big runs)."""
         delivered = self.delivered()
         return JSONResponse(
-            {"delivered": {str(k): v for k, v in delivered.items()}, "throttled": self.throttled}
+            {
+                "delivered": {str(k): v for k, v in delivered.items()},
+                "throttled": self.throttled,
+                "last_sent": self.last_sent,
+            }
         )
 
     def app(self) -> Starlette:
