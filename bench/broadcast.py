@@ -198,8 +198,9 @@ def main() -> int:
     parser.add_argument("--limit", type=float, default=100.0, help="L, messages/s")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--senders", type=int, default=4)
+    parser.add_argument("--senders", type=int, default=8)
     parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--runs", choices=["both", "plain", "killed"], default="both")
     parser.add_argument(
         "--database-url", default=os.environ.get("WUGONG_BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     )
@@ -215,7 +216,8 @@ def main() -> int:
     )
     outcomes = []
     with tempfile.TemporaryDirectory() as tmp:
-        for kill in (False, True):
+        runs = {"both": (False, True), "plain": (False,), "killed": (True,)}[args.runs]
+        for kill in runs:
             with fresh_schema(args.database_url) as database_url:
                 seed(database_url, args.recipients)
                 outcome = run_once(args, database_url, kill=kill, workdir=Path(tmp))

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 
 SLICE_SECONDS = 20.0
 WATCH_EVERY = 1.0  # how often a sender re-reads the status (cancelled?) and beats its heart
-STALL_AFTER = timedelta(seconds=30)
+STALL_AFTER = timedelta(seconds=10)  # no sender beat for this long: start new ones
 MAX_ATTEMPTS = 5  # tries of one row the platform deferred (flood control, unreachable)
 
 REPORT = N_(

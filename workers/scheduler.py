@@ -41,7 +41,7 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry(finance.remind_overdue_rosters, every_seconds=3600),
     Entry(notices.close_due_notices, every_seconds=300),
     Entry(notifications.sweep_pending_notifications, every_seconds=60),
-    Entry(broadcasts.resume_broadcasts, every_seconds=15),
+    Entry(broadcasts.resume_broadcasts, every_seconds=5),
 )
 
 

@@ -76,6 +76,10 @@ def worker(processes: int, threads: int) -> int:
         )
         return 2
     argv = [sys.executable, "-m", "dramatiq", "workers", "-p", str(processes), "-t", str(threads)]
+    # A worker holds no more messages than it has threads (dramatiq's default is twice as
+    # many): a killed worker then takes only what it was running with it, and long messages
+    # such as broadcast senders spread over the workers instead of queueing behind one.
+    os.environ.setdefault("dramatiq_queue_prefetch", str(threads))
     os.execv(sys.executable, argv)
     return 0  # pragma: no cover - execv does not return
 
