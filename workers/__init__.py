@@ -18,6 +18,7 @@ from workers import (  # noqa: E402  (actors bind to the broker above)
     imports,
     notices,
     notifications,
+    reminders,
 )
 
 __all__ = [
@@ -30,4 +31,5 @@ __all__ = [
     "imports",
     "notices",
     "notifications",
+    "reminders",
 ]

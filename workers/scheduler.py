@@ -20,6 +20,7 @@ from workers import (
     housekeeping,
     notices,
     notifications,
+    reminders,
 )
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry(notices.close_due_notices, every_seconds=300),
     Entry(notifications.sweep_pending_notifications, every_seconds=60),
     Entry(broadcasts.resume_broadcasts, every_seconds=5),
+    Entry(reminders.plan_reminders, every_seconds=3600),
+    Entry(reminders.send_due_reminders, every_seconds=60),
 )
 
 

@@ -22,4 +22,10 @@ from bot.dialogs import imports  # noqa: E402  (monitoring imports in chat)
 DIALOGS[imports.dialog.name] = imports.dialog
 menu.extend(imports)
 
+from bot.dialogs import broadcast, reminders  # noqa: E402  (messaging)
+
+DIALOGS.update({m.dialog.name: m.dialog for m in (broadcast, reminders)})
+for _module in (broadcast, reminders):
+    menu.extend(_module)
+
 __all__ = ["DIALOGS"]

@@ -1,0 +1,298 @@
+"""/broadcast: an administrator composes a notice (text, optionally with a photo or document),
+picks the audience within their region, sees how many it reaches, confirms; then follows the
+progress (sent / failed / pending), can cancel, and gets a report when it is done."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from bot.dialogs.review import staff_of
+from bot.texts import program_name
+from db.enums import BroadcastStatus, Program, StaffRole
+from db.models import Broadcast, Staff
+from db.queries import Actor, record_audit
+from db.queries import broadcasts as rows
+from db.types import utcnow
+from wugong.i18n import N_
+
+ADMINS = frozenset({StaffRole.COUNTY_ADMIN, StaffRole.CITY_ADMIN})
+
+
+class Step(StrEnum):
+    TEXT = "text"
+    AUDIENCE = "audience"
+    PROGRAM = "program"
+    REGION = "region"
+    CONFIRM = "confirm"
+
+
+dialog = Dialog("broadcast", Step)
+
+AUDIENCES = {
+    "everyone": N_("Everyone in my region"),
+    "beneficiaries": N_("Registered beneficiaries"),
+    "staff": N_("All staff"),
+    "cadre": N_("Village cadres"),
+    "program": N_("Applicants of a subsidy"),
+    "returned": N_("People with a claim to correct"),
+    "region": N_("One township or village"),
+}
+
+
+def _admin(turn: Turn) -> Staff | None:
+    staff = staff_of(turn)
+    if staff is None or staff.role not in ADMINS:
+        turn.say(turn.t("Only county and city administrators can send broadcasts."))
+        return None
+    return staff
+
+
+def start(turn: Turn) -> None:
+    if _admin(turn) is None:
+        return
+    turn.state["broadcast"] = {}
+    dialog.ask(turn, Step.TEXT)
+
+
+def _draft(turn: Turn) -> dict:
+    return turn.state.setdefault("broadcast", {})
+
+
+@dialog.asks(Step.TEXT)
+def ask_text(turn: Turn) -> None:
+    draft = _draft(turn)
+    if draft.get("attachment"):
+        turn.say(turn.t("Now send the text to go with it (up to 1024 characters)."))
+        return
+    turn.say(
+        turn.t(
+            "Send the text of the notice (up to 4096 characters). To add a photo or a document, "
+            "send it first, then the text."
+        ),
+        [turn.button("Cancel", "menu:main")],
+    )
+
+
+@dialog.answers(Step.TEXT)
+def take_text(turn: Turn, answer: Answer) -> None:
+    draft = _draft(turn)
+    if answer.file is not None:
+        draft["attachment"] = answer.file.file_id
+        draft["attachment_kind"] = "photo" if answer.file.kind == "photo" else "document"
+        dialog.ask(turn, Step.TEXT)
+        return
+    text = (answer.text or "").strip()
+    limit = rows.MAX_CAPTION if draft.get("attachment") else rows.MAX_TEXT
+    if not text:
+        raise Reask("Please send the text of the notice.")
+    if len(text) > limit:
+        raise Reask("That is too long: please keep it under {limit} characters.", limit=limit)
+    draft["text"] = text
+    dialog.ask(turn, Step.AUDIENCE)
+
+
+@dialog.asks(Step.AUDIENCE)
+def ask_audience(turn: Turn) -> None:
+    turn.say(
+        turn.t("Who should get it?"),
+        [turn.button(label, f"audience:{key}") for key, label in AUDIENCES.items()],
+    )
+
+
+@dialog.answers(Step.AUDIENCE)
+def take_audience(turn: Turn, answer: Answer) -> None:
+    key = (answer.button or "").removeprefix("audience:")
+    if key not in AUDIENCES:
+        raise Reask("Please tap one of the buttons.")
+    if key == "program":
+        dialog.ask(turn, Step.PROGRAM)
+        return
+    if key == "region":
+        dialog.ask(turn, Step.REGION)
+        return
+    who = {
+        "everyone": "everyone",
+        "beneficiaries": "beneficiaries",
+        "staff": "staff",
+        "cadre": "cadre",
+        "returned": "beneficiaries",
+    }[key]
+    _draft(turn)["audience"] = {"who": who, "status": "returned" if key == "returned" else None}
+    dialog.ask(turn, Step.CONFIRM)
+
+
+@dialog.asks(Step.PROGRAM)
+def ask_program(turn: Turn) -> None:
+    turn.say(
+        turn.t("Applicants of which subsidy?"),
+        [turn.button(program_name(turn.t, p.value), f"program:{p.value}") for p in Program],
+    )
+
+
+@dialog.answers(Step.PROGRAM)
+def take_program(turn: Turn, answer: Answer) -> None:
+    value = (answer.button or "").removeprefix("program:")
+    if value not in {p.value for p in Program}:
+        raise Reask("Please tap one of the buttons.")
+    _draft(turn)["audience"] = {"who": "beneficiaries", "program": value, "year": turn.today.year}
+    dialog.ask(turn, Step.CONFIRM)
+
+
+@dialog.asks(Step.REGION)
+def ask_region(turn: Turn) -> None:
+    turn.say(turn.t("Send the 9-digit township code or the 12-digit village code."))
+
+
+@dialog.answers(Step.REGION)
+def take_region(turn: Turn, answer: Answer) -> None:
+    staff = _admin(turn)
+    code = answer.words.replace(" ", "")
+    if staff is None:
+        return
+    if not code.isdigit() or len(code) not in (9, 12):
+        raise Reask("That is not a township or village code.")
+    if not code.startswith(staff.region_code):
+        raise Reask("{code} is outside your region.", code=code)
+    _draft(turn)["audience"] = {"who": "everyone", "region": code}
+    dialog.ask(turn, Step.CONFIRM)
+
+
+def _audience(turn: Turn, staff: Staff) -> rows.Audience:
+    chosen = {k: v for k, v in (_draft(turn).get("audience") or {}).items() if v is not None}
+    return rows.Audience(scope=staff.region_code, **chosen)
+
+
+@dialog.asks(Step.CONFIRM)
+def ask_confirm(turn: Turn) -> None:
+    staff = _admin(turn)
+    if staff is None:
+        return
+    count = rows.count_recipients(turn.session, _audience(turn, staff))
+    draft = _draft(turn)
+    turn.say(
+        turn.t(
+            "This notice goes to {count} people{attachment}:\n\n{text}",
+            count=count,
+            attachment=turn.t(" (with a file)") if draft.get("attachment") else "",
+            text=draft.get("text", ""),
+        ),
+        [
+            turn.button("Send it", "broadcast:send"),
+            turn.button("Change the audience", "broadcast:audience"),
+            turn.button("Cancel", "menu:main"),
+        ],
+    )
+
+
+@dialog.answers(Step.CONFIRM)
+def take_confirm(turn: Turn, answer: Answer) -> None:
+    if answer.button == "broadcast:audience":
+        dialog.ask(turn, Step.AUDIENCE)
+        return
+    if answer.button != "broadcast:send":
+        raise Reask("Please tap “Send it” or “Cancel”.")
+    staff = _admin(turn)
+    if staff is None:
+        return
+    draft = _draft(turn)
+    audience = _audience(turn, staff)
+    if rows.count_recipients(turn.session, audience) == 0:
+        turn.say(turn.t("Nobody is in that audience; nothing was sent."))
+        dialog.ask(turn, Step.AUDIENCE)
+        return
+    broadcast = rows.create_broadcast(
+        turn.session,
+        audience,
+        draft["text"],
+        attachment_kind=draft.get("attachment_kind"),
+        attachment=draft.get("attachment"),
+        staff_id=staff.id,
+        chat_identity_id=turn.identity.id,
+    )
+    record_audit(
+        turn.session,
+        Actor.of_staff(staff),
+        "broadcast_sent",
+        data={"broadcast": broadcast.id, "audience": audience.as_json(), "total": broadcast.total},
+    )
+    number = broadcast.id
+
+    def enqueue() -> None:
+        from workers.broadcasts import start as start_senders
+
+        start_senders(number)
+
+    turn.after_commit.append(enqueue)
+    turn.state.pop("broadcast", None)
+    turn.go(None, None)
+    turn.say(
+        turn.t(
+            "Broadcast {number} is being sent to {count} people. You will get a report here "
+            "when it is done.",
+            number=number,
+            count=broadcast.total,
+        ),
+        _progress_buttons(turn, number),
+    )
+
+
+def _progress_buttons(turn: Turn, number: int) -> list:
+    return [
+        turn.button("Show progress", f"bcast:show:{number}"),
+        turn.button("Cancel the broadcast", f"bcast:cancel:{number}"),
+    ]
+
+
+def on_button(turn: Turn, value: str) -> None:
+    """bcast:show:<id> and bcast:cancel:<id>, from anywhere."""
+    _, action, raw = (value.split(":") + ["", ""])[:3]
+    staff = _admin(turn)
+    if staff is None:
+        return
+    broadcast = turn.session.get(Broadcast, int(raw)) if raw.isdigit() else None
+    scope = (broadcast.audience or {}).get("scope") if broadcast else None
+    if broadcast is None or not scope or not scope.startswith(staff.region_code):
+        turn.say(turn.t("There is no such broadcast in your region."))
+        return
+    if action == "cancel":
+        if rows.cancel(turn.session, broadcast.id, utcnow()):
+            record_audit(
+                turn.session,
+                Actor.of_staff(staff),
+                "broadcast_cancelled",
+                data={"broadcast": broadcast.id},
+            )
+            turn.say(turn.t("Broadcast {number} is cancelled.", number=broadcast.id))
+        else:
+            turn.say(turn.t("Broadcast {number} is no longer sending.", number=broadcast.id))
+    counts = rows.progress(turn.session, broadcast.id)
+    turn.session.refresh(broadcast)
+    status = {
+        BroadcastStatus.SENDING: N_("sending"),
+        BroadcastStatus.FINISHED: N_("finished"),
+        BroadcastStatus.CANCELLED: N_("cancelled"),
+    }.get(broadcast.status, N_("sending"))
+    turn.say(
+        turn.t(
+            "Broadcast {number} ({status}): {sent} sent, {failed} failed, {blocked} blocked the "
+            "bot, {ambiguous} with an unknown outcome, {pending} pending, of {total}.",
+            number=broadcast.id,
+            status=turn.t(status),
+            total=broadcast.total,
+            sent=counts["sent"],
+            failed=counts["failed"],
+            blocked=counts["blocked"],
+            ambiguous=counts["ambiguous"],
+            pending=counts["pending"] + counts["claimed"],
+        ),
+        _progress_buttons(turn, broadcast.id)
+        if broadcast.status == BroadcastStatus.SENDING
+        else [turn.button("Main menu", "menu:main")],
+    )
+
+
+COMMANDS = {"/broadcast": start}
+ACTIONS = {"broadcast": start}
+BUTTONS = {"bcast:": on_button}
+STAFF_MENU = [(N_("Broadcast a notice"), "menu:broadcast", ADMINS)]
