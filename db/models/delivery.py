@@ -18,7 +18,8 @@ class Delivery(IdMixin, TimestampMixin, Base):
     __tablename__ = "delivery"
     __table_args__ = (
         sa.UniqueConstraint("broadcast_id", "chat_identity_id"),
-        sa.Index("ix_delivery_broadcast_id_status", "broadcast_id", "status"),
+        # The senders' "next pending row by id" is one index probe, however many were sent.
+        sa.Index("ix_delivery_broadcast_id_status_id", "broadcast_id", "status", "id"),
     )
 
     broadcast_id: Mapped[int] = mapped_column(sa.ForeignKey("broadcast.id"))

@@ -59,6 +59,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("application_id", name=op.f("uq_satisfaction_application_id")),
     )
     op.create_index(op.f("ix_satisfaction_county_code"), "satisfaction", ["county_code"])
+    op.drop_index("ix_delivery_broadcast_id_status", table_name="delivery")
+    op.create_index(
+        "ix_delivery_broadcast_id_status_id", "delivery", ["broadcast_id", "status", "id"]
+    )
     with op.batch_alter_table("broadcast") as batch:
         batch.add_column(sa.Column("attachment_kind", sa.String(length=16), nullable=True))
         batch.add_column(sa.Column("attachment", sa.String(length=512), nullable=True))
@@ -80,6 +84,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_delivery_broadcast_id_status_id", table_name="delivery")
+    op.create_index("ix_delivery_broadcast_id_status", "delivery", ["broadcast_id", "status"])
     with op.batch_alter_table("chat_identity") as batch:
         batch.drop_column("reminders_enabled")
     with op.batch_alter_table("reminder") as batch:
