@@ -246,7 +246,7 @@ def _progress_buttons(turn: Turn, number: int) -> list:
 
 def on_button(turn: Turn, value: str) -> None:
     """bcast:show:<id> and bcast:cancel:<id>, from anywhere."""
-    _, action, raw = (value.split(":") + ["", ""])[:3]
+    _, action, raw = [*value.split(":"), "", ""][:3]
     staff = _admin(turn)
     if staff is None:
         return

@@ -64,7 +64,7 @@ def switch(turn: Turn, value: str) -> None:
 
 def rate(turn: Turn, value: str) -> None:
     """sat:<application>:<rating>: record the answer, then offer to add a comment."""
-    _, raw_id, raw_rating = (value.split(":") + ["", ""])[:3]
+    _, raw_id, raw_rating = [*value.split(":"), "", ""][:3]
     application = turn.session.get(Application, int(raw_id)) if raw_id.isdigit() else None
     try:
         rating = Rating(raw_rating)

@@ -11,6 +11,7 @@ from db.enums import Channel, StaffRole
 from db.models import ChatIdentity, Staff
 from db.queries import upsert_person
 from policy.ric import check_char
+from tests.bot.conftest import chat, conversations, registry  # noqa: F401  (fixtures)
 from tests.fakes.telegram_api import FakeBotAPI, serve_fake
 from tests.fakes.telegram_harness import telegram_settings
 from workers import context

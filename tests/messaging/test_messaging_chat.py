@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from db.enums import ApplicationStatus, BroadcastStatus, ReminderStatus, StaffRole
 from db.models import Broadcast, ChatIdentity, Notification, Reminder, Satisfaction
-from tests.bot.conftest import WORKER_ID, chat, conversations, registry  # noqa: F401
+from tests.bot.conftest import WORKER_ID
 from tests.review.conftest import add_claim, make_staff
 from workers import reminders
 from workers.broadcasts import send_broadcast
@@ -118,7 +118,7 @@ def test_after_payment_the_worker_rates_the_service_once(
             sa.select(Notification).where(Notification.text.contains("满意"))
         ).all()
     assert len(asked) == 1
-    assert [b["value"] for b in asked[0].buttons][0] == f"sat:{application_id}:satisfied"
+    assert asked[0].buttons[0]["value"] == f"sat:{application_id}:satisfied"
     worker_chat.send(button=f"sat:{application_id}:satisfied")  # tapped under the question
     assert "满意" in worker_chat.text
     worker_chat.say("办得很快，卡号6217000010002000305收到了")

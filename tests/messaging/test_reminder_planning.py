@@ -19,7 +19,7 @@ from db.models import (
 )
 from db.queries import Actor, change_status
 from db.queries import reminders as planned
-from tests.bot.conftest import WORKER_ID, chat, conversations, registry  # noqa: F401
+from tests.bot.conftest import WORKER_ID
 from tests.messaging.conftest import add_identity
 from tests.review.conftest import add_claim
 from workers import reminders
