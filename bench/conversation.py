@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the fakes live u
 import httpx  # noqa: E402
 
 from bench.support import DEFAULT_DATABASE_URL, fresh_schema  # noqa: E402
+from tests.fakes.processes import wait_until_up  # noqa: E402
 from tests.fakes.telegram_api import FakeBotAPI, Updates, free_port  # noqa: E402
 
 SECRET_KEY = "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -234,20 +235,11 @@ def server_process(kind: str, *options: str) -> Iterator[str]:
     process = subprocess.Popen(command, env=env, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     probe = url + ("/_fake/calls" if kind == "fake" else "/healthz")
-    deadline = time.monotonic() + 60
     try:
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"the {kind} process exited with {process.returncode}")
-            try:
-                with urllib.request.urlopen(probe, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"the {kind} process did not start")
-            time.sleep(0.1)
+        try:
+            wait_until_up(probe, process)
+        except RuntimeError as error:
+            raise SystemExit(f"the {kind} process did not start: {error}") from error
         yield url
     finally:
         process.terminate()

@@ -252,6 +252,16 @@ def progress(session: Session, broadcast_id: int) -> dict[str, int]:
     return counts
 
 
+def _totals(counts: dict[str, int]) -> dict[str, int]:
+    """The broadcast's final counts from its deliveries' statuses."""
+    return {
+        "sent": counts[DeliveryStatus.SENT],
+        "failed": counts[DeliveryStatus.FAILED],
+        "blocked": counts[DeliveryStatus.BLOCKED],
+        "ambiguous": counts[DeliveryStatus.AMBIGUOUS],
+    }
+
+
 def expire_stale_claims(session: Session, broadcast_id: int, now: datetime) -> int:
     """Claimed rows of senders that died mid-send: their outcome is unknown (ambiguous)."""
     result = session.execute(
@@ -276,14 +286,7 @@ def finish_if_done(session: Session, broadcast_id: int, now: datetime) -> Broadc
     finished = session.execute(
         sa.update(Broadcast)
         .where(Broadcast.id == broadcast_id, Broadcast.status == BroadcastStatus.SENDING)
-        .values(
-            status=BroadcastStatus.FINISHED,
-            finished_at=now,
-            sent=counts[DeliveryStatus.SENT],
-            failed=counts[DeliveryStatus.FAILED],
-            blocked=counts[DeliveryStatus.BLOCKED],
-            ambiguous=counts[DeliveryStatus.AMBIGUOUS],
-        )
+        .values(status=BroadcastStatus.FINISHED, finished_at=now, **_totals(counts))
         .execution_options(synchronize_session=False)
     )
     if not finished.rowcount:  # type: ignore[attr-defined]
@@ -300,14 +303,7 @@ def cancel(session: Session, broadcast_id: int, now: datetime) -> bool:
             Broadcast.id == broadcast_id,
             Broadcast.status.in_([BroadcastStatus.QUEUED, BroadcastStatus.SENDING]),
         )
-        .values(
-            status=BroadcastStatus.CANCELLED,
-            finished_at=now,
-            sent=counts[DeliveryStatus.SENT],
-            failed=counts[DeliveryStatus.FAILED],
-            blocked=counts[DeliveryStatus.BLOCKED],
-            ambiguous=counts[DeliveryStatus.AMBIGUOUS],
-        )
+        .values(status=BroadcastStatus.CANCELLED, finished_at=now, **_totals(counts))
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
