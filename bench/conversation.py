@@ -31,11 +31,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the fakes live under tests/
 
-import httpx  # noqa: E402
 
 from bench.support import DEFAULT_DATABASE_URL, fresh_schema  # noqa: E402
 from tests.fakes.processes import wait_until_up  # noqa: E402
@@ -294,25 +294,53 @@ class Result:
 
 async def load(url: str, scripts: list[list[dict[str, Any]]]) -> Result:
     """Every user posts their updates one after the other, as a person waits for each answer;
-    the users run side by side."""
-    latencies: list[float] = []
-    limits = httpx.Limits(max_connections=len(scripts), max_keepalive_connections=len(scripts))
-    headers = {SECRET_HEADER: WEBHOOK_SECRET, "content-type": "application/json"}
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+    the users run side by side, each on a keep-alive connection of its own.
 
-        async def user(script: list[dict[str, Any]]) -> None:
+    The requests are written on plain asyncio streams: an HTTP client library's own cost (httpx
+    slows down markedly with dozens of concurrent connections) would otherwise be measured as
+    the bot's.
+    """
+    latencies: list[float] = []
+    address = urlsplit(url)
+    host, port = address.hostname or "127.0.0.1", address.port or 80
+
+    async def user(script: list[dict[str, Any]]) -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
             for update in script:
                 body = json.dumps(update).encode()
+                head = (
+                    f"POST /telegram HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                    f"{SECRET_HEADER}: {WEBHOOK_SECRET}\r\nContent-Type: application/json\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n"
+                ).encode()
                 started = time.perf_counter()
-                response = await client.post("/telegram", content=body, headers=headers)
+                writer.write(head + body)
+                status, length = await _read_response_head(reader)
+                await reader.readexactly(length)
                 latencies.append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    raise SystemExit(f"webhook answered {response.status_code}: {response.text}")
+                if status != 200:
+                    raise SystemExit(f"webhook answered {status}")
+        finally:
+            writer.close()
 
-        started = time.perf_counter()
-        await asyncio.gather(*(user(script) for script in scripts))
-        seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(user(script) for script in scripts))
+    seconds = time.perf_counter() - started
     return Result(sum(len(s) for s in scripts), seconds, latencies)
+
+
+async def _read_response_head(reader: asyncio.StreamReader) -> tuple[int, int]:
+    """The status and Content-Length of an HTTP/1.1 response (uvicorn always sends a length)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    length = 0
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value)
+    return status, length
 
 
 def scripts_for(users: range, updates: Updates) -> list[list[dict[str, Any]]]:
