@@ -136,12 +136,12 @@ def serve_wugong(port: int, base_url: str, database_url: str) -> None:
     from bot.engine import Conversations
     from db.crypto import Keyring, install_keyring
     from db.engine import make_engine, make_sessionmaker
-    from wugong.runtime import Runtime
+    from wugong.runtime import Runtime, pool_options
     from wugong.settings import Settings, TelegramSettings
     from wugong.web import create_app
 
     install_keyring(Keyring.from_secret(SECRET_KEY.encode()))
-    engine = make_engine(database_url)
+    engine = make_engine(database_url, **pool_options(Settings()))
     sessions = make_sessionmaker(engine)
     conversations = Conversations(sessions)
     settings = TelegramSettings(

@@ -39,12 +39,20 @@ class Runtime:
         self.engine.dispose()
 
 
+def pool_options(settings: Settings) -> dict[str, int]:
+    """A PostgreSQL pool as large as the threads that may use it at once (SQLite: default)."""
+    if settings.database_url.startswith("sqlite"):
+        return {}
+    threads = max(settings.http.bot_threads, settings.queue.worker_threads)
+    return {"pool_size": threads, "max_overflow": threads // 2}
+
+
 def start(settings: Settings | None = None, *, upgrade: bool = False) -> Runtime:
     """Configure logging and keys, open the database, and apply migrations when asked."""
     settings = settings or get_settings()
     wugong_logging.configure(settings.log.log_level)
     install_keyring(Keyring.from_secret(settings.secret_key()))
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, **pool_options(settings))
     if upgrade and migrate.needs_upgrade(engine):
         log.info("applying database migrations")
         migrate.upgrade(engine)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from starlette.applications import Starlette
@@ -42,6 +43,11 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Dialog turns run in threads (asyncio.to_thread) and mostly wait for the database:
+        # the default pool's few threads (CPU count + 4) would cap the turns in flight.
+        threads = runtime.settings.http.bot_threads
+        executor = ThreadPoolExecutor(threads, thread_name_prefix="turn")
+        asyncio.get_running_loop().set_default_executor(executor)
         for channel in channels:
             await channel.start()
         try:
@@ -49,6 +55,7 @@ def create_app(
         finally:
             for channel in reversed(channels):
                 await channel.stop()
+            executor.shutdown(wait=False)
 
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
     routes += webchat.routes(conversations)

@@ -39,6 +39,9 @@ OPEN_PRIVATE_CHAT = N_("Open a private chat")
 APOLOGY = N_("Sorry, something went wrong on our side. Please try again, or send /start.")
 
 
+CONNECTION_POOL_SIZE = 16  # connections to the Bot API (python-telegram-bot's default: 256)
+
+
 def file_base_url(base_url: str) -> str:
     """The file download URL beside an API URL: `…/bot` → `…/file/bot` (as Telegram and the
     local Bot API server lay them out); a URL of another shape gets `/file` appended."""
@@ -60,6 +63,12 @@ def build_application(settings: TelegramSettings, *, webhook: bool) -> Applicati
         # Updates of different users run side by side; the engine's row lock serialises the
         # messages of one user, and the per-chat lock below keeps them in arrival order.
         .concurrent_updates(True)
+        # httpcore checks every pooled connection on each request (a system call or two per
+        # connection), so PTB's default pool of 256 costs more than it saves once dozens are
+        # open; a few connections kept busy serve the same rate, and a request waits for one
+        # rather than failing (pool_timeout).
+        .connection_pool_size(CONNECTION_POOL_SIZE)
+        .pool_timeout(30)
     )
     if webhook:
         builder = builder.updater(None)
