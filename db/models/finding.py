@@ -23,7 +23,8 @@ class Finding(IdMixin, CreatedMixin, Base):
     __tablename__ = "finding"
     __table_args__ = (sa.UniqueConstraint("application_id", "code"),)
 
-    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    # No index of its own: the unique (application_id, code) index serves lookups by application.
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"))
     code: Mapped[str] = mapped_column(sa.String(64))
     severity: Mapped[Severity] = mapped_column(enum_type(Severity, "severity"))
     registry_values: Mapped[dict[str, Any]] = mapped_column(json_type(), default=dict)

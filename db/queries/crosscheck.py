@@ -243,6 +243,9 @@ def _refresh(session: Session, where: str, today: date, params: Parameters | Non
         session.execute(sa.text(f"DROP TABLE IF EXISTS {name}"))
     session.execute(sa.text(d.create_temp_as(q.BASE, q.base_select(d, where, month_index(today)))))
     counts = Counts()
+    if d.postgres:
+        # Statistics for the derivation's scans and joins (a temporary table has none).
+        session.execute(sa.text(f"ANALYZE {base}"))
     counts.applications = session.execute(sa.text(f"SELECT COUNT(*) FROM {base}")).scalar_one()
     if counts.applications == 0:
         session.execute(sa.text(f"DROP TABLE IF EXISTS {base}"))

@@ -348,11 +348,23 @@ def findings_select(d: Dialect, base: str, params: str) -> str:
             ],
         ),
     ]
+    source = f"FROM {base} b JOIN {params} q ON q.county = b.param_county AND q.year = b.year"
+    if d.postgres:
+        # One pass over the applications: each check is a row of a LATERAL list whose values
+        # are built only when its condition holds (the rows where it does not are dropped).
+        rows = ",\n  ".join(
+            f"('{code}', {severity}, CASE WHEN {condition} THEN {d.json(values)} END)"
+            for code, severity, condition, values in checks
+        )
+        return (
+            "SELECT b.application_id AS application_id, v.code AS code,"
+            " CAST(v.severity AS VARCHAR(32)) AS severity, v.registry_values AS registry_values"
+            f" {source} CROSS JOIN LATERAL (VALUES\n  {rows}\n)"
+            " AS v(code, severity, registry_values) WHERE v.registry_values IS NOT NULL"
+        )
     selects = [
         f"SELECT b.application_id AS application_id, '{code}' AS code, {severity} AS severity,"
-        f" {d.json(values)} AS registry_values"
-        f" FROM {base} b JOIN {params} q ON q.county = b.param_county AND q.year = b.year"
-        f" WHERE {condition}"
+        f" {d.json(values)} AS registry_values {source} WHERE {condition}"
         for code, severity, condition, values in checks
     ]
     return "\nUNION ALL\n".join(selects)

@@ -1,4 +1,5 @@
-"""Broadcast attachments and heartbeats, reminder payloads and opt-out, satisfaction answers.
+"""Broadcast attachments and heartbeats, reminder payloads and opt-out, satisfaction answers;
+leaner indexes on delivery and finding.
 
 Revision ID: 0004
 Revises: 0003
@@ -59,6 +60,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("application_id", name=op.f("uq_satisfaction_application_id")),
     )
     op.create_index(op.f("ix_satisfaction_county_code"), "satisfaction", ["county_code"])
+    # Redundant beside the unique (application_id, code) index, and paid for by every finding
+    # the cross-check writes.
+    op.drop_index("ix_finding_application_id", table_name="finding")
     op.drop_index("ix_delivery_broadcast_id_status", table_name="delivery")
     op.create_index(
         "ix_delivery_broadcast_id_status_id", "delivery", ["broadcast_id", "status", "id"]
@@ -86,6 +90,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_delivery_broadcast_id_status_id", table_name="delivery")
     op.create_index("ix_delivery_broadcast_id_status", "delivery", ["broadcast_id", "status"])
+    op.create_index("ix_finding_application_id", "finding", ["application_id"])
     with op.batch_alter_table("chat_identity") as batch:
         batch.drop_column("reminders_enabled")
     with op.batch_alter_table("reminder") as batch:
