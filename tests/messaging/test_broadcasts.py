@@ -174,3 +174,18 @@ def test_a_cancelled_broadcast_stops_sending(installed, fake, session_factory):
     send_broadcast.fn(number)
     assert fake.sent() == []
     assert status_of(number) == BroadcastStatus.CANCELLED
+
+
+def test_a_photo_goes_with_the_text_as_its_caption(installed, fake, session_factory):
+    """Given a broadcast with a photo (a Telegram file_id), each recipient gets one sendPhoto
+    whose caption is the text: one message per delivery."""
+    chats = add_people(session_factory, 2)
+    number = broadcast_to(
+        session_factory, rows.Audience(), attachment_kind="photo", attachment="AgACAgUAAxk-photo"
+    )
+    drain(number)
+    photos = fake.calls_of("sendPhoto")
+    assert sorted(int(call.params["chat_id"]) for call in photos) == chats
+    assert {call.params["caption"] for call in photos} == {TEXT}
+    assert {call.params["photo"] for call in photos} == {"AgACAgUAAxk-photo"}
+    assert fake.sent() == []
