@@ -88,12 +88,12 @@ class Senders:
             self.client.hset(self.key, self.me, now + self.TTL)
             self.client.expire(self.key, 3600)
             beats = {k.decode(): float(v) for k, v in self.client.hgetall(self.key).items()}
+            expired = [k for k, until in beats.items() if until <= now]
+            if expired:
+                self.client.hdel(self.key, *expired)
         except redis.RedisError:
-            return 0
+            return 0  # Redis restarting: the sweep restarts the broadcast if it stalls
         alive = sorted(k for k, until in beats.items() if until > now)
-        expired = [k for k, until in beats.items() if until <= now]
-        if expired:
-            self.client.hdel(self.key, *expired)
         if not alive or alive[0] != self.me or len(alive) >= self.wanted:
             return 0
         return self.wanted - len(alive)
