@@ -62,8 +62,11 @@ RATINGS = {
 Rendered = tuple[str, list[dict[str, str]]]
 
 
-def render(session: Session, reminder: Reminder, identity: ChatIdentity) -> Rendered | None:
-    """The reminder's text and buttons for `identity`, or None when it no longer applies."""
+def render(
+    session: Session, reminder: Reminder, identity: ChatIdentity, today: date
+) -> Rendered | None:
+    """The reminder's text and buttons for `identity` on `today` (local date), or None when it
+    no longer applies."""
     t = partial(translate, identity.language)
     payload = reminder.payload or {}
 
@@ -83,7 +86,7 @@ def render(session: Session, reminder: Reminder, identity: ChatIdentity) -> Rend
                 Application.year == year,
             )
         )
-        if applied is not None or date.fromisoformat(payload["deadline"]) < _today():
+        if applied is not None or date.fromisoformat(payload["deadline"]) < today:
             return None
         text = t(
             WINDOW_CLOSING,
@@ -152,10 +155,3 @@ def render(session: Session, reminder: Reminder, identity: ChatIdentity) -> Rend
             for rating, label in RATINGS.items()
         ]
     return None
-
-
-def _today() -> date:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()

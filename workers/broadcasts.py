@@ -227,7 +227,7 @@ def _wait_turn(shared: Limiter, watch: Watch, chat: str | None) -> bool:
 
 def _nothing_pending(sessions: sessionmaker[Session], broadcast_id: int) -> bool:
     with sessions() as session:
-        return rows.progress(session, broadcast_id)[DeliveryStatus.PENDING] == 0
+        return not rows.has_pending(session, broadcast_id)
 
 
 def _deliver(claim: rows.Claim, content: Content, shared: Limiter) -> None:
@@ -254,7 +254,7 @@ def _deliver(claim: rows.Claim, content: Content, shared: Limiter) -> None:
         else:
             time.sleep(1)
         status, note = DeliveryStatus.PENDING, str(error)
-        if _attempts(claim.delivery_id) >= MAX_ATTEMPTS:
+        if claim.attempts >= MAX_ATTEMPTS:
             status = DeliveryStatus.FAILED
     except Exception as error:  # a bug or a bad token: recorded, not retried blindly
         log.exception("broadcast delivery %d failed", claim.delivery_id)
@@ -269,13 +269,6 @@ def _deliver(claim: rows.Claim, content: Content, shared: Limiter) -> None:
                 .where(ChatIdentity.id == claim.chat_identity_id)
                 .values(blocked_at=utcnow())
             )
-
-
-def _attempts(delivery_id: int) -> int:
-    from db.models import Delivery
-
-    with runtime().sessions() as session:
-        return int(session.scalar(sa.select(Delivery.attempts).where(Delivery.id == delivery_id)))
 
 
 def _finish(broadcast_id: int) -> None:

@@ -87,8 +87,9 @@ def send_due_reminders() -> None:
         lock_for_writing(session)
         ids = planned.claim_due(session, now)
     delivered: list[int] = []
+    today = local_today(settings, now)
     for reminder_id in ids:
-        notification_id = send_one(reminder_id)
+        notification_id = send_one(reminder_id, today)
         if notification_id is not None:
             delivered.append(notification_id)
     for notification_id in delivered:
@@ -97,7 +98,7 @@ def send_due_reminders() -> None:
         log.info("reminders: %d claimed, %d sent", len(ids), len(delivered))
 
 
-def send_one(reminder_id: int) -> int | None:
+def send_one(reminder_id: int, today: date) -> int | None:
     """Send one claimed reminder: the notification's id, or None when it was dropped."""
     with runtime().sessions.begin() as session:
         lock_for_writing(session)
@@ -111,7 +112,7 @@ def send_one(reminder_id: int) -> int | None:
         )
         rendered = None
         if identity is not None and identity.reminders_enabled and identity.blocked_at is None:
-            rendered = render(session, reminder, identity)
+            rendered = render(session, reminder, identity, today)
         # The status flips only from pending, in the transaction that writes the message.
         flipped = session.execute(
             sa.update(Reminder)

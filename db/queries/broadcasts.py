@@ -179,6 +179,7 @@ class Claim:
     channel: str
     external_id: str
     language: str
+    attempts: int  # tries of this row, this one included
 
 
 def claim_next(
@@ -198,6 +199,7 @@ def claim_next(
         sa.select(
             Delivery.id,
             Delivery.chat_identity_id,
+            Delivery.attempts,
             ChatIdentity.channel,
             ChatIdentity.external_id,
             ChatIdentity.language,
@@ -220,7 +222,14 @@ def claim_next(
     )
     if not claimed.rowcount:  # type: ignore[attr-defined]
         return None
-    return Claim(row.id, row.chat_identity_id, row.channel.value, row.external_id, row.language)
+    return Claim(
+        row.id,
+        row.chat_identity_id,
+        row.channel.value,
+        row.external_id,
+        row.language,
+        row.attempts + 1,
+    )
 
 
 def record_outcome(
@@ -238,6 +247,14 @@ def record_outcome(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+
+
+def has_pending(session: Session, broadcast_id: int) -> bool:
+    """Whether a delivery of the broadcast still waits to be claimed."""
+    pending = sa.select(Delivery.id).where(
+        Delivery.broadcast_id == broadcast_id, Delivery.status == DeliveryStatus.PENDING
+    )
+    return bool(session.scalar(sa.select(pending.exists())))
 
 
 def progress(session: Session, broadcast_id: int) -> dict[str, int]:

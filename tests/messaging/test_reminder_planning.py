@@ -59,7 +59,6 @@ def texts_for(session_factory, identity_id: int) -> list[str]:
 
 def at(monkeypatch, moment: datetime) -> None:
     monkeypatch.setattr(reminders, "utcnow", lambda: moment)
-    monkeypatch.setattr("bot.reminders._today", lambda: moment.date())
 
 
 def test_the_window_closing_reminder_goes_once_to_who_has_not_applied(
