@@ -3,12 +3,16 @@
 N simulated users each post a scripted conversation (the quick check, then applying with a
 shared phone number, the card on file and the pledge) as Telegram updates to `POST /telegram` of
 the real wugong app, served by uvicorn in a process of its own with PostgreSQL behind (a fresh
-schema, created and dropped here). The load generator runs in this process and the fake Bot
-API in a third one, so neither's CPU (nor a shared GIL) counts against the bot. Then the same
-load goes to a bare python-telegram-bot echo bot behind the same webhook path and fake API, and
-the ratio is printed.
+schema, created and dropped here) and the submitted applications' cross-checks enqueued on
+Redis (a database of its own, flushed). The load generator runs in this process and the fake
+Bot API in a third one, so neither's CPU (nor a shared GIL) counts against the bot. The load
+generator plays Telegram: it waits for each answer before the user's next message, and counts
+the Bot API methods the bot put in its webhook answers (a pressed button's
+answerCallbackQuery); every press must have been answered. Then the same load goes to a bare
+python-telegram-bot echo bot behind the same webhook path and fake API, and the ratio is
+printed.
 
-    .venv/bin/python bench/conversation.py [--users 50] [--database-url URL]
+    .venv/bin/python bench/conversation.py [--users 50] [--database-url URL] [--redis-url URL]
 
 Bars (DESIGN.md §4): ≥ 300 messages/s per bot process and ≥ 0.5 × the echo bot's rate.
 """
@@ -25,6 +29,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -127,8 +132,9 @@ def seed(database_url: str, count: int) -> None:
 # -- the bot processes -----------------------------------------------------------------------
 
 
-def serve_wugong(port: int, base_url: str, database_url: str) -> None:
-    """The real app: wugong's Telegram channel in webhook mode, the engine, PostgreSQL."""
+def serve_wugong(port: int, base_url: str, database_url: str, redis_url: str) -> None:
+    """The real app as deployed: wugong's Telegram channel in webhook mode, the engine,
+    PostgreSQL, and the cross-checks enqueued on Redis for workers elsewhere."""
     import uvicorn
     from pydantic import SecretStr
 
@@ -136,22 +142,28 @@ def serve_wugong(port: int, base_url: str, database_url: str) -> None:
     from bot.engine import Conversations
     from db.crypto import Keyring, install_keyring
     from db.engine import make_engine, make_sessionmaker
+    from workers.broker import setup_broker
     from wugong.runtime import Runtime, pool_options
     from wugong.settings import Settings, TelegramSettings
     from wugong.web import create_app
 
-    install_keyring(Keyring.from_secret(SECRET_KEY.encode()))
-    engine = make_engine(database_url, **pool_options(Settings()))
+    os.environ.update(
+        WUGONG_DATABASE_URL=database_url, WUGONG_REDIS_URL=redis_url, WUGONG_SECRET_KEY=SECRET_KEY
+    )
+    settings = Settings()
+    install_keyring(Keyring.from_secret(settings.secret_key()))
+    setup_broker(redis_url)
+    engine = make_engine(database_url, **pool_options(settings))
     sessions = make_sessionmaker(engine)
     conversations = Conversations(sessions)
-    settings = TelegramSettings(
+    telegram = TelegramSettings(
         telegram_token=SecretStr(FakeBotAPI().token),
         telegram_base_url=base_url,
         telegram_mode="webhook",
         telegram_webhook_secret=SecretStr(WEBHOOK_SECRET),
     )
-    channel = TelegramChannel(settings, conversations)
-    runtime = Runtime(settings=Settings(), engine=engine, sessions=sessions)
+    channel = TelegramChannel(telegram, conversations)
+    runtime = Runtime(settings=settings, engine=engine, sessions=sessions)
     app = create_app(runtime, conversations, [channel])
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
@@ -257,12 +269,20 @@ def fake_reset(fake_url: str, *, record: bool) -> None:
     urllib.request.urlopen(request, timeout=10).close()
 
 
+def fake_calls(fake_url: str) -> list[dict[str, Any]]:
+    with urllib.request.urlopen(f"{fake_url}/_fake/calls", timeout=30) as response:
+        calls: list[dict[str, Any]] = json.load(response)
+    return calls
+
+
+def fake_count(fake_url: str, method: str) -> int:
+    return sum(call["method"] == method for call in fake_calls(fake_url))
+
+
 def fake_texts(fake_url: str) -> dict[int, list[str]]:
     """What each chat was sent, as recorded by the fake."""
-    with urllib.request.urlopen(f"{fake_url}/_fake/calls", timeout=30) as response:
-        calls = json.load(response)
     texts: dict[int, list[str]] = {}
-    for call in calls:
+    for call in fake_calls(fake_url):
         if call["method"] == "sendMessage" and not call["failed"]:
             texts.setdefault(int(call["params"]["chat_id"]), []).append(call["params"]["text"])
     return texts
@@ -276,6 +296,7 @@ class Result:
     messages: int
     seconds: float
     latencies: list[float]
+    webhook_answers: Counter[str]  # Bot API methods the bot put in its webhook answers
 
     @property
     def rate(self) -> float:
@@ -301,6 +322,7 @@ async def load(url: str, scripts: list[list[dict[str, Any]]]) -> Result:
     the bot's.
     """
     latencies: list[float] = []
+    methods: Counter[str] = Counter()
     address = urlsplit(url)
     host, port = address.hostname or "127.0.0.1", address.port or 80
 
@@ -317,17 +339,19 @@ async def load(url: str, scripts: list[list[dict[str, Any]]]) -> Result:
                 started = time.perf_counter()
                 writer.write(head + body)
                 status, length = await _read_response_head(reader)
-                await reader.readexactly(length)
+                answer = await reader.readexactly(length)
                 latencies.append(time.perf_counter() - started)
                 if status != 200:
                     raise SystemExit(f"webhook answered {status}")
+                if length > 2:  # a method for Telegram to perform, as the Bot API allows
+                    methods[json.loads(answer)["method"]] += 1
         finally:
             writer.close()
 
     started = time.perf_counter()
     await asyncio.gather(*(user(script) for script in scripts))
     seconds = time.perf_counter() - started
-    return Result(sum(len(s) for s in scripts), seconds, latencies)
+    return Result(sum(len(s) for s in scripts), seconds, latencies, methods)
 
 
 async def _read_response_head(reader: asyncio.StreamReader) -> tuple[int, int]:
@@ -347,8 +371,17 @@ def scripts_for(users: range, updates: Updates) -> list[list[dict[str, Any]]]:
     return [conversation(updates, FIRST_USER + i, i) for i in users]
 
 
-def check_outcome(fake_url: str, users: range, show: bool) -> None:
-    """Every simulated user saw the amounts and got at least one reply per message."""
+def check_outcome(fake_url: str, users: range, result: Result, show: bool) -> None:
+    """Every simulated user saw the amounts and got at least one reply per message, and every
+    button press was answered (in the webhook's answer, which Telegram performs)."""
+    presses = sum("callback_query" in update for update in conversation(Updates(), 0, 0)) * len(
+        users
+    )
+    answered = result.webhook_answers["answerCallbackQuery"] + fake_count(
+        fake_url, "answerCallbackQuery"
+    )
+    if answered != presses:
+        raise SystemExit(f"{presses} button presses but {answered} callback queries answered")
     texts = fake_texts(fake_url)
     per_user = len(conversation(Updates(), 0, 0))
     for index in users:
@@ -363,10 +396,14 @@ def check_outcome(fake_url: str, users: range, show: bool) -> None:
             print("  ", text.replace("\n", " | ")[:160])
 
 
-def measure(kind: str, fake_url: str, database_url: str, users: int, show: bool) -> Result:
+def measure(
+    kind: str, fake_url: str, database_url: str, redis_url: str, users: int, show: bool
+) -> Result:
     warmup = range(users, users + WARMUP_USERS)
     measured = range(users)
     options = ["--base-url", f"{fake_url}/bot", "--database-url", database_url]
+    if kind == "wugong":
+        options += ["--redis-url", redis_url]
     with server_process(kind, *options) as url:
         updates = Updates()
         fake_reset(fake_url, record=False)
@@ -374,16 +411,25 @@ def measure(kind: str, fake_url: str, database_url: str, users: int, show: bool)
         fake_reset(fake_url, record=kind == "wugong")
         result = asyncio.run(load(url, scripts_for(measured, updates)))
     if kind == "wugong":
-        check_outcome(fake_url, measured, show)
+        check_outcome(fake_url, measured, result, show)
     return result
 
 
 def run(args: argparse.Namespace) -> int:
-    with fresh_schema(args.database_url) as database_url:
-        seed(database_url, args.users + WARMUP_USERS)
-        with server_process("fake") as fake_url:
-            wugong = measure("wugong", fake_url, database_url, args.users, args.show)
-            echo = measure("echo", fake_url, database_url, args.users, False)
+    import redis
+
+    queue = redis.Redis.from_url(args.redis_url)
+    queue.flushdb()
+    try:
+        with fresh_schema(args.database_url) as database_url:
+            seed(database_url, args.users + WARMUP_USERS)
+            with server_process("fake") as fake_url:
+                wugong = measure(
+                    "wugong", fake_url, database_url, args.redis_url, args.users, args.show
+                )
+                echo = measure("echo", fake_url, database_url, args.redis_url, args.users, False)
+    finally:
+        queue.flushdb()  # the cross-checks the applications enqueued: nobody consumes them
     ratio = wugong.rate / echo.rate
     per_user = len(conversation(Updates(), 0, 0))
     print(f"conversation bench: {args.users} users × {per_user} messages, PostgreSQL, loopback")
@@ -401,6 +447,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument(
+        "--redis-url",
+        default=os.environ.get("WUGONG_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        help="a Redis database of its own: flushed before and after",
+    )
     parser.add_argument("--show", action="store_true", help="print the first user's replies")
     parser.add_argument("--serve", choices=["wugong", "echo", "fake"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -408,7 +459,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.serve == "wugong":
         logging.basicConfig(level=logging.WARNING)
-        serve_wugong(args.port, args.base_url, args.database_url)
+        serve_wugong(args.port, args.base_url, args.database_url, args.redis_url)
         return 0
     if args.serve == "echo":
         logging.basicConfig(level=logging.WARNING)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
+import json
 import logging
 from collections.abc import Callable
 from datetime import date
@@ -73,7 +73,7 @@ class Conversations:
                     identity=identity,
                     incoming=incoming,
                     today=self.today(),
-                    state=copy.deepcopy(identity.state or {}),
+                    state=_copy_state(identity.state),
                 )
                 route(turn)
                 _remember_update(identity, incoming, turn.state)
@@ -124,6 +124,12 @@ _UPSERT = sa.select(ChatIdentity).from_statement(
     )
     .columns(*_TABLE.columns)
 )
+
+
+def _copy_state(state: dict | None) -> dict:
+    """A deep copy of the stored dialog state, which is JSON (it lives in a JSON column):
+    a JSON round trip in C is several times faster than copy.deepcopy."""
+    return json.loads(json.dumps(state)) if state else {}
 
 
 def _is_redelivery(identity: ChatIdentity, incoming: Incoming) -> bool:

@@ -65,6 +65,9 @@ class Parameters:
     ) -> None:
         self._base = dict(base)
         self._counties = {code: dict(leaves) for code, leaves in counties.items()}
+        # A tree never changes once built (with_overrides makes a new one), so each answer is
+        # kept: one decision reads dozens of values, and every dialog turn decides again.
+        self._looked_up: dict[tuple[str, date, str | None], ParameterValue] = {}
 
     def names(self) -> list[str]:
         return sorted(self._base)
@@ -75,6 +78,13 @@ class Parameters:
 
     def lookup(self, name: str, on: date, county: str | None = None) -> ParameterValue:
         """The value of `name` at `on`, the county's own value winning when it has one by then."""
+        key = (name, on, county)
+        found = self._looked_up.get(key)
+        if found is None:
+            found = self._looked_up[key] = self._lookup(name, on, county)
+        return found
+
+    def _lookup(self, name: str, on: date, county: str | None) -> ParameterValue:
         if name not in self._base:
             raise ParameterError(f"no parameter named {name!r}")
         if county is not None:

@@ -56,8 +56,10 @@ class HttpSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=1, le=65535)
     # Threads that run dialog turns (database work) for the channels; the database pool of the
-    # serving process is sized to match, so a turn never waits for a connection.
-    bot_threads: int = Field(default=16, ge=1, le=256)
+    # serving process is sized to match, so a turn never waits for a connection. A turn is
+    # mostly Python under the GIL: beyond a few threads more only contend for it (16 threads
+    # served 10% fewer messages/s than 8 in bench/conversation.py); raise it for a slow database.
+    bot_threads: int = Field(default=8, ge=1, le=256)
     # Where people reach this server (links in chat: notices, roster downloads); empty = the
     # Telegram webhook's origin, else http://HOST:PORT.
     public_url: str = ""

@@ -113,6 +113,18 @@ class FakeBotAPI:
         with self._lock:
             self.failures[method] = (code, description, retry_after)
 
+    def perform_webhook_answer(self, body: dict[str, Any]) -> None:
+        """What Telegram does with a webhook's answer that names a `method`: performs it,
+        telling nobody the result (recorded like any call; the body's other keys are its
+        parameters)."""
+        method = body.get("method")
+        if not method:
+            return
+        params = {key: value for key, value in body.items() if key != "method"}
+        with self._lock:
+            if self.record:
+                self.calls.append(Call(str(method), params))
+
     # -- the Bot API ------------------------------------------------------------------------
 
     async def handle(self, request: Request) -> JSONResponse:
@@ -279,16 +291,24 @@ class FakeBotAPI:
         )
 
 
+PLAIN_TEXT = frozenset({"text", "caption"})  # strings even when they look like JSON
+
+
 async def _params(request: Request) -> dict[str, Any]:
     """The parameters of a Bot API call (query, JSON or url-encoded form), values JSON-decoded.
 
-    python-telegram-bot sends url-encoded forms with JSON-encoded objects (reply_markup, …);
-    multipart bodies only carry uploads, which wugong never makes.
+    python-telegram-bot sends url-encoded forms with JSON-encoded objects (reply_markup, …),
+    wugong's conversation channel JSON bodies; multipart bodies only carry uploads, which
+    wugong never makes.
     """
     params: dict[str, Any] = dict(request.query_params)
     body = await request.body()
     if request.headers.get("content-type", "").startswith("application/json"):
-        params.update(json.loads(body) if body else {})
+        # Objects may come JSON-serialised once more, as strings (reply_markup: "{...}").
+        for key, value in (json.loads(body) if body else {}).items():
+            if key not in PLAIN_TEXT and isinstance(value, str) and value[:1] in ("{", "["):
+                value = json.loads(value)
+            params[key] = value
         return params
     for key, value in parse_qsl(body.decode(), keep_blank_values=True):
         try:

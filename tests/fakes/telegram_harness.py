@@ -84,13 +84,20 @@ class Harness:
         assert isinstance(self.client, httpx.AsyncClient)
         mark = len(self.fake.calls)
         response = await self.client.post(WEBHOOK_PATH, **_request(update, secret))
-        return Turn(response.status_code, list(self.fake.calls[mark:]))
+        return self._turn(response, mark)
 
     def post_sync(self, update: dict[str, Any] | bytes, *, secret: str | None = SECRET) -> Turn:
         """The same, for the app served by uvicorn in another thread."""
         assert isinstance(self.client, httpx.Client)
         mark = len(self.fake.calls)
         response = self.client.post(WEBHOOK_PATH, **_request(update, secret))
+        return self._turn(response, mark)
+
+    def _turn(self, response: httpx.Response, mark: int) -> Turn:
+        """The calls the update caused, the webhook answer's method last (Telegram performs
+        it once the answer arrives)."""
+        if response.status_code == 200:
+            self.fake.perform_webhook_answer(response.json())
         return Turn(response.status_code, list(self.fake.calls[mark:]))
 
     async def say(self, user_id: int, text: str, **options: Any) -> Turn:

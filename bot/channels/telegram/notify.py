@@ -75,7 +75,7 @@ def send_notification_sync(
     DeliveryDeferred; workers need not know python-telegram-bot's errors.
     """
     loop, bot = _thread_bot(settings)
-    markup = inline_keyboard(buttons) if buttons else None
+    markup = inline_keyboard(tuple(buttons)) if buttons else None
     if attachment_kind == "photo" and attachment:
         call = bot.send_photo(chat_id, attachment, caption=text, reply_markup=markup)
     elif attachment_kind == "document" and attachment:

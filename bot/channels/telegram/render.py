@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from telegram import (
     InlineKeyboardButton,
@@ -28,21 +29,37 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One sendMessage: its text and markup, and whether inline buttons follow by an edit."""
+    """One sendMessage: its text and markup (also as the JSON the Bot API takes), and whether
+    inline buttons follow by an edit."""
 
     text: str
     markup: Markup
+    markup_json: str | None
     then_inline: InlineKeyboardMarkup | None = None
 
 
-def inline_keyboard(buttons: Sequence[Button]) -> InlineKeyboardMarkup:
+# Keyboards are built once per set of buttons: the dialogs offer the same few again and again,
+# and python-telegram-bot's objects cost more to build and serialise than the rest of a reply.
+KEYBOARDS_CACHED = 4096
+REMOVE_KEYBOARD = ReplyKeyboardRemove()
+REMOVE_KEYBOARD_JSON = REMOVE_KEYBOARD.to_json()
+
+
+@lru_cache(maxsize=KEYBOARDS_CACHED)
+def inline_keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup:
     """One button per row when any label is long, two per row otherwise."""
     per_row = 1 if any(len(button.label) > SHORT_LABEL for button in buttons) else 2
     keys = [InlineKeyboardButton(b.label, callback_data=b.value) for b in buttons]
     return InlineKeyboardMarkup([keys[i : i + per_row] for i in range(0, len(keys), per_row)])
 
 
-def contact_keyboard(language: str, buttons: Sequence[Button]) -> ReplyKeyboardMarkup:
+@lru_cache(maxsize=KEYBOARDS_CACHED)
+def inline_keyboard_json(buttons: tuple[Button, ...]) -> str:
+    return inline_keyboard(buttons).to_json()
+
+
+@lru_cache(maxsize=KEYBOARDS_CACHED)
+def contact_keyboard(language: str, buttons: tuple[Button, ...]) -> ReplyKeyboardMarkup:
     """The "share my phone" key, then the reply's buttons as keys that send their label.
 
     Typing a button's label counts as pressing it, so plain keys next to the contact key work.
@@ -50,6 +67,11 @@ def contact_keyboard(language: str, buttons: Sequence[Button]) -> ReplyKeyboardM
     rows = [[KeyboardButton(translate(language, SHARE_PHONE), request_contact=True)]]
     rows += [[KeyboardButton(button.label)] for button in buttons]
     return ReplyKeyboardMarkup(rows, one_time_keyboard=True, resize_keyboard=True)
+
+
+@lru_cache(maxsize=KEYBOARDS_CACHED)
+def contact_keyboard_json(language: str, buttons: tuple[Button, ...]) -> str:
+    return contact_keyboard(language, buttons).to_json()
 
 
 class ReplyKeyboards:
@@ -101,21 +123,32 @@ def render(
     outgoing = []
     for text, reply in groups:
         *leading, last = split_text(text)
-        outgoing += [Outgoing(part, ReplyKeyboardRemove()) for part in leading]
+        outgoing += [_removing(part) for part in leading]
         if leading:
             keyboard_shown = False
         if reply is not None and reply.request_contact:
-            outgoing.append(Outgoing(last, contact_keyboard(language, reply.buttons)))
+            markup = contact_keyboard(language, reply.buttons)
+            outgoing.append(Outgoing(last, markup, contact_keyboard_json(language, reply.buttons)))
             keyboard_shown = True
         elif reply is None:
-            outgoing.append(Outgoing(last, ReplyKeyboardRemove()))
+            outgoing.append(_removing(last))
             keyboard_shown = False
         elif keyboard_shown:
-            outgoing.append(Outgoing(last, ReplyKeyboardRemove(), inline_keyboard(reply.buttons)))
+            outgoing.append(
+                Outgoing(
+                    last, REMOVE_KEYBOARD, REMOVE_KEYBOARD_JSON, inline_keyboard(reply.buttons)
+                )
+            )
             keyboard_shown = False
         else:
-            outgoing.append(Outgoing(last, inline_keyboard(reply.buttons)))
+            outgoing.append(
+                Outgoing(last, inline_keyboard(reply.buttons), inline_keyboard_json(reply.buttons))
+            )
     return outgoing, keyboard_shown
+
+
+def _removing(text: str) -> Outgoing:
+    return Outgoing(text, REMOVE_KEYBOARD, REMOVE_KEYBOARD_JSON)
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
