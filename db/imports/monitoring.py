@@ -29,7 +29,7 @@ from db.queries.audit import Actor, record_audit
 
 log = logging.getLogger(__name__)
 
-CHUNK_ROWS = 50_000
+CHUNK_ROWS = 20_000
 PROGRESS_EVERY_ROWS = 10_000
 
 Progress = Callable[[int, float], None]

@@ -143,8 +143,9 @@ class Converter:
         self.fen = _optional(values.fen)
         self.texts = {size: _optional(values.text, size) for size in (32, 64, 100, 200)}
         self.kinds = _cached(self._kind)
-        # Normalised ID -> (blind index, person number), or a problem code. The ID cell as
-        # written -> the same tuple, once a row of the person was imported (a faster lookup).
+        # Normalised ID -> (blind index, person number), or a problem code. An ID cell written
+        # otherwise (spaces, a lower-case x, a number) -> the same tuple, once a row of the
+        # person was imported.
         self._people: dict[str, tuple[str, int] | str] = {}
         self._known: dict[Any, tuple[str, int]] = {}
         # Per person number, the start months of their imported work records as bits from
@@ -295,7 +296,11 @@ class Converter:
             for field, code in parsed[1]:
                 problems.append(self._problem(row, field, cells, code))
         raw_id = cells[self.index["id_number"]]
-        found = self._known.get(raw_id)
+        # An ID cell written as the normalised ID (the usual case) finds the person directly;
+        # only other spellings need the second map (memory: a million rows, 100,000 people).
+        found = self._people.get(raw_id) if raw_id.__class__ is str else None
+        if found.__class__ is not tuple:
+            found = self._known.get(raw_id)
         first = None
         if found is None:
             person = self._identify(raw_id)
@@ -323,7 +328,8 @@ class Converter:
         if problems:
             del self._people[first[0]]  # a later, good row of this person carries their data
             return None
-        self._known[raw_id] = known
+        if raw_id != first[0]:
+            self._known[raw_id] = known
         return (
             str(row),
             known[0],

@@ -22,12 +22,13 @@ class MonitoringEmployment(IdMixin, TimestampMixin, Base):
     __tablename__ = "monitoring_employment"
     __table_args__ = (sa.UniqueConstraint("person_id", "start_month"),)
 
-    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    # No index of its own: the unique (person_id, start_month) index serves lookups by person.
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"))
     household_type: Mapped[HouseholdType | None] = mapped_column(
         enum_type(HouseholdType, "household_type")
     )  # 户类型
     monitoring_category: Mapped[str | None] = mapped_column(sa.String(32))  # 监测对象类别
-    work_county_code: Mapped[str | None] = mapped_column(sa.String(12), index=True)
+    work_county_code: Mapped[str | None] = mapped_column(sa.String(12))
     work_place: Mapped[str | None] = mapped_column(sa.String(100))  # 务工所在地 / 务工所在县
     start_month: Mapped[date]  # 开始时间
     end_month: Mapped[date | None]  # 结束时间

@@ -252,12 +252,20 @@ def _refresh(session: Session, where: str, today: date, params: Parameters | Non
         return counts
     _fill_params(session, d, base, params or load_parameters())
     derived = q.findings_select(d, base, table)
+    tally: str | None
     if session.execute(sa.text(q.any_finding(base))).first() is None:
         # Nothing to compare with (new applications, a first run): insert straight away.
-        counts.findings_inserted = _rowcount(session.execute(sa.text(q.insert_all(derived))))
-        tally = q.tally(
-            f"(SELECT f.code FROM finding f JOIN {base} b ON b.application_id = f.application_id)"
-        )
+        if d.postgres:  # counted as they are inserted
+            inserted = session.execute(sa.text(q.insert_all_tallied(derived)))
+            counts.by_code = {code: number for code, number in inserted}
+            counts.findings_inserted = sum(counts.by_code.values())
+            tally = None
+        else:
+            counts.findings_inserted = _rowcount(session.execute(sa.text(q.insert_all(derived))))
+            tally = q.tally(
+                f"(SELECT f.code FROM finding f JOIN {base} b"
+                " ON b.application_id = f.application_id)"
+            )
     else:
         session.execute(sa.text(d.create_temp_as(q.FOUND, derived)))
         if d.postgres:
@@ -269,7 +277,8 @@ def _refresh(session: Session, where: str, today: date, params: Parameters | Non
         counts.findings_updated = _rowcount(session.execute(sa.text(update)))
         counts.findings_inserted = _rowcount(session.execute(sa.text(insert)))
         tally = q.tally(found)
-    counts.by_code = {code: number for code, number in session.execute(sa.text(tally))}
+    if tally is not None:
+        counts.by_code = {code: number for code, number in session.execute(sa.text(tally))}
     counts.reassess_ids = list(session.scalars(sa.text(q.reassess_select(base))))
     for name in (base, table, found):
         session.execute(sa.text(f"DROP TABLE IF EXISTS {name}"))
