@@ -5,7 +5,9 @@ Two steps, both idempotent:
 1. ``crosscheck_open`` (every open application, set-based) and ``crosscheck_application`` (one)
    run the same join (``crosscheck_sql.base_select``) into a temporary table, derive every
    finding from it with one INSERT … SELECT, and bring the ``finding`` table in line with three
-   statements (delete gone, update changed, insert new): a second run writes nothing.
+   statements (delete gone, update changed, insert new): a second run writes nothing. When no
+   application of the run has a finding yet (new ones; the first run after an import) the
+   join, the derivation and the insert are one statement on PostgreSQL (``first_run``).
 2. ``reassess`` computes the decision again with ``policy`` for the applications whose registry
    facts (household type, risk, birth date) changed, or that were never checked, and moves
    ``submitted`` ones on to the village review. The set-based run only lists those ids, so the
@@ -241,6 +243,9 @@ def _refresh(session: Session, where: str, today: date, params: Parameters | Non
     base, table, found = (d.temp(name) for name in (q.BASE, q.PARAMS, q.FOUND))
     for name in (base, table, found):
         session.execute(sa.text(f"DROP TABLE IF EXISTS {name}"))
+    tree = params or load_parameters()
+    if d.postgres and session.execute(sa.text(q.any_finding_where(where))).first() is None:
+        return _first_run(session, d, where, today, tree)
     session.execute(sa.text(d.create_temp_as(q.BASE, q.base_select(d, where, month_index(today)))))
     counts = Counts()
     if d.postgres:
@@ -250,22 +255,16 @@ def _refresh(session: Session, where: str, today: date, params: Parameters | Non
     if counts.applications == 0:
         session.execute(sa.text(f"DROP TABLE IF EXISTS {base}"))
         return counts
-    _fill_params(session, d, base, params or load_parameters())
+    pairs = session.execute(sa.text(f"SELECT DISTINCT param_county, year FROM {base}")).all()
+    _fill_params(session, d, pairs, tree)
     derived = q.findings_select(d, base, table)
-    tally: str | None
     if session.execute(sa.text(q.any_finding(base))).first() is None:
-        # Nothing to compare with (new applications, a first run): insert straight away.
-        if d.postgres:  # counted as they are inserted
-            inserted = session.execute(sa.text(q.insert_all_tallied(derived)))
-            counts.by_code = {code: number for code, number in inserted}
-            counts.findings_inserted = sum(counts.by_code.values())
-            tally = None
-        else:
-            counts.findings_inserted = _rowcount(session.execute(sa.text(q.insert_all(derived))))
-            tally = q.tally(
-                f"(SELECT f.code FROM finding f JOIN {base} b"
-                " ON b.application_id = f.application_id)"
-            )
+        # Nothing to compare with (new applications, a first run; PostgreSQL took
+        # _first_run): insert straight away.
+        counts.findings_inserted = _rowcount(session.execute(sa.text(q.insert_all(derived))))
+        tally = q.tally(
+            f"(SELECT f.code FROM finding f JOIN {base} b ON b.application_id = f.application_id)"
+        )
     else:
         session.execute(sa.text(d.create_temp_as(q.FOUND, derived)))
         if d.postgres:
@@ -277,16 +276,39 @@ def _refresh(session: Session, where: str, today: date, params: Parameters | Non
         counts.findings_updated = _rowcount(session.execute(sa.text(update)))
         counts.findings_inserted = _rowcount(session.execute(sa.text(insert)))
         tally = q.tally(found)
-    if tally is not None:
-        counts.by_code = {code: number for code, number in session.execute(sa.text(tally))}
+    counts.by_code = {code: number for code, number in session.execute(sa.text(tally))}
     counts.reassess_ids = list(session.scalars(sa.text(q.reassess_select(base))))
     for name in (base, table, found):
         session.execute(sa.text(f"DROP TABLE IF EXISTS {name}"))
     return counts
 
 
-def _fill_params(session: Session, d: q.Dialect, base: str, tree: Parameters) -> None:
-    """The county parameters each (county, year) in ``base`` is checked with."""
+def _first_run(session: Session, d: q.Dialect, where: str, today: date, tree: Parameters) -> Counts:
+    """No application of ``where`` has a finding yet (new ones, the first run after an
+    import): join, derive and insert in one statement (PostgreSQL)."""
+    pairs = session.execute(sa.text(q.param_counties(d, where))).all()
+    if not pairs:
+        return Counts()  # no open application in the scope
+    table = d.temp(q.PARAMS)
+    _fill_params(session, d, pairs, tree)
+    counts = Counts()
+    for kind, key, number in session.execute(
+        sa.text(q.first_run(d, where, month_index(today), table))
+    ):
+        if kind == "code":
+            counts.by_code[key] = number
+        elif kind == "reassess":
+            counts.reassess_ids.append(int(key))
+        else:
+            counts.applications = number
+    counts.findings_inserted = sum(counts.by_code.values())
+    counts.reassess_ids.sort()
+    session.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
+    return counts
+
+
+def _fill_params(session: Session, d: q.Dialect, pairs: Sequence[Any], tree: Parameters) -> None:
+    """The county parameters each (county, year) of ``pairs`` is checked with."""
     session.execute(
         sa.text(
             d.create_temp_as(
@@ -297,7 +319,6 @@ def _fill_params(session: Session, d: q.Dialect, base: str, tree: Parameters) ->
         )
     )
     rows = []
-    pairs = session.execute(sa.text(f"SELECT DISTINCT param_county, year FROM {base}")).all()
     for county, year in pairs:
         on, where = date(int(year), 1, 1), county or None
         rows.append(

@@ -422,19 +422,47 @@ def any_finding(base: str) -> str:
     return f"SELECT 1 FROM finding f JOIN {base} b ON b.application_id = f.application_id LIMIT 1"
 
 
+def any_finding_where(where: str) -> str:
+    """A row when some application of the scope ``where`` (over ``application a``) already
+    has a finding."""
+    return (
+        "SELECT 1 FROM finding f JOIN application a ON a.id = f.application_id"
+        f" WHERE {where} LIMIT 1"
+    )
+
+
+def param_counties(d: Dialect, where: str) -> str:
+    """The (county, year) pairs whose parameters the applications of ``where`` are checked
+    with: ``param_county`` of ``base_select``, read from the applications alone."""
+    county = f"COALESCE({d.fact('home_county')}, substr(a.region_code, 1, 6), '')"
+    return f"SELECT DISTINCT {county}, a.year FROM application a WHERE {where}"
+
+
+def first_run(d: Dialect, where: str, today: int, params: str) -> str:
+    """For applications none of which has a finding yet (PostgreSQL): the join, the findings
+    derived from it and inserted, in one statement that answers rows of (kind, key, number):
+    ('code', code, findings inserted), ('reassess', application id, 0) and
+    ('applications', NULL, applications checked).
+
+    The join is kept in memory (a MATERIALIZED CTE) rather than written to a temporary
+    table, then read once for the findings and once for the counts.
+    """
+    return f"""
+WITH b AS MATERIALIZED ({base_select(d, where, today)}),
+inserted AS ({insert_all(findings_select(d, "b", params))} RETURNING code)
+SELECT 'code' AS kind, code AS key, COUNT(*) AS number FROM inserted GROUP BY code
+UNION ALL
+SELECT 'reassess', CAST(application_id AS TEXT), 0 FROM ({reassess_select("b")}) r
+UNION ALL
+SELECT 'applications', NULL, COUNT(*) FROM b
+"""
+
+
 def insert_all(derived: str) -> str:
     """Insert every derived finding (when none of these applications has one yet)."""
     return (
         "INSERT INTO finding (application_id, code, severity, registry_values)"
         f" SELECT d.application_id, d.code, d.severity, d.registry_values FROM ({derived}) d"
-    )
-
-
-def insert_all_tallied(derived: str) -> str:
-    """``insert_all`` that answers the findings it inserted per code (PostgreSQL)."""
-    return (
-        f"WITH inserted AS ({insert_all(derived)} RETURNING code)"
-        " SELECT code, COUNT(*) FROM inserted GROUP BY code"
     )
 
 

@@ -17,6 +17,7 @@ from db.queries.crosscheck import (
     crosscheck_open,
     equivalent_join_sql,
     findings_of,
+    reassess,
 )
 from tests.crosscheck.conftest import OTHER_COUNTY_VILLAGE, TODAY, Registry, run_each, run_open
 
@@ -108,6 +109,33 @@ def test_the_set_based_run_equals_the_per_application_runs(registry: Registry) -
     assert snapshot(registry, ids) == set_based
     codes = {code for *_, found in set_based.values() for code in (found or {})}
     assert len(codes) >= 9, codes  # the world exercises most checks
+
+
+def test_a_first_run_and_a_run_over_existing_findings_find_the_same(registry: Registry) -> None:
+    """Given 40 assorted claims, the run that finds no finding yet (one statement on
+    PostgreSQL) and the run that compares with existing findings (one claim checked before)
+    leave the same findings and decisions, and count the same findings per code."""
+    ids = build_mixed_world(registry, 40, seed=9)
+    before = snapshot(registry, ids)
+
+    def checked(*, one_first: bool) -> tuple[dict[int, Any], dict[str, int], int]:
+        if one_first:
+            run_each(registry, ids[:1])
+            with registry.sessions() as session:  # so the run below compares
+                assert session.scalar(sa.select(sa.func.count()).select_from(Finding))
+        with registry.sessions.begin() as session:
+            lock_for_writing(session)
+            counts = crosscheck_open(session, today=TODAY)
+        with registry.sessions.begin() as session:
+            lock_for_writing(session)
+            reassess(session, counts.reassess_ids, today=TODAY)
+        return snapshot(registry, ids), counts.by_code, counts.applications
+
+    first = checked(one_first=False)
+    restore(registry, before)
+    compared = checked(one_first=True)
+    assert compared == first
+    assert sum(first[1].values()) >= 40 and first[2] == len(ids)
 
 
 def test_running_twice_changes_nothing_and_audits_once(registry: Registry) -> None:
