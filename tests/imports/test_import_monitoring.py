@@ -90,6 +90,37 @@ def test_the_work_table_alone_creates_the_people_it_names(
     assert persons.inserted == 0 and persons.updated == 10
 
 
+def test_new_and_known_people_across_chunks_are_counted_and_merged(engine, keyring, tmp_path):
+    """Given five people imported before, when a work table with them and five new people
+    (two with a second record, rows split into chunks of two) is imported, the new people's
+    records are all inserted, a known person's changed income is updated and the rest stay;
+    importing that file again changes nothing."""
+    rows = sample_rows(WORK_XLSX)
+    title, header, data = rows[:2], rows[2], [list(row) for row in rows[3:]]
+    column = {name: header.index(name) for name in ("开始时间", "结束时间", "务工月收入")}
+    first = import_monitoring(
+        engine, write_csv(tmp_path / "first.csv", [*title, header, *data[:5]])
+    )
+    assert first.inserted == 5
+    data[0][column["务工月收入"]] = 4300  # a known person's record changed
+    extra = []
+    for row in data[6:8]:  # two new people with a record of the year before as well
+        earlier = list(row)
+        earlier[column["开始时间"]], earlier[column["结束时间"]] = "2024年03月", "2024年10月"
+        extra.append(earlier)
+    path = write_csv(tmp_path / "second.csv", [*title, header, *data, *extra])
+    second = import_monitoring(engine, path, chunk_rows=2)
+    assert (second.rows, second.inserted, second.updated, second.unchanged) == (12, 7, 1, 4)
+    assert count(engine, "monitoring_employment") == 12
+    with engine.connect() as connection:
+        incomes = connection.exec_driver_sql(
+            "SELECT monthly_income_fen FROM monitoring_employment WHERE monthly_income_fen = 430000"
+        ).scalars()
+        assert list(incomes) == [430_000]
+    again = import_monitoring(engine, path, chunk_rows=2)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 12)
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
 def test_a_csv_export_with_title_rows_is_read_in_each_encoding(engine, keyring, tmp_path, encoding):
     """Given the work table as csv (title, unit line, header on row 3) in UTF-8, UTF-8 with a
