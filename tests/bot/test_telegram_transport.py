@@ -142,3 +142,16 @@ async def test_shutdown_closes_and_initialize_reopens(recorder):
         "一",
         "二",
     ]
+
+
+async def test_the_proxy_of_the_environment_is_used(recorder, monkeypatch):
+    """Where Telegram is reached through a proxy (HTTP_PROXY, as python-telegram-bot's own
+    transport honours it), the requests go to the proxy."""
+    server, base_url = recorder
+    proxy = base_url.removesuffix("/bot")
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    async with bot_for("http://api.telegram.invalid/bot") as bot:
+        await bot.send_message(4242, "经由代理")
+    assert server.requests[-1][2]["text"] == "经由代理"

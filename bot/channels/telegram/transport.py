@@ -49,6 +49,9 @@ class AiohttpRequest(BaseRequest):
                 headers={"User-Agent": self.USER_AGENT},
                 # Telegram's answers are JSON bodies read whole; no cookies to keep.
                 cookie_jar=aiohttp.DummyCookieJar(),
+                # HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured, as python-telegram-bot's
+                # default transport does: where api.telegram.org is reached through a proxy.
+                trust_env=True,
             )
 
     async def shutdown(self) -> None:
