@@ -154,8 +154,8 @@ def serve_wugong(port: int, base_url: str, database_url: str, redis_url: str) ->
     install_keyring(Keyring.from_secret(settings.secret_key()))
     setup_broker(redis_url)
     engine = make_engine(database_url, **pool_options(settings))
-    sessions = make_sessionmaker(engine)
-    conversations = Conversations(sessions)
+    runtime = Runtime(settings=settings, engine=engine, sessions=make_sessionmaker(engine))
+    conversations = Conversations(runtime.dialog_sessions())  # as `wugong serve` wires it
     telegram = TelegramSettings(
         telegram_token=SecretStr(FakeBotAPI().token),
         telegram_base_url=base_url,
@@ -163,7 +163,6 @@ def serve_wugong(port: int, base_url: str, database_url: str, redis_url: str) ->
         telegram_webhook_secret=SecretStr(WEBHOOK_SECRET),
     )
     channel = TelegramChannel(telegram, conversations)
-    runtime = Runtime(settings=settings, engine=engine, sessions=sessions)
     app = create_app(runtime, conversations, [channel])
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 

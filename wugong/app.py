@@ -29,7 +29,7 @@ def serve() -> int:
     from wugong.web import create_app
 
     context.install(runtime)
-    conversations = Conversations(runtime.sessions)
+    conversations = Conversations(runtime.dialog_sessions())
     channels = []
     if settings.telegram.telegram_token is not None:
         from bot.channels.telegram import TelegramChannel

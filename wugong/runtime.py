@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,6 +24,25 @@ class Runtime:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    _dialog_engine: Engine | None = field(default=None, repr=False)
+    _dialog_sessions: sessionmaker[Session] | None = field(default=None, repr=False)
+
+    def dialog_sessions(self) -> sessionmaker[Session]:
+        """Sessions for the dialog turns of the channels (`bot.engine.Conversations`).
+
+        On PostgreSQL they get a pool of their own that does not ping each connection it
+        hands out: a turn that meets a connection the server dropped runs once more on a fresh
+        one (`Conversations.handle`), so the round trip every message paid to test its
+        connection first is saved. Elsewhere they are the runtime's sessions.
+        """
+        if self.engine.dialect.name != "postgresql":
+            return self.sessions
+        if self._dialog_sessions is None:
+            self._dialog_engine = make_engine(
+                self.engine.url, pool_pre_ping=False, **pool_options(self.settings)
+            )
+            self._dialog_sessions = make_sessionmaker(self._dialog_engine)
+        return self._dialog_sessions
 
     def database_ok(self) -> bool:
         """True when the database answers a trivial query."""
@@ -37,6 +56,8 @@ class Runtime:
 
     def close(self) -> None:
         self.engine.dispose()
+        if self._dialog_engine is not None:
+            self._dialog_engine.dispose()
 
 
 def pool_options(settings: Settings) -> dict[str, int]:

@@ -187,12 +187,18 @@ class TelegramChannel:
             return
         chat_id = int(incoming.user)
         async with self._chat_lock(chat_id):
-            # The press is acknowledged while the engine works, so the button's spinner stops.
-            answered = asyncio.create_task(self._answer_query(update, converted.callback_query_id))
+            # A press is acknowledged in the webhook's answer, or (polling) by a request sent
+            # while the engine works, so the button's spinner stops.
+            answered = None
+            if converted.callback_query_id is not None:
+                answered = asyncio.create_task(
+                    self._answer_query(update, converted.callback_query_id)
+                )
             try:
                 replies = await asyncio.to_thread(self.conversations.handle, incoming)
             finally:
-                await answered
+                if answered is not None:
+                    await answered
             # A shared contact came from the "share my phone" keyboard: the reply removes it.
             shown = incoming.contact_phone is not None or self.keyboards.shown(chat_id)
             # The dialogs' language (a /lang choice) wins over the Telegram client's.

@@ -12,7 +12,9 @@ Workers keep the default transport: their exactly-once bookkeeping tells "never 
 
 from __future__ import annotations
 
+import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -31,12 +33,13 @@ JSON_HEADERS = {"Content-Type": "application/json"}
 class AiohttpRequest(BaseRequest):
     """A `BaseRequest` on one `aiohttp.ClientSession` with a bounded keep-alive pool."""
 
-    __slots__ = ("_pool_size", "_pool_timeout", "_session")
+    __slots__ = ("_pool_size", "_pool_timeout", "_proxies", "_session")
 
     def __init__(self, *, connection_pool_size: int, pool_timeout: float) -> None:
         self._pool_size = connection_pool_size
         self._pool_timeout = pool_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str], str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -49,9 +52,6 @@ class AiohttpRequest(BaseRequest):
                 headers={"User-Agent": self.USER_AGENT},
                 # Telegram's answers are JSON bodies read whole; no cookies to keep.
                 cookie_jar=aiohttp.DummyCookieJar(),
-                # HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured, as python-telegram-bot's
-                # default transport does: where api.telegram.org is reached through a proxy.
-                trust_env=True,
             )
 
     async def shutdown(self) -> None:
@@ -96,13 +96,28 @@ class AiohttpRequest(BaseRequest):
             headers = JSON_HEADERS
         try:
             async with session.request(
-                method, url, data=body, headers=headers, timeout=timeout
+                method, url, data=body, headers=headers, timeout=timeout, proxy=self._proxy(url)
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+    def _proxy(self, url: str) -> str | None:
+        """HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as python-telegram-bot's default transport
+        honours them (where api.telegram.org is reached through a proxy); read once per host:
+        aiohttp's own `trust_env` reads the whole environment on every request."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        try:
+            return self._proxies[key]
+        except KeyError:
+            pass
+        bypassed = urllib.request.proxy_bypass(parts.hostname or "")
+        proxy = None if bypassed else urllib.request.getproxies().get(parts.scheme)
+        self._proxies[key] = proxy
+        return proxy
 
 
 def _given(value: ODVInput[float], default: float) -> float | None:
