@@ -274,14 +274,10 @@ def fake_calls(fake_url: str) -> list[dict[str, Any]]:
     return calls
 
 
-def fake_count(fake_url: str, method: str) -> int:
-    return sum(call["method"] == method for call in fake_calls(fake_url))
-
-
-def fake_texts(fake_url: str) -> dict[int, list[str]]:
-    """What each chat was sent, as recorded by the fake."""
+def texts_by_chat(calls: list[dict[str, Any]]) -> dict[int, list[str]]:
+    """What each chat was sent, of the fake's recorded calls."""
     texts: dict[int, list[str]] = {}
-    for call in fake_calls(fake_url):
+    for call in calls:
         if call["method"] == "sendMessage" and not call["failed"]:
             texts.setdefault(int(call["params"]["chat_id"]), []).append(call["params"]["text"])
     return texts
@@ -373,16 +369,16 @@ def scripts_for(users: range, updates: Updates) -> list[list[dict[str, Any]]]:
 def check_outcome(fake_url: str, users: range, result: Result, show: bool) -> None:
     """Every simulated user saw the amounts and got at least one reply per message, and every
     button press was answered (in the webhook's answer, which Telegram performs)."""
-    presses = sum("callback_query" in update for update in conversation(Updates(), 0, 0)) * len(
-        users
-    )
-    answered = result.webhook_answers["answerCallbackQuery"] + fake_count(
-        fake_url, "answerCallbackQuery"
+    script = conversation(Updates(), 0, 0)
+    presses = sum("callback_query" in update for update in script) * len(users)
+    calls = fake_calls(fake_url)
+    answered = result.webhook_answers["answerCallbackQuery"] + sum(
+        call["method"] == "answerCallbackQuery" for call in calls
     )
     if answered != presses:
         raise SystemExit(f"{presses} button presses but {answered} callback queries answered")
-    texts = fake_texts(fake_url)
-    per_user = len(conversation(Updates(), 0, 0))
+    texts = texts_by_chat(calls)
+    per_user = len(script)
     for index in users:
         sent = texts.get(FIRST_USER + index, [])
         joined = "\n".join(sent)

@@ -247,7 +247,10 @@ def _refresh(session: Session, where: str, today: date, params: Parameters | Non
     for name in (base, table, found):
         session.execute(sa.text(f"DROP TABLE IF EXISTS {name}"))
     tree = params or load_parameters()
-    if d.postgres and session.execute(sa.text(q.any_finding_where(where))).first() is None:
+    # Nothing to compare with (new applications, a first run): findings are inserted straight
+    # away, on PostgreSQL in the one statement of _first_run.
+    fresh = session.execute(sa.text(q.any_finding_where(where))).first() is None
+    if fresh and d.postgres:
         return _first_run(session, d, where, today, tree)
     session.execute(sa.text(d.create_temp_as(q.BASE, q.base_select(d, where, month_index(today)))))
     counts = Counts()
@@ -258,12 +261,9 @@ def _refresh(session: Session, where: str, today: date, params: Parameters | Non
     if counts.applications == 0:
         session.execute(sa.text(f"DROP TABLE IF EXISTS {base}"))
         return counts
-    pairs = session.execute(sa.text(f"SELECT DISTINCT param_county, year FROM {base}")).all()
-    _fill_params(session, d, pairs, tree)
+    _fill_params(session, d, where, tree)
     derived = q.findings_select(d, base, table)
-    if session.execute(sa.text(q.any_finding(base))).first() is None:
-        # Nothing to compare with (new applications, a first run; PostgreSQL took
-        # _first_run): insert straight away.
+    if fresh:
         counts.findings_inserted = _rowcount(session.execute(sa.text(q.insert_all(derived))))
         tally = q.tally(
             f"(SELECT f.code FROM finding f JOIN {base} b ON b.application_id = f.application_id)"
@@ -289,11 +289,9 @@ def _refresh(session: Session, where: str, today: date, params: Parameters | Non
 def _first_run(session: Session, d: q.Dialect, where: str, today: date, tree: Parameters) -> Counts:
     """No application of ``where`` has a finding yet (new ones, the first run after an
     import): join, derive and insert in one statement (PostgreSQL)."""
-    pairs = session.execute(sa.text(q.param_counties(d, where))).all()
-    if not pairs:
+    if not _fill_params(session, d, where, tree):
         return Counts()  # no open application in the scope
     table = d.temp(q.PARAMS)
-    _fill_params(session, d, pairs, tree)
     counts = Counts()
     for kind, key, number in session.execute(
         sa.text(q.first_run(d, where, month_index(today), table))
@@ -310,8 +308,9 @@ def _first_run(session: Session, d: q.Dialect, where: str, today: date, tree: Pa
     return counts
 
 
-def _fill_params(session: Session, d: q.Dialect, pairs: Sequence[Any], tree: Parameters) -> None:
-    """The county parameters each (county, year) of ``pairs`` is checked with."""
+def _fill_params(session: Session, d: q.Dialect, where: str, tree: Parameters) -> bool:
+    """The county parameters each (county, year) of the applications of ``where`` is checked
+    with; False when there is no such application."""
     session.execute(
         sa.text(
             d.create_temp_as(
@@ -322,20 +321,22 @@ def _fill_params(session: Session, d: q.Dialect, pairs: Sequence[Any], tree: Par
         )
     )
     rows = []
-    for county, year in pairs:
-        on, where = date(int(year), 1, 1), county or None
+    for county, year in session.execute(sa.text(q.param_counties(d, where))).all():
+        on, overrides = date(int(year), 1, 1), county or None
         rows.append(
             {
                 "county": county,
                 "year": int(year),
-                "min_age": int(tree.get("eligibility.min_age", on, where)),
+                "min_age": int(tree.get("eligibility.min_age", on, overrides)),
                 "open_risk": int(
-                    bool(tree.get("eligibility.monitored_requires_open_risk", on, where))
+                    bool(tree.get("eligibility.monitored_requires_open_risk", on, overrides))
                 ),
-                "month_tolerance": int(tree.get("checks.work_month_tolerance", on, where)),
+                "month_tolerance": int(tree.get("checks.work_month_tolerance", on, overrides)),
                 "wage_tolerance": WAGE_TOLERANCE_PERCENT,
             }
         )
+    if not rows:
+        return False
     session.execute(
         sa.text(
             f"INSERT INTO {d.temp(q.PARAMS)} (county, year, min_age, open_risk, month_tolerance,"
@@ -344,6 +345,7 @@ def _fill_params(session: Session, d: q.Dialect, pairs: Sequence[Any], tree: Par
         ),
         rows,
     )
+    return True
 
 
 def _lock(session: Session, *, exclusive: bool) -> None:

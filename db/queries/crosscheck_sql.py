@@ -140,7 +140,7 @@ WITH claim AS (
   SELECT a.id AS application_id, a.person_id AS person_id, a.program AS program,
     a.year AS year, a.status AS status, a.region_code AS region_code,
     COALESCE(substr(a.region_code, 1, 6), {d.fact("home_county")}) AS home,
-    COALESCE({d.fact("home_county")}, substr(a.region_code, 1, 6), '') AS param_county,
+    {param_county(d)} AS param_county,
     {d.fact("work_place")} AS declared_place,
     {work_from} AS declared_from,
     {work_to} AS declared_to,
@@ -417,11 +417,6 @@ def sync_statements(d: Dialect, base: str, found: str) -> tuple[str, str, str]:
     return delete, update, insert
 
 
-def any_finding(base: str) -> str:
-    """A row when some application of ``base`` already has a finding."""
-    return f"SELECT 1 FROM finding f JOIN {base} b ON b.application_id = f.application_id LIMIT 1"
-
-
 def any_finding_where(where: str) -> str:
     """A row when some application of the scope ``where`` (over ``application a``) already
     has a finding."""
@@ -431,11 +426,15 @@ def any_finding_where(where: str) -> str:
     )
 
 
+def param_county(d: Dialect) -> str:
+    """The county whose parameters an application ``a`` is checked with ('' = the default)."""
+    return f"COALESCE({d.fact('home_county')}, substr(a.region_code, 1, 6), '')"
+
+
 def param_counties(d: Dialect, where: str) -> str:
     """The (county, year) pairs whose parameters the applications of ``where`` are checked
-    with: ``param_county`` of ``base_select``, read from the applications alone."""
-    county = f"COALESCE({d.fact('home_county')}, substr(a.region_code, 1, 6), '')"
-    return f"SELECT DISTINCT {county}, a.year FROM application a WHERE {where}"
+    with, read from the applications alone."""
+    return f"SELECT DISTINCT {param_county(d)}, a.year FROM application a WHERE {where}"
 
 
 def first_run(d: Dialect, where: str, today: int, params: str) -> str:
