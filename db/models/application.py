@@ -62,5 +62,8 @@ class Application(IdMixin, TimestampMixin, Base):
     payment_ref: Mapped[str | None] = mapped_column(sa.String(64))  # the bank's reference
 
     person: Mapped[Person] = relationship()
-    findings: Mapped[list[Finding]] = relationship(back_populates="application")
+    findings: Mapped[list[Finding]] = relationship(
+        back_populates="application",
+        primaryjoin="Application.id == foreign(Finding.application_id)",
+    )
     attachments: Mapped[list[Attachment]] = relationship(back_populates="application")

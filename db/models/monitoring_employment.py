@@ -23,7 +23,11 @@ class MonitoringEmployment(IdMixin, TimestampMixin, Base):
     __table_args__ = (sa.UniqueConstraint("person_id", "start_month"),)
 
     # No index of its own: the unique (person_id, start_month) index serves lookups by person.
-    person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"))
+    # No foreign keys either (migration 0006): only the import writes these rows, a million at
+    # a time, from a join with the person rows of its own transaction, and persons and import
+    # batches are never deleted (a trigger refuses it). Checking every row again cost an
+    # import more than three times a raw COPY of the rows.
+    person_id: Mapped[int]
     household_type: Mapped[HouseholdType | None] = mapped_column(
         enum_type(HouseholdType, "household_type")
     )  # 户类型
@@ -39,4 +43,4 @@ class MonitoringEmployment(IdMixin, TimestampMixin, Base):
     point_to_point: Mapped[bool | None]  # 是否点对点输送
     monthly_income_fen: Mapped[int | None] = mapped_column(sa.BigInteger)  # 务工月收入
     transport_subsidy_fen: Mapped[int | None] = mapped_column(sa.BigInteger)  # 年度交通费补助
-    import_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_batch.id"))
+    import_batch_id: Mapped[int | None]

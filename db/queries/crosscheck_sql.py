@@ -72,13 +72,16 @@ class Dialect:
         return f"{'LEAST' if self.postgres else 'MIN'}({', '.join(items)})"
 
     def json(self, pairs: Iterable[tuple[str, str]]) -> str:
-        function = "jsonb_build_object" if self.postgres else "json_object"
+        # json, not jsonb: written once and shown as written (see the Finding model).
+        function = "json_build_object" if self.postgres else "json_object"
         arguments = ", ".join(f"'{key}', {value}" for key, value in pairs)
         return f"{function}({arguments})"
 
     def json_differs(self, left: str, right: str) -> str:
-        # SQLite keeps JSON as text: compare the minified forms, not the spellings.
-        return f"{left} <> {right}" if self.postgres else f"json({left}) <> json({right})"
+        # JSON is kept as text: compare the parsed (PostgreSQL) or minified (SQLite) forms.
+        if self.postgres:
+            return f"CAST({left} AS jsonb) <> CAST({right} AS jsonb)"
+        return f"json({left}) <> json({right})"
 
     def temp(self, name: str) -> str:
         return f"pg_temp.{name}" if self.postgres else f"temp.{name}"
@@ -397,7 +400,8 @@ def sync_statements(d: Dialect, base: str, found: str) -> tuple[str, str, str]:
     # Stale rows are found by joins, then deleted by primary key: an IN (…) / NOT EXISTS pair
     # invites PostgreSQL to rescan the applications once per candidate row.
     delete = (
-        "DELETE FROM finding WHERE id IN (SELECT f.id FROM finding f"
+        "DELETE FROM finding WHERE (application_id, code) IN"
+        " (SELECT f.application_id, f.code FROM finding f"
         f" JOIN {base} b ON b.application_id = f.application_id"
         f" LEFT JOIN {found} d ON d.application_id = f.application_id AND d.code = f.code"
         " WHERE d.application_id IS NULL)"

@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from db.engine import lock_for_writing
 from db.enums import ApplicationStatus, HouseholdType
@@ -138,6 +139,12 @@ def test_a_first_run_and_a_run_over_existing_findings_find_the_same(registry: Re
     assert sum(first[1].values()) >= 40 and first[2] == len(ids)
 
 
+def rows_of(session: Session) -> set[tuple]:
+    """Every finding row as stored; a row written again has a new ``created_at``."""
+    findings = session.scalars(sa.select(Finding))
+    return {(f.application_id, f.code, f.severity, f.created_at) for f in findings}
+
+
 def test_running_twice_changes_nothing_and_audits_once(registry: Registry) -> None:
     """Given a submitted claim with a wage finding, checking it twice (and then every open
     application) keeps the same finding rows and writes one cross-check audit event."""
@@ -146,13 +153,13 @@ def test_running_twice_changes_nothing_and_audits_once(registry: Registry) -> No
     application_id = registry.application(person)
     run_each(registry, [application_id])
     with registry.sessions() as session:
-        first = {(f.id, f.code, f.severity) for f in session.scalars(sa.select(Finding))}
+        first = rows_of(session)
     run_each(registry, [application_id])
     with registry.sessions.begin() as session:
         lock_for_writing(session)
         counts = crosscheck_open(session, today=TODAY)
     with registry.sessions() as session:
-        again = {(f.id, f.code, f.severity) for f in session.scalars(sa.select(Finding))}
+        again = rows_of(session)
     assert again == first
     assert (counts.findings_inserted, counts.findings_updated, counts.findings_deleted) == (0, 0, 0)
     assert counts.reassess_ids == []

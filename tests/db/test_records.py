@@ -10,8 +10,17 @@ from sqlalchemy.orm import Session
 
 from db.crypto import Keyring, blind_index
 from db.engine import make_sessionmaker
-from db.enums import ApplicationStatus, Channel, Program, StaffRole
-from db.models import Application, AuditEvent, Broadcast, ChatIdentity, Delivery, Staff
+from db.enums import ApplicationStatus, Channel, ImportKind, Program, StaffRole
+from db.models import (
+    Application,
+    AuditEvent,
+    Broadcast,
+    ChatIdentity,
+    Delivery,
+    ImportBatch,
+    Person,
+    Staff,
+)
 from db.queries import Actor, change_status, find_person_by_id_number, record_audit, upsert_person
 
 ID = "140581199003151232"
@@ -157,6 +166,39 @@ def test_audit_events_cannot_be_truncated_on_postgresql(
             session.execute(sa.text("TRUNCATE audit_event"))
         session.rollback()
         assert session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == 1
+
+
+NEVER_DELETED = ("application", "person", "import_batch")
+
+
+@pytest.mark.parametrize("table", NEVER_DELETED)
+def test_rows_that_derived_rows_point_at_are_never_deleted(session: Session, table: str) -> None:
+    # Given an application of a person, and an import batch (findings and monitoring work
+    # records point at them without foreign keys: migration 0006)
+    person_id = make_person(session)
+    session.add(Application(person_id=person_id, program=Program.TRANSPORT, year=2025))
+    session.add(ImportBatch(kind=ImportKind.MONITORING, file_name="已外出务工信息.xlsx", sha256=""))
+    session.commit()
+    # When one is deleted, the database refuses
+    with pytest.raises(IntegrityError, match="never deleted"):
+        session.execute(sa.text(f"DELETE FROM {table}"))
+    session.rollback()
+    # Then it is still there
+    assert session.scalar(sa.text(f"SELECT COUNT(*) FROM {table}")) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("table", NEVER_DELETED)
+def test_rows_that_derived_rows_point_at_are_never_truncated_on_postgresql(
+    postgres_engine: Engine, keyring: Keyring, table: str
+) -> None:
+    with make_sessionmaker(postgres_engine)() as session:
+        make_person(session)
+        session.commit()
+        with pytest.raises(IntegrityError, match="never deleted"):
+            session.execute(sa.text(f"TRUNCATE {table} CASCADE"))
+        session.rollback()
+        assert session.scalar(sa.select(sa.func.count()).select_from(Person)) == 1
 
 
 def test_a_broadcast_reaches_a_chat_identity_once(session: Session) -> None:
