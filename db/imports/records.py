@@ -7,9 +7,11 @@ as digits. That is what PostgreSQL's COPY reads without further work; the SQLite
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
@@ -119,11 +121,18 @@ def _optional(parse: Callable[[Any], Any], size: int = 0) -> Callable[[Any], str
     return _cached(read)
 
 
+@lru_cache(maxsize=4096)
 def _place(text: str) -> str | None:
     try:
         return resolve_place(text)
     except PolicyError:
         return None  # kept as text; the cross-check then compares by name
+
+
+def canonical_id(raw: Any) -> str:
+    """An ID cell in the form persons are stored and looked up by (``db.pii.normalize_id``):
+    no spaces, full-width characters made ASCII, an upper-case X; empty if the cell is."""
+    return "".join(unicodedata.normalize("NFKC", values.text(raw)).split()).upper()
 
 
 class Converter:
@@ -195,7 +204,7 @@ class Converter:
 
     def _identify(self, raw: Any) -> tuple[str, str, int, str, str, bool] | str:
         """(ID, blind index, person number, sex, birth date, first time seen) or a problem."""
-        number = "".join(values.text(raw).split()).upper()
+        number = canonical_id(raw)
         if not number:
             return "missing"
         known = self._people.get(number)

@@ -90,6 +90,26 @@ def test_the_work_table_alone_creates_the_people_it_names(
     assert persons.inserted == 0 and persons.updated == 10
 
 
+def test_an_id_written_in_full_width_digits_is_the_person_of_the_ascii_id(
+    engine, keyring, session_factory, tmp_path
+):
+    """Given a work table whose ID cells are typed with a Chinese input method (full-width
+    digits, a lower-case ｘ), the person is stored under the canonical ID: found by it, and
+    the same person when the ASCII spelling is imported later."""
+    rows = sample_rows(WORK_XLSX)
+    title, header, data = rows[:2], rows[2], [list(row) for row in rows[3:]]
+    at = header.index("证件号码")
+    wide = str.maketrans("0123456789X", "０１２３４５６７８９ｘ")
+    first = [[*row[:at], str(row[at]).translate(wide), *row[at + 1 :]] for row in data]
+    assert import_monitoring(engine, write_xlsx(tmp_path / "wide.xlsx", [*title, header, *first]))
+    with session_factory() as session:
+        li = find_person_by_id_number(session, LI)
+        assert li is not None and li.id_number == LI
+    again = import_monitoring(engine, write_xlsx(tmp_path / "ascii.xlsx", [*title, header, *data]))
+    assert (again.inserted, again.updated, again.errors) == (0, 0, 0)
+    assert count(engine, "person") == len({row[at] for row in data})
+
+
 def test_new_and_known_people_across_chunks_are_counted_and_merged(engine, keyring, tmp_path):
     """Given five people imported before, when a work table with them and five new people
     (two with a second record, rows split into chunks of two) is imported, the new people's
