@@ -7,7 +7,6 @@ as digits. That is what PostgreSQL's COPY reads without further work; the SQLite
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -16,10 +15,12 @@ from operator import itemgetter
 from typing import Any
 
 from db.crypto import Keyring
+from db.errors import InvalidValueError
 from db.imports import values
 from db.imports.columns import Header, Table
 from db.imports.regions import Regions
 from db.imports.values import BadValue
+from db.pii import normalize_id
 from policy.errors import InvalidIdNumber, PolicyError
 from policy.places import resolve_place
 from policy.ric import parse as parse_id
@@ -129,12 +130,6 @@ def _place(text: str) -> str | None:
         return None  # kept as text; the cross-check then compares by name
 
 
-def canonical_id(raw: Any) -> str:
-    """An ID cell in the form persons are stored and looked up by (``db.pii.normalize_id``):
-    no spaces, full-width characters made ASCII, an upper-case X; empty if the cell is."""
-    return "".join(unicodedata.normalize("NFKC", values.text(raw)).split()).upper()
-
-
 class Converter:
     """Turns the rows of one file into staging records; remembers what it saw for duplicates."""
 
@@ -204,8 +199,10 @@ class Converter:
 
     def _identify(self, raw: Any) -> tuple[str, str, int, str, str, bool] | str:
         """(ID, blind index, person number, sex, birth date, first time seen) or a problem."""
-        number = canonical_id(raw)
-        if not number:
+        try:
+            # The form persons are stored and looked up by (full-width digits made ASCII).
+            number = normalize_id(values.text(raw))
+        except InvalidValueError:
             return "missing"
         known = self._people.get(number)
         if isinstance(known, str):
