@@ -74,6 +74,20 @@ def lock_for_writing(session: Session) -> None:
     session.connection(execution_options={WRITE_LOCK_OPTION: True})
 
 
+@contextmanager
+def writing(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A transaction that is a writer from its first statement, committed when the block ends.
+
+    On SQLite a transaction that reads and then writes fails with "database is locked" when
+    another writer committed in between (its snapshot is stale, and the busy timeout does not
+    apply); taking the write lock first makes it wait its turn instead. Never wait for anything
+    else (a rate limit, the network) inside it: every other writer waits too.
+    """
+    with factory.begin() as session:
+        lock_for_writing(session)
+        yield session
+
+
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions whose objects stay readable after commit (they are handed across threads)."""
     return sessionmaker(bind=engine, expire_on_commit=False)

@@ -7,6 +7,7 @@ selected through the connection's search_path, and dropped afterwards.
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -184,3 +185,48 @@ def wugong_worker(redis_url: str, tmp_path: Path) -> Iterator[Callable[..., subp
     setup_broker(None)
     for output in outputs:
         assert "Traceback" not in output, output
+
+
+class WorkerErrors(logging.Handler):
+    """ERROR records of the dramatiq worker threads running in this test process, and of the
+    actors (``workers.*``), which would otherwise only show as a retry 15 s later."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+        self.expected: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.name.startswith(("dramatiq", "workers")):
+            self.records.append(record)
+
+    def expect(self, fragment: str) -> None:
+        """Allow ERROR records whose message contains ``fragment`` (the test provokes them)."""
+        self.expected.append(fragment)
+
+    def unexpected(self) -> list[str]:
+        lines = []
+        for record in self.records:
+            message = record.getMessage()
+            if any(fragment in message for fragment in self.expected):
+                continue
+            if record.exc_info and record.exc_info[1] is not None:
+                message += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
+            lines.append(f"{record.name}: {message}")
+        return lines
+
+
+@pytest.fixture(autouse=True)
+def worker_errors() -> Iterator[WorkerErrors]:
+    """Fail the test whose in-process worker logged an ERROR (a failed actor, say "database is
+    locked"), unless the test said it expects it."""
+    handler = WorkerErrors()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+    unexpected = handler.unexpected()
+    if unexpected:
+        pytest.fail("an in-process worker logged errors:\n" + "\n".join(unexpected))

@@ -160,3 +160,25 @@ def test_a_lost_cross_check_is_found_by_the_sweep_and_done_once(
             select(AuditEvent.action).where(AuditEvent.application_id == application_id)
         ).all()
     assert actions.count("crosscheck") == 1
+
+
+def test_an_actor_failing_in_an_in_process_worker_is_reported_to_the_test(
+    in_process_broker, worker_errors
+):
+    """Given an actor that raises on the embedded queue, the test that ran it learns of it
+    (the autouse fixture would fail it), instead of a retry 15 s later going unnoticed."""
+
+    @dramatiq.actor(queue_name="test_failures", max_retries=0)
+    def fails() -> None:
+        raise RuntimeError("database is locked")
+
+    worker = dramatiq.Worker(in_process_broker, worker_threads=1)
+    worker.start()
+    try:
+        fails.send()
+        in_process_broker.join("test_failures", fail_fast=False)
+        worker.join()
+    finally:
+        worker.stop()
+    assert any("database is locked" in line for line in worker_errors.unexpected())
+    worker_errors.expect("fails()")  # seen; the fixture need not fail this test

@@ -30,6 +30,7 @@ from bot.channels.telegram import (
     Undeliverable,
     send_notification_sync,
 )
+from db.engine import writing
 from db.enums import BroadcastStatus, Channel, DeliveryStatus
 from db.models import Broadcast, ChatIdentity, Notification
 from db.queries import broadcasts as rows
@@ -135,7 +136,7 @@ class Watch:
             return True
         if now - self.checked >= WATCH_EVERY:
             self.checked = now
-            with self.sessions.begin() as session:
+            with writing(self.sessions) as session:
                 status = session.scalar(
                     sa.update(Broadcast)
                     .where(Broadcast.id == self.broadcast_id)
@@ -261,7 +262,7 @@ def _deliver(claim: rows.Claim, content: Content, shared: Limiter) -> None:
         status, note = DeliveryStatus.FAILED, f"error: {type(error).__name__}"
     else:
         status, note = DeliveryStatus.SENT, None
-    with runtime().sessions.begin() as session:
+    with writing(runtime().sessions) as session:
         rows.record_outcome(session, claim.delivery_id, status, note)
         if blocked:
             session.execute(
@@ -274,7 +275,7 @@ def _deliver(claim: rows.Claim, content: Content, shared: Limiter) -> None:
 def _finish(broadcast_id: int) -> None:
     """Finish the broadcast if nothing is left to send, and report to its author once."""
     notification_id = None
-    with runtime().sessions.begin() as session:
+    with writing(runtime().sessions) as session:
         now = utcnow()
         rows.expire_stale_claims(session, broadcast_id, now)
         broadcast = rows.finish_if_done(session, broadcast_id, now)
@@ -326,7 +327,7 @@ def resume_broadcasts() -> None:
         _finish(broadcast_id)
         if heartbeat_at is not None and heartbeat_at > now - STALL_AFTER:
             continue
-        with sessions.begin() as session:
+        with writing(sessions) as session:
             restarted = session.execute(
                 sa.update(Broadcast)
                 .where(

@@ -6,7 +6,7 @@ import logging
 
 import dramatiq
 
-from db.engine import lock_for_writing
+from db.engine import writing
 from db.queries import crosscheck as checks
 from workers.context import runtime
 
@@ -24,8 +24,7 @@ def crosscheck_application(application_id: int) -> None:
     Safe to run twice: findings are brought in line, not added, and only an application still
     in `submitted` moves (with its audit event).
     """
-    with runtime().sessions.begin() as session:
-        lock_for_writing(session)
+    with writing(runtime().sessions) as session:
         counts = checks.crosscheck_application(session, application_id)
     if not counts.applications:
         log.info("application %s is not open: nothing to cross-check", application_id)
@@ -35,8 +34,7 @@ def crosscheck_application(application_id: int) -> None:
 def crosscheck_open(year: int | None = None) -> None:
     """Refresh the findings of every open application in one set-based pass (after an import),
     then re-assess, in batches, those whose registry facts changed."""
-    with runtime().sessions.begin() as session:
-        lock_for_writing(session)
+    with writing(runtime().sessions) as session:
         counts = checks.crosscheck_open(session, year=year)
     log.info("cross-check of open applications: %s", counts.as_dict())
     ids = counts.reassess_ids
@@ -47,8 +45,7 @@ def crosscheck_open(year: int | None = None) -> None:
 @dramatiq.actor(queue_name="crosscheck", max_retries=5, time_limit=10 * 60_000)
 def reassess_applications(application_ids: list[int]) -> None:
     """Recompute the decisions of these applications with the registry's facts."""
-    with runtime().sessions.begin() as session:
-        lock_for_writing(session)
+    with writing(runtime().sessions) as session:
         changed, moved = checks.reassess(session, application_ids)
     if changed or moved:
         log.info(

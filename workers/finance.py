@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.notify import notify_identity
 from bot.texts import program_name
-from db.engine import lock_for_writing
+from db.engine import writing
 from db.enums import StaffRole
 from db.models import AuditEvent, ChatIdentity, RosterBatch, Staff
 from db.queries import Actor, record_audit
@@ -79,8 +79,7 @@ def remind_overdue_rosters() -> None:
     and the audit event of each reminder keep a batch from being reminded twice the same day.
     """
     today = datetime.now(CHINA).date()
-    with runtime().sessions.begin() as session:
-        lock_for_writing(session)
+    with writing(runtime().sessions) as session:
         counties = session.scalars(
             sa.select(RosterBatch.county_code)
             .where(RosterBatch.due_date < today, RosterBatch.sent_at.is_not(None))

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import dramatiq
 from sqlalchemy import delete
 
+from db.engine import writing
 from db.models import StaffInvite
 from workers.context import runtime
 
@@ -22,7 +23,7 @@ INVITE_RETENTION = timedelta(days=30)
 def purge_expired_invites() -> None:
     """Delete unused staff invites that expired more than INVITE_RETENTION ago."""
     cutoff = datetime.now(UTC) - INVITE_RETENTION
-    with runtime().sessions.begin() as session:
+    with writing(runtime().sessions) as session:
         result = session.execute(
             delete(StaffInvite).where(
                 StaffInvite.used_at.is_(None), StaffInvite.expires_at < cutoff

@@ -9,6 +9,7 @@ import dramatiq
 import httpx
 import sqlalchemy as sa
 
+from db.engine import writing
 from db.enums import Channel, ImportStatus
 from db.imports import ImportFileError, ImportResult, import_monitoring
 from db.imports.monitoring import finish_batch
@@ -84,7 +85,7 @@ class ChatReporter:
         self.post(translate(self.language, message, file=self.file_name, **values))
 
     def post(self, text: str) -> None:
-        with runtime().sessions.begin() as session:
+        with writing(runtime().sessions) as session:
             row = Notification(chat_identity_id=self.identity_id, text=text, buttons=[])
             session.add(row)
             session.flush()
@@ -150,7 +151,7 @@ def import_upload(batch_id: int, chat_identity_id: int, file_id: str) -> None:
     send the file again.
     """
     rt = runtime()
-    with rt.sessions.begin() as session:
+    with writing(rt.sessions) as session:
         claimed = session.execute(
             sa.update(ImportBatch)
             .where(

@@ -9,7 +9,7 @@ import dramatiq
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.notify import notify_status_change
-from db.engine import lock_for_writing
+from db.engine import writing
 from db.queries.notices import close_notice, due_notice_ids
 from db.types import utcnow
 from workers.context import runtime
@@ -27,8 +27,7 @@ def close_due(sessions: sessionmaker[Session], now: datetime) -> int:
         due = due_notice_ids(session, now)
     closed = 0
     for notice_id in due:
-        with sessions.begin() as session:
-            lock_for_writing(session)
+        with writing(sessions) as session:
             moved = close_notice(session, notice_id, now)
             if moved is None:
                 continue  # another sweep closed it first

@@ -16,6 +16,7 @@ from bot.channels.telegram import (
     send_notification_sync,
 )
 from bot.channels.telegram.render import stored_buttons
+from db.engine import writing
 from db.enums import Channel
 from db.models import ChatIdentity, Notification, NotificationStatus
 from workers.context import runtime
@@ -43,7 +44,7 @@ def deliver_notification(notification_id: int) -> None:
     """
     settings = runtime().settings.telegram
     sessions = runtime().sessions
-    with sessions.begin() as session:
+    with sessions() as session:
         row = session.execute(
             select(ChatIdentity.channel, ChatIdentity.external_id, Notification.attempts)
             .join(ChatIdentity, ChatIdentity.id == Notification.chat_identity_id)
@@ -52,15 +53,17 @@ def deliver_notification(notification_id: int) -> None:
                 Notification.status == NotificationStatus.PENDING,
             )
         ).one_or_none()
-        if row is None:
-            return  # delivered, given up, or unknown: nothing to do
-        if row.channel != Channel.TELEGRAM:
-            return
-        if settings.telegram_token is None:
-            log.warning("notification %d: no Telegram token; left pending", notification_id)
-            return
-        # Notifications share the one send rate with broadcasts and reminders (pitfall 2).
-        acquire(limiter(runtime().settings), row.external_id)
+    if row is None:
+        return  # delivered, given up, or unknown: nothing to do
+    if row.channel != Channel.TELEGRAM:
+        return
+    if settings.telegram_token is None:
+        log.warning("notification %d: no Telegram token; left pending", notification_id)
+        return
+    # Notifications share the one send rate with broadcasts and reminders (see workers/
+    # ratelimit.py); the turn is taken outside any transaction, so no writer waits for it.
+    acquire(limiter(runtime().settings), row.external_id)
+    with writing(sessions) as session:
         claimed = cast(
             CursorResult[Any],
             session.execute(
@@ -73,10 +76,10 @@ def deliver_notification(notification_id: int) -> None:
             ),
         ).rowcount
         if not claimed:
-            return  # another worker took it between the two statements
+            return  # another worker took it since it was read
         notification = session.get(Notification, notification_id)
         assert notification is not None
-        text, buttons, attempts = notification.text, notification.buttons, row.attempts + 1
+        text, buttons, attempts = notification.text, notification.buttons, notification.attempts
     try:
         send_notification_sync(settings, row.external_id, text, stored_buttons(buttons))
     except Undeliverable as error:
@@ -136,7 +139,7 @@ def _finish(
     *,
     sent_at: datetime | None = None,
 ) -> None:
-    with runtime().sessions.begin() as session:
+    with writing(runtime().sessions) as session:
         session.execute(
             update(Notification)
             .where(Notification.id == notification_id)
@@ -145,7 +148,7 @@ def _finish(
 
 
 def _mark_blocked(channel: Channel, external_id: str) -> None:
-    with runtime().sessions.begin() as session:
+    with writing(runtime().sessions) as session:
         session.execute(
             update(ChatIdentity)
             .where(ChatIdentity.channel == channel, ChatIdentity.external_id == external_id)

@@ -16,7 +16,7 @@ import dramatiq
 import sqlalchemy as sa
 
 from bot.reminders import render
-from db.engine import lock_for_writing
+from db.engine import writing
 from db.enums import Channel, Program, ReminderStatus
 from db.models import ChatIdentity, Notification, Reminder
 from db.queries import reminders as planned
@@ -54,7 +54,7 @@ def plan_reminders() -> None:
     today = local_today(settings, now)
     parameters = load_parameters()
     added = 0
-    with runtime().sessions.begin() as session:
+    with writing(runtime().sessions) as session:
         dues: list[planned.Due] = []
         days_before = [int(d) for d in settings.reminder_days_before.split(",") if d]
         for program in Program:
@@ -83,8 +83,7 @@ def send_due_reminders() -> None:
     if quiet_now(settings, now):
         return
     sessions = runtime().sessions
-    with sessions.begin() as session:
-        lock_for_writing(session)
+    with writing(sessions) as session:
         ids = planned.claim_due(session, now)
     delivered: list[int] = []
     today = local_today(settings, now)
@@ -100,8 +99,7 @@ def send_due_reminders() -> None:
 
 def send_one(reminder_id: int, today: date) -> int | None:
     """Send one claimed reminder: the notification's id, or None when it was dropped."""
-    with runtime().sessions.begin() as session:
-        lock_for_writing(session)
+    with writing(runtime().sessions) as session:
         reminder = session.get(Reminder, reminder_id)
         if reminder is None or reminder.status != ReminderStatus.PENDING:
             return None

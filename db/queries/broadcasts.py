@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from db.engine import lock_for_writing
 from db.enums import ApplicationStatus, BroadcastStatus, DeliveryStatus, Program, StaffRole
 from db.models import Application, Broadcast, ChatIdentity, Delivery, Person, Staff
 from db.types import utcnow
@@ -193,8 +194,11 @@ def claim_next(
     taken first, for any chat (the embedded mode's one process dies whole or not at all).
     """
     postgres = session.get_bind().dialect.name == "postgresql"
-    if not postgres and not wait_turn(None):
-        return None
+    if not postgres:
+        if not wait_turn(None):
+            return None
+        # A writer from the first statement: the claim below must not find its snapshot stale.
+        lock_for_writing(session)
     row = session.execute(
         sa.select(
             Delivery.id,
