@@ -80,6 +80,7 @@ def test_serve_embedded_default_from_an_empty_folder(tmp_path):
     """Given a fresh folder and no settings, when `wugong serve` starts, then it creates its
     SQLite database and private key under var/, answers /healthz and serves the page in Chinese."""
     port = free_port()
+    started = time.monotonic()
     process = start_server(tmp_path, clean_environment(WUGONG_HTTP_PORT=str(port)))
     base = f"http://127.0.0.1:{port}"
     try:
@@ -93,10 +94,14 @@ def test_serve_embedded_default_from_an_empty_folder(tmp_path):
 
         status, page = fetch(base + "/?lang=en")
         assert "Labour subsidy assistant" in page
+        # Long enough for the 5-second sweep to have run at least once.
+        time.sleep(max(0.0, started + 7 - time.monotonic()))
     finally:
         output = stop(process)
     assert process.returncode == 0, output
     assert "Traceback" not in output
+    # Sweeps that found nothing to do say nothing (APScheduler would log each run twice).
+    assert "Running job" not in output and "executed successfully" not in output
     assert (tmp_path / "var" / "wugong.sqlite3").exists()
     key = tmp_path / "var" / "secret.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
@@ -137,6 +142,8 @@ def test_db_upgrade_is_idempotent(tmp_path):
     assert second.returncode == 0, second.stderr
     assert first.stdout.strip().splitlines()[-1] == second.stdout.strip().splitlines()[-1]
     assert "database at revision" in second.stdout
+    # The result only: the migrations' INFO lines are for WUGONG_LOG_LEVEL=INFO.
+    assert first.stdout.count("\n") == 1 and first.stderr == "", first.stderr
 
 
 def test_a_missing_secret_key_in_production_is_one_clear_line(tmp_path):

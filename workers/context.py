@@ -22,5 +22,5 @@ def runtime() -> Runtime:
     if _runtime is None:
         with _lock:
             if _runtime is None:
-                _runtime = start()
+                _runtime = start(log_level="INFO")  # a worker process runs for long
     return _runtime

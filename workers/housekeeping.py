@@ -29,4 +29,5 @@ def purge_expired_invites() -> None:
                 StaffInvite.used_at.is_(None), StaffInvite.expires_at < cutoff
             )
         )
-    log.info("purged %d expired staff invites", result.rowcount)
+    if result.rowcount:
+        log.info("purged %d expired staff invites", result.rowcount)

@@ -21,7 +21,7 @@ def serve() -> int:
     import uvicorn
 
     settings = get_settings()
-    runtime = wugong_runtime.start(settings, upgrade=True)
+    runtime = wugong_runtime.start(settings, upgrade=True, log_level="INFO")
 
     import workers
     from bot.engine import Conversations
@@ -92,7 +92,7 @@ def scheduler() -> int:
             file=sys.stderr,
         )
         return 2
-    wugong_runtime.start()
+    wugong_runtime.start(log_level="INFO")
     from workers import scheduler as schedule
 
     schedule.run_forever()

@@ -17,7 +17,7 @@ STARTED = N_("Broadcast {number} is sending to {count} recipient(s).")
 EMBEDDED = N_("The running `wugong serve` starts sending it within a minute.")
 PROGRESS = N_(
     "Broadcast {number} ({status}): {sent} sent, {failed} failed, {blocked} blocked, "
-    "{ambiguous} outcome unknown, {pending} pending, of {total}"
+    "{ambiguous} outcome unknown, {claimed} being sent, {pending} pending, of {total}"
 )
 CANCELLED = N_("Broadcast {number} is cancelled; {pending} recipient(s) will not get it.")
 NOT_CANCELLED = N_("Broadcast {number} is not sending; nothing to cancel.")

@@ -22,3 +22,6 @@ def configure(level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # httpx logs every request URL, which carries the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # APScheduler says "Running job" and "executed successfully" for every sweep it enqueues
+    # (twice every 5 s); the sweeps log themselves when they did something.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

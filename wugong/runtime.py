@@ -68,10 +68,16 @@ def pool_options(settings: Settings) -> dict[str, int]:
     return {"pool_size": threads, "max_overflow": threads // 2}
 
 
-def start(settings: Settings | None = None, *, upgrade: bool = False) -> Runtime:
-    """Configure logging and keys, open the database, and apply migrations when asked."""
+def start(
+    settings: Settings | None = None, *, upgrade: bool = False, log_level: str = "WARNING"
+) -> Runtime:
+    """Configure logging and keys, open the database, and apply migrations when asked.
+
+    ``log_level`` is the level when WUGONG_LOG_LEVEL is unset: the long-running processes pass
+    INFO; one-shot commands keep WARNING, so they print their result and nothing else.
+    """
     settings = settings or get_settings()
-    wugong_logging.configure(settings.log.log_level)
+    wugong_logging.configure(settings.log.log_level or log_level)
     install_keyring(Keyring.from_secret(settings.secret_key()))
     engine = make_engine(settings.database_url, **pool_options(settings))
     if upgrade and migrate.needs_upgrade(engine):

@@ -94,7 +94,9 @@ class MessagingSettings(BaseSettings):
 
 class LogSettings(BaseSettings):
     model_config = _CONFIG
-    log_level: str = "INFO"
+    # Unset: INFO for the long-running processes, WARNING for one-shot commands, which print
+    # their result and nothing else unless something went wrong.
+    log_level: str | None = None
 
 
 class Settings:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from db.crypto import Keyring, install_keyring
 from db.engine import make_engine, make_sessionmaker
-from db.enums import BroadcastStatus, StaffRole
+from db.enums import BroadcastStatus, DeliveryStatus, StaffRole
 from db.migrate import upgrade
 from db.models import Broadcast, Delivery
 from tests.messaging.conftest import COUNTY, add_identity
@@ -74,7 +74,11 @@ def test_a_broadcast_is_written_for_the_server_to_send_and_can_be_cancelled(embe
         assert broadcast.heartbeat_at is None  # no sender yet: the sweep starts them
         assert len(session.scalars(sa.select(Delivery)).all()) == 1
     shown = wugong(cwd, "--show", "1")
-    assert "1 pending, of 1" in shown.stdout
+    assert "0 being sent, 1 pending, of 1" in shown.stdout
+    assert shown.stderr == ""  # the result only, no log lines at the default level
+    with sessions.begin() as session:  # a sender has claimed the row and is sending it
+        session.execute(sa.update(Delivery).values(status=DeliveryStatus.CLAIMED))
+    assert "1 being sent, 0 pending, of 1" in wugong(cwd, "--show", "1").stdout
     cancelled = wugong(cwd, "--cancel", "1")
     assert cancelled.returncode == 0 and "cancelled" in cancelled.stdout
     with sessions() as session:
