@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session
 
 from bot.texts import program_name
 from db.enums import ApplicationStatus, NoticeLevel, NoticeStatus
-from db.models import Application, ChatIdentity, Notice, NoticeItem, Notification
+from db.models import Application, ChatIdentity, Notice, NoticeItem, Notification, RosterBatch
 from db.pii import redact
 from db.queries import application_number
 from db.queries.notices import last_day
+from policy import load_parameters
 from wugong.i18n import N_, translate
 
 HEADER = N_("{number} · {program} {year}")
@@ -55,7 +56,8 @@ STATUS_MESSAGES = {
         "which pays the money into your bank card."
     ),
     ApplicationStatus.ROSTER_SENT: N_(
-        "It was sent to the finance bureau. Payment follows within 7 working days."
+        "It was sent to the finance bureau. The money is due in your bank card by {date}, "
+        "{days} working days after the roster was sent."
     ),
     ApplicationStatus.PAID: N_("{amount} yuan have been paid into your bank card."),
     ApplicationStatus.REJECTED: N_(
@@ -153,10 +155,22 @@ def notify_status_change(
         shown = notice or current_notice(session, application)
         values["notice"] = shown.number if shown else ""
         values["date"] = last_day(shown).isoformat() if shown else ""
+    if application.status == ApplicationStatus.ROSTER_SENT:
+        values.update(payment_due(session, application))
     buttons = []
     if application.status == ApplicationStatus.RETURNED:
         buttons.append((FIX_BUTTON, f"fix:{application.id}"))
     notify_application(session, application, message, buttons=buttons, skip=skip, **values)
+
+
+def payment_due(session: Session, application: Application) -> dict[str, Any]:
+    """The due date of the roster actually sent with the claim, and the working days it was
+    counted with: never a date promised before the roster went to finance."""
+    batch = session.get(RosterBatch, application.roster_batch_id or 0)
+    if batch is None or batch.due_date is None:
+        return {"date": "", "days": ""}
+    days = load_parameters().get("process.payment_working_days", batch.due_date, batch.county_code)
+    return {"date": batch.due_date.isoformat(), "days": days}
 
 
 def notify_approved_at_level(

@@ -22,11 +22,12 @@ from policy.facts import (
     facts_from_mapping,
 )
 from policy.months import Month, months_in_year
-from policy.parameters import Parameters, ParameterValue, load_parameters
+from policy.parameters import Parameters, ParameterValue, install_parameters, load_parameters
 from policy.places import classify, place_name, resolve_place
 from policy.ric import IdRecord, mask_id
 from policy.ric import normalize as normalize_id
 from policy.ric import parse as parse_id
+from policy.windows import Window, next_window, open_windows, open_years, window
 
 __all__ = [
     "CHANNELS",
@@ -49,15 +50,21 @@ __all__ = [
     "Reason",
     "UnknownPlace",
     "UnknownProgram",
+    "Window",
     "assess",
     "assess_all",
     "classify",
     "facts_from_mapping",
+    "install_parameters",
     "load_parameters",
     "mask_id",
     "months_in_year",
+    "next_window",
     "normalize_id",
+    "open_windows",
+    "open_years",
     "parse_id",
     "place_name",
     "resolve_place",
+    "window",
 ]

@@ -298,6 +298,21 @@ def _load(extra_dirs: tuple[str, ...]) -> Parameters:
     return Parameters(base, counties)
 
 
+_installed: Parameters | None = None
+
+
+def install_parameters(params: Parameters | None) -> None:
+    """Make ``params`` what ``load_parameters()`` returns in this process (a county's own
+    folder of parameter files, read once at start); None goes back to the bundled tree."""
+    global _installed
+    _installed = params
+
+
 def load_parameters(extra_dirs: Iterable[str | Path] = ()) -> Parameters:
-    """The bundled parameters plus county files (<code>.yaml) from `extra_dirs`, cached."""
+    """The bundled parameters plus county files (<code>.yaml) from `extra_dirs`, cached.
+
+    Without `extra_dirs`: the tree installed for the process, if any, else the bundled one.
+    """
+    if not extra_dirs and _installed is not None:
+        return _installed
     return _load(tuple(str(Path(d).resolve()) for d in extra_dirs))

@@ -230,3 +230,17 @@ def worker_errors() -> Iterator[WorkerErrors]:
     unexpected = handler.unexpected()
     if unexpected:
         pytest.fail("an in-process worker logged errors:\n" + "\n".join(unexpected))
+
+
+@pytest.fixture
+def county_parameters() -> Iterator[Callable[..., None]]:
+    """Install a county's own parameter values for the test (as WUGONG_PARAMETERS_DIR would):
+    ``county_parameters("140581", {"transport.deadline": "11-15"})``."""
+    from policy import install_parameters, load_parameters
+
+    def install(county: str, values: dict[str, object]) -> None:
+        tree = load_parameters()
+        install_parameters(tree.with_overrides(county, values, reference="test parameters"))
+
+    yield install
+    install_parameters(None)

@@ -88,3 +88,39 @@ def test_production_services_require_an_explicit_secret_key(clean_env, variable,
     clean_env.setenv(variable, value)
     with pytest.raises(ConfigurationError, match="WUGONG_SECRET_KEY must be set"):
         Settings().secret_key()
+
+
+def test_a_county_folder_of_parameters_is_read_at_start(clean_env, tmp_path):
+    """Given WUGONG_PARAMETERS_DIR with 140581.yaml moving the transport deadline, a process
+    started with it assesses with the county's value; without it, with the default."""
+    from datetime import date
+
+    from policy import install_parameters, load_parameters
+    from wugong import runtime
+
+    folder = tmp_path / "parameters"
+    folder.mkdir()
+    (folder / "140581.yaml").write_text(
+        'county: "140581"\nreference: 高平市 test notice\n'
+        'transport:\n  deadline:\n    values:\n      2023-01-01: "11-30"\n',
+        encoding="utf-8",
+    )
+    clean_env.setenv("WUGONG_PARAMETERS_DIR", str(folder))
+    started = runtime.start(Settings())
+    try:
+        assert load_parameters().get("transport.deadline", date(2026, 1, 1), "140581") == "11-30"
+    finally:
+        started.close()
+        install_parameters(None)
+    assert load_parameters().get("transport.deadline", date(2026, 1, 1), "140581") == "12-25"
+
+
+def test_a_malformed_county_parameter_file_stops_the_start_with_one_line(clean_env, tmp_path):
+    from wugong import runtime
+
+    folder = tmp_path / "parameters"
+    folder.mkdir()
+    (folder / "140581.yaml").write_text('county: "140581"\ntransport:\n  nope: 1\n')
+    clean_env.setenv("WUGONG_PARAMETERS_DIR", str(folder))
+    with pytest.raises(ConfigurationError, match="WUGONG_PARAMETERS_DIR.*140581.yaml"):
+        runtime.start(Settings())

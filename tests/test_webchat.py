@@ -6,6 +6,7 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
+from datetime import date
 from typing import Any
 
 import httpx
@@ -22,13 +23,14 @@ from wugong.settings import Settings
 from wugong.web import create_app
 
 SESSION = "test-session-0001"
+TODAY = date(2025, 12, 1)  # the conversations' clock
 
 
 @pytest.fixture
 async def client(engine, session_factory) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client of the whole app over the migrated test database."""
     runtime = Runtime(settings=Settings(), engine=engine, sessions=session_factory)
-    app = create_app(runtime, Conversations(session_factory))
+    app = create_app(runtime, Conversations(session_factory, today=lambda: TODAY))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://wugong.test") as client:
         yield client

@@ -29,7 +29,9 @@ def serve() -> int:
     from wugong.web import create_app
 
     context.install(runtime)
-    conversations = Conversations(runtime.dialog_sessions())
+    conversations = Conversations(runtime.dialog_sessions(), today=settings.clock.today_function())
+    if settings.clock.today is not None:
+        log.warning("WUGONG_TODAY is set: conversations take %s as today", settings.clock.today)
     channels = []
     if settings.telegram.telegram_token is not None:
         from bot.channels.telegram import TelegramChannel

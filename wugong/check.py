@@ -17,9 +17,11 @@ from policy import (
     Month,
     PolicyError,
     assess_all,
+    load_parameters,
     parse_id,
     resolve_place,
 )
+from wugong.settings import get_settings
 
 EXIT_INVALID = 2
 
@@ -69,8 +71,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Assess and print; 0 when assessed, 2 with one line on stderr for invalid input."""
     try:
+        folder = get_settings().paths.parameters_dir  # a county's own parameter files
+        params = load_parameters([folder]) if folder else None
         facts = _facts(args)
-        decisions = assess_all(facts)
+        decisions = assess_all(facts, params)
     except (InputError, PolicyError) as error:
         print(f"wugong check: error: {_message(error)}", file=sys.stderr)
         return EXIT_INVALID

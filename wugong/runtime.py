@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from db import migrate
 from db.crypto import Keyring, install_keyring
 from db.engine import make_engine, make_sessionmaker
+from policy import PolicyError, install_parameters, load_parameters
 from wugong import logging as wugong_logging
+from wugong.errors import ConfigurationError
 from wugong.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -78,6 +80,11 @@ def start(
     """
     settings = settings or get_settings()
     wugong_logging.configure(settings.log.log_level or log_level)
+    folder = settings.paths.parameters_dir
+    try:
+        install_parameters(load_parameters([folder]) if folder else None)
+    except PolicyError as error:
+        raise ConfigurationError(f"WUGONG_PARAMETERS_DIR: {error}") from None
     install_keyring(Keyring.from_secret(settings.secret_key()))
     engine = make_engine(settings.database_url, **pool_options(settings))
     if upgrade and migrate.needs_upgrade(engine):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
+from datetime import date
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,10 +19,12 @@ _CONFIG = SettingsConfigDict(env_prefix="WUGONG_", env_file=".env", extra="ignor
 
 
 class PathSettings(BaseSettings):
-    """Where the embedded mode keeps its files (database, secret key, uploads)."""
+    """Where the embedded mode keeps its files (database, secret key, uploads), and a folder
+    of county parameter files (<code>.yaml) kept outside the package, if any."""
 
     model_config = _CONFIG
     var_dir: Path = Path("var")
+    parameters_dir: Path | None = None
 
 
 class DatabaseSettings(BaseSettings):
@@ -99,6 +103,18 @@ class LogSettings(BaseSettings):
     log_level: str | None = None
 
 
+class ClockSettings(BaseSettings):
+    """WUGONG_TODAY fixes the date the conversations see (claim years, windows, months "to
+    now"): for training sessions and end-to-end tests. Leave it unset in production."""
+
+    model_config = _CONFIG
+    today: date | None = None
+
+    def today_function(self) -> Callable[[], date]:
+        fixed = self.today
+        return date.today if fixed is None else lambda: fixed
+
+
 class Settings:
     """All settings, composed from the per-concern classes above."""
 
@@ -111,6 +127,7 @@ class Settings:
         self.security = SecuritySettings()
         self.messaging = MessagingSettings()
         self.log = LogSettings()
+        self.clock = ClockSettings()
 
     @property
     def database_url(self) -> str:

@@ -6,7 +6,6 @@ Delegated applications (委托代办, bot/dialogs/delegate.py) join this dialog 
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -24,7 +23,15 @@ from db.queries import (
     find_person_by_id_number,
     submit,
 )
-from policy import place_name
+from policy import (
+    PROGRAMS,
+    Decision,
+    load_parameters,
+    next_window,
+    open_windows,
+    place_name,
+    window,
+)
 from policy.errors import InvalidIdNumber
 from policy.ric import parse as parse_id
 from workers.applications import crosscheck_application
@@ -105,10 +112,49 @@ def registry_facts(found: Person) -> dict[str, Any]:
 
 
 def collect(turn: Turn, found: Person) -> None:
-    """Go on to the facts, keeping the quick check's answers about the work."""
+    """Go on to the facts, keeping the quick check's answers about the work; or, when no
+    claims are taken in the person's county today, say when they are and stop."""
+    known = registry_facts(found)
+    if not open_windows(turn.today, known["home_county"]):
+        turn.go(None, None)
+        turn.say(
+            turn.t("No claims are taken now.")
+            + "\n"
+            + next_windows_text(turn, known["home_county"]),
+            [turn.button("Main menu", "menu:main")],
+        )
+        return
     quick = turn.state.get("quick_facts") or {}
     work = {k: v for k, v in quick.items() if k not in {"birth_date", "home_county"}}
-    check.collect_facts(turn, then="apply", keep={**work, **registry_facts(found)})
+    check.collect_facts(turn, then="apply", keep={**work, **known})
+
+
+def next_windows_text(turn: Turn, county: str | None) -> str:
+    """When each program next takes claims in the county."""
+    lines = []
+    for program in PROGRAMS:
+        following = next_window(program, turn.today, county)
+        lines.append(
+            turn.t(
+                "⏰ {program}: claims for {year} are taken from {opens} to {closes}.",
+                program=program_name(turn.t, program),
+                year=following.year,
+                opens=following.opens.isoformat(),
+                closes=following.closes.isoformat(),
+            )
+        )
+    return "\n".join(lines)
+
+
+def claimable_now(turn: Turn, decisions: list[Decision]) -> tuple[list[str], list[str]]:
+    """The programs that may pay and take claims today, and lines about those that may pay
+    but whose window is not open."""
+    data = check.facts(turn)
+    year = check.claim_year(data, turn.today)
+    county = data.get("home_county")
+    hopeful = [d.program for d in decisions if d.eligible is not False]
+    open_now = [p for p in hopeful if window(p, year, county).is_open(turn.today)]
+    return open_now, check.window_lines(turn, hopeful, year, county)
 
 
 @dialog.asks(Step.ID)
@@ -172,16 +218,19 @@ def answer_phone(turn: Turn, answer: Answer) -> None:
 def after_facts(turn: Turn) -> None:
     """The facts are complete: say what can be claimed, then the bank account."""
     decisions = check.decide(check.facts(turn), turn.today)
-    claimable = [d.program for d in decisions if d.eligible is not False]
+    claimable, closed = claimable_now(turn, decisions)
     if not claimable:
         turn.go(None, None)
         turn.say(
             turn.t("From these answers there is no subsidy to claim now:")
             + "\n\n"
-            + decisions_text(turn.t, decisions),
+            + decisions_text(turn.t, decisions)
+            + ("\n\n" + "\n".join(closed) if closed else ""),
             [turn.button("Check again", "menu:check"), turn.button("Main menu", "menu:main")],
         )
         return
+    if closed:
+        turn.say("\n".join(closed))
     turn.state["programs"] = claimable
     dialog.ask(turn, Step.BANK)
 
@@ -388,6 +437,12 @@ def finish(turn: Turn) -> None:
         data["bank_warning"] = turn.state["bank_warning"]
     year = check.claim_year(data, turn.today)
     decisions = {d.program: d for d in check.decide(check.facts(turn), turn.today)}
+    # The dialog may have begun before a window closed: claims are taken while it is open.
+    taken, closed = claimable_now(turn, list(decisions.values()))
+    wanted = turn.state.get("programs", [])
+    turn.state["programs"] = [p for p in wanted if p in taken]
+    closed_meanwhile = closed if len(turn.state["programs"]) < len(wanted) else []
+    next_steps = _next_steps(turn)
     delegated = turn.state.get("mode") == "delegate"
     waiting_consent = delegated and turn.state.get("consent") == "chat_pending"
     files = [
@@ -436,8 +491,6 @@ def finish(turn: Turn) -> None:
             continue
         created.append(result.application)
         lines.append(turn.t("{program}: number {number}", program=name, number=number))
-    deadlines = [decisions[p].deadline for p in turn.state.get("programs", [])]
-    due = min((d for d in deadlines if d is not None), default=date(year, 12, 31))
     turn.go(None, None)
     turn.state = {}
     if created and not waiting_consent:
@@ -453,15 +506,23 @@ def finish(turn: Turn) -> None:
         else turn.t("Nothing new was sent.")
     )
     turn.say(
-        head + "\n" + "\n".join(lines) + "\n\n" + _next_steps(turn, due),
+        head
+        + "\n"
+        + "\n".join(lines + closed_meanwhile)
+        + ("\n\n" + next_steps if created else ""),
         [turn.button("My applications", "menu:status"), turn.button("Main menu", "menu:main")],
     )
 
 
-def _next_steps(turn: Turn, due: date) -> str:
+def _next_steps(turn: Turn) -> str:
+    """What happens now; no payment date: that is known once the roster goes to finance."""
+    days = load_parameters().get(
+        "process.notice_days", turn.today, check.facts(turn).get("home_county")
+    )
     return turn.t(
-        "Next: it is checked against the monitoring records, reviewed by the village and the "
-        "township, and shown on a public notice for 5 days. Payment is due by {date}. I will "
+        "Next: it is checked against the monitoring records and reviewed by the village and "
+        "the township, each time with a public notice of {days} days. When the county sends "
+        "the roster to the finance bureau, I will tell you the day the money is due. I will "
         "tell you about every step.",
-        date=due.isoformat(),
+        days=days,
     )

@@ -24,12 +24,24 @@ from bot.parsing import (
     parse_still_working,
     parse_yes_no,
 )
-from bot.texts import decisions_text
-from policy import FACT_NAMES, Decision, assess_all, facts_from_mapping, place_name, resolve_place
+from bot.texts import decisions_text, program_name
+from policy import (
+    FACT_NAMES,
+    Decision,
+    assess_all,
+    facts_from_mapping,
+    next_window,
+    open_windows,
+    open_years,
+    place_name,
+    resolve_place,
+    window,
+)
 from policy.errors import AmbiguousPlace, InvalidFacts, UnknownPlace
 
 
 class Step(StrEnum):
+    YEAR = "year"
     WORK_PLACE = "work_place"
     WORK_FROM = "work_from"
     WORK_TO = "work_to"
@@ -96,10 +108,17 @@ def facts(turn: Turn) -> dict[str, Any]:
 
 
 def claim_year(data: dict[str, Any], today: date) -> int:
-    """The year claimed: the year the work ended, or this year while it goes on."""
-    if data.get("work_to"):
-        return int(str(data["work_to"])[:4])
-    return today.year
+    """The year assessed and claimed: the one chosen at the start (last year's while its
+    window is still open), else this year. Work done in an earlier year is a back-claim,
+    which the policy allows only where the county does."""
+    year = data.get("year")
+    return int(year) if year else today.year
+
+
+def years_open(turn: Turn) -> list[int]:
+    """The claim years taken today in the person's county (the default windows while the
+    county is not known yet); this year when none is open, so the check still answers."""
+    return open_years(turn.today, facts(turn).get("home_county")) or [turn.today.year]
 
 
 def decide(data: dict[str, Any], today: date) -> list[Decision]:
@@ -115,6 +134,12 @@ def decide(data: dict[str, Any], today: date) -> list[Decision]:
 def ask_next(turn: Turn) -> None:
     """Ask the next question the decisions need, or hand over to the continuation."""
     data = facts(turn)
+    if "year" not in data:
+        years = years_open(turn)
+        if len(years) > 1:
+            dialog.ask(turn, Step.YEAR)
+            return
+        data["year"] = years[0]
     for key, step in (
         ("work_place", Step.WORK_PLACE),
         ("work_from", Step.WORK_FROM),
@@ -134,19 +159,58 @@ def ask_next(turn: Turn) -> None:
 
 
 def show_results(turn: Turn) -> None:
-    """The quick check's end: every program's verdict and reasons, then what to do next."""
-    decisions = decide(facts(turn), turn.today)
+    """The quick check's end: every program's verdict and reasons for the year assessed,
+    when claims are taken, then what to do next."""
+    data = facts(turn)
+    year = claim_year(data, turn.today)
+    decisions = decide(data, turn.today)
+    hopeful = [d.program for d in decisions if d.eligible is not False]
+    closed = window_lines(turn, hopeful, year, data.get("home_county"))
+    text = turn.t("Here is what you can get for {year}:", year=year)
+    text += "\n\n" + decisions_text(turn.t, decisions)
+    if closed:
+        text += "\n\n" + "\n".join(closed)
     turn.go(None, None)
-    turn.say(
-        turn.t("Here is what you can get for {year}:", year=claim_year(facts(turn), turn.today))
-        + "\n\n"
-        + decisions_text(turn.t, decisions),
-        [
-            turn.button("Apply now", "menu:apply"),
-            turn.button("Check again", "menu:check"),
-            turn.button("Main menu", "menu:main"),
-        ],
-    )
+    buttons = [turn.button("Check again", "menu:check"), turn.button("Main menu", "menu:main")]
+    if len(closed) < len(hopeful):  # something can be claimed now
+        buttons.insert(0, turn.button("Apply now", "menu:apply"))
+    turn.say(text, buttons)
+
+
+def window_lines(turn: Turn, programs: list[str], year: int, county: str | None) -> list[str]:
+    """One line per program whose claims for ``year`` are not taken today: when they were or
+    will be, and the next window."""
+    lines = []
+    for program in programs:
+        found = window(program, year, county)
+        if found.is_open(turn.today):
+            continue
+        name = program_name(turn.t, program)
+        if found.opens > turn.today:
+            lines.append(
+                turn.t(
+                    "⏰ {program}: claims for {year} are taken from {opens} to {closes}.",
+                    program=name,
+                    year=year,
+                    opens=found.opens.isoformat(),
+                    closes=found.closes.isoformat(),
+                )
+            )
+            continue
+        following = next_window(program, turn.today, county)
+        lines.append(
+            turn.t(
+                "⏰ {program}: claims for {year} closed on {closes}. The next window: {next_opens} "
+                "to {next_closes} (for {next_year}).",
+                program=name,
+                year=year,
+                closes=found.closes.isoformat(),
+                next_opens=following.opens.isoformat(),
+                next_closes=following.closes.isoformat(),
+                next_year=following.year,
+            )
+        )
+    return lines
 
 
 CONTINUATIONS["check"] = show_results
@@ -165,6 +229,47 @@ def _parsed(parse: Callable[[], Any]) -> Any:
         return parse()
     except ParseError as error:
         raise Reask(error.message_key) from None
+
+
+# -- which year ----------------------------------------------------------------------------
+
+
+@dialog.asks(Step.YEAR)
+def ask_year(turn: Turn) -> None:
+    years = years_open(turn)
+    closes = max(
+        found.closes
+        for found in open_windows(turn.today, facts(turn).get("home_county"))
+        if found.year == years[0]
+    )
+    turn.say(
+        turn.t(
+            "Claims for the work of {last} are still taken until {closes}. Which year's work "
+            "do you want to check?",
+            last=years[0],
+            closes=closes.isoformat(),
+        ),
+        [turn.button("Work in {year}", f"year:{year}", year=year) for year in years],
+    )
+
+
+@dialog.answers(Step.YEAR)
+def answer_year(turn: Turn, answer: Answer) -> None:
+    years = years_open(turn)
+    chosen: int | None = None
+    if answer.button is not None and answer.button.startswith("year:"):
+        raw = answer.button.removeprefix("year:")
+        chosen = int(raw) if raw.isdigit() else None
+    elif answer.text:
+        words = answer.words.lower()
+        spoken = {"去年": turn.today.year - 1, "last year": turn.today.year - 1,
+                  "今年": turn.today.year, "this year": turn.today.year}  # fmt: skip
+        digits = "".join(ch for ch in words if ch.isdigit())
+        chosen = spoken.get(words.rstrip("的")) or (int(digits) if len(digits) == 4 else None)
+    if chosen not in years:
+        raise Reask("Please tap one of the buttons.")
+    facts(turn)["year"] = chosen
+    ask_next(turn)
 
 
 # -- where ---------------------------------------------------------------------------------
@@ -223,11 +328,12 @@ def ask_work_from(turn: Turn) -> None:
 @dialog.answers(Step.WORK_FROM)
 def answer_work_from(turn: Turn, answer: Answer) -> None:
     text = _text(answer)
+    year = claim_year(facts(turn), turn.today)
     try:
         # People often answer with the whole period at once: 三月到十一月, 2025年3月至今.
-        first, last = parse_month_range(text, default_year=turn.today.year, today=turn.today)
+        first, last = parse_month_range(text, default_year=year, today=turn.today)
     except ParseError:
-        first = _parsed(lambda: parse_month(text, default_year=turn.today.year, today=turn.today))
+        first = _parsed(lambda: parse_month(text, default_year=year, today=turn.today))
         last = None
         whole_period = False
     else:

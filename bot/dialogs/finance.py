@@ -204,9 +204,16 @@ def _send(turn: Turn, staff: Staff, year: int, program: Program) -> None:
     except NothingToSend:
         turn.say(turn.t("Download the roster first: the roster sent must be the one finance has."))
         return
-    except UnknownCalendarYear:
-        turn.say(turn.t("The working-day calendar does not know next year's holidays yet. "
-                        "Please ask the administrator to update it."))  # fmt: skip
+    except UnknownCalendarYear as error:
+        turn.say(
+            turn.t(
+                "The payment due date falls in {year}, whose holidays the working-day calendar "
+                "does not know yet, so the roster is not marked as sent. Please ask the system "
+                "administrator to add the holidays of {year} from the State Council's notice "
+                "(国务院办公厅关于{year}年部分节假日安排的通知).",
+                year=error.year,
+            )
+        )
         return
     for application in sent.moved:
         notify_status_change(turn.session, application)

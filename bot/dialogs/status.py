@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from bot.notify import payment_due
 from bot.texts import program_name
 from db.enums import ApplicationStatus
 from db.models import Application
@@ -48,7 +49,7 @@ NEXT_STEPS = {
     ApplicationStatus.TOWNSHIP_NOTICE: N_("Next: the county's confirmation."),
     ApplicationStatus.COUNTY_REVIEW: N_("Next: the roster goes to the finance bureau."),
     ApplicationStatus.APPROVED: N_("Next: the roster goes to the finance bureau."),
-    ApplicationStatus.ROSTER_SENT: N_("Next: payment within 7 working days."),
+    ApplicationStatus.ROSTER_SENT: N_("Next: payment into the bank card by {date}."),
 }
 
 
@@ -68,10 +69,12 @@ def describe(turn: Turn, application: Application) -> str:
         turn.t("Status: {status}", status=turn.t(STATUS_WORDS[application.status])),
     ]
     following = NEXT_STEPS.get(application.status)
-    if following:
+    if following and application.status == ApplicationStatus.ROSTER_SENT:
+        due = payment_due(turn.session, application)
+        if due["date"]:
+            lines.append(turn.t(following, date=due["date"]))
+    elif following:
         lines.append(turn.t(following))
-        if decision.get("deadline"):
-            lines.append(turn.t("Payment is due by {date}.", date=decision["deadline"]))
     return "\n".join(lines)
 
 

@@ -12,11 +12,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from policy import places
+from policy import places, windows
 from policy.decision import Decision, Reason
 from policy.facts import FIELD_ORDER, Facts
 from policy.months import Month, months_in_year
-from policy.parameters import Parameters, month_day
+from policy.parameters import Parameters
 
 _SHARED = ("eligibility", "checks", "process")
 
@@ -69,7 +69,8 @@ class Outcome:
 
     def decide(self, ctx: Context, amount: int) -> Decision:
         """Turn the findings into a Decision; `amount` is used only when eligible."""
-        deadline = month_day(ctx.value("deadline"), ctx.facts.year)
+        # The last day claims of the year are taken (the window's close).
+        deadline = windows.window(ctx.program, ctx.facts.year, ctx.county, ctx.params).closes
         if self.failures:
             eligible: bool | None = False
         elif self.missing:

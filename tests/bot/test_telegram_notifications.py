@@ -123,7 +123,8 @@ def test_flood_control_releases_the_row_for_a_later_retry(installed, fake, sessi
     assert (row.status, row.attempts) == (NotificationStatus.SENT, 2)
 
 
-def test_the_last_attempt_gives_up(installed, fake, session_factory):
+def test_the_last_attempt_gives_up(installed, fake, session_factory, worker_errors):
+    worker_errors.expect("gave up after")  # the error an operator must see, provoked here
     notification_id = add_notification(session_factory)
     with session_factory.begin() as session:
         session.execute(

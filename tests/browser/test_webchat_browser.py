@@ -80,6 +80,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("WUGONG_")}
     env["WUGONG_HTTP_PORT"] = str(port)
+    env["WUGONG_TODAY"] = "2025-12-01"  # the conversations' clock, whatever day the tests run
     process = subprocess.Popen(
         [sys.executable, "-m", "wugong.cli", "serve"],
         cwd=folder,

@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
@@ -24,6 +25,8 @@ from wugong.settings import Settings, TelegramSettings
 from wugong.web import create_app
 
 SECRET = "webhook-secret-for-tests"
+
+TODAY = date(2025, 12, 1)
 
 
 def telegram_settings(fake: FakeBotAPI, mode: str = "webhook", **overrides: Any):
@@ -117,7 +120,9 @@ def _request(update: dict[str, Any] | bytes, secret: str | None) -> dict[str, An
 def build(
     fake: FakeBotAPI, engine: Engine, sessions: sessionmaker[Session], **overrides: Any
 ) -> tuple[Any, TelegramChannel]:
-    conversations = Conversations(sessions)
+    # The conversations' clock: a fixed day, so claim years and windows do not move with
+    # the day the tests run.
+    conversations = Conversations(sessions, today=lambda: TODAY)
     channel = TelegramChannel(telegram_settings(fake, **overrides), conversations)
     runtime = Runtime(settings=Settings(), engine=engine, sessions=sessions)
     return create_app(runtime, conversations, [channel]), channel

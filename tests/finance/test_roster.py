@@ -119,9 +119,12 @@ def test_marking_sent_moves_the_claims_sets_the_due_date_and_tells_each_in_their
     ]
     notes = {n.chat_identity_id: n.text for n in session.scalars(sa.select(Notification))}
     message = STATUS_MESSAGES[ApplicationStatus.ROSTER_SENT]
-    assert notes[county.li_chat].endswith(translate("en", message))  # 李四 chats in English
+    # The date told is the one of the roster actually sent, not a promise made before.
+    due = {"date": sent.batch.due_date.isoformat(), "days": 7}
+    assert notes[county.li_chat].endswith(translate("en", message, **due))  # 李四: English
+    assert "2025-10-15" in notes[county.li_chat]
     assert "transport subsidy" in notes[county.li_chat]
-    assert notes[county.zhang_chat].endswith(translate("zh_CN", message))
+    assert notes[county.zhang_chat].endswith(translate("zh_CN", message, **due))
     assert "交通补贴" in notes[county.zhang_chat]
     assert county.relative_chat in notes  # the delegate is told too
     # And a second send finds nothing left to send

@@ -7,7 +7,9 @@ from datetime import date, timedelta
 import chinese_calendar
 import pytest
 
-from db.workdays import UnknownCalendarYear, add_workdays, is_workday, known_years
+from db.workdays import UnknownCalendarYear, add_workdays, is_workday, package_years
+from policy.errors import ParameterError
+from policy.holidays import load_holidays
 
 
 def working_days_between(start: date, end: date) -> list[date]:
@@ -51,11 +53,49 @@ def test_zero_days_is_the_same_day_and_negative_is_refused() -> None:
 
 
 def test_a_year_the_calendar_does_not_know_is_a_clear_error() -> None:
-    first, last = known_years()
+    first, last = package_years()
     # Given the last day of the last known year, When 7 working days are added, Then the
     # calendar refuses instead of guessing the next year's holidays
     with pytest.raises(UnknownCalendarYear) as raised:
-        add_workdays(date(last, 12, 31), 7)
+        add_workdays(date(last, 12, 28), 7)
+    assert raised.value.year == last + 1
+    assert f"policy/parameters/holidays/{last + 1}.yaml" in str(raised.value)
     assert f"{first}-{last}" in str(raised.value)
-    assert str(last + 1) in str(raised.value)
-    assert "chinese-calendar" in str(raised.value)
+
+
+# A made-up schedule for a year after the package's last: test data, not a real notice.
+NEXT_YEAR = """
+year: 2027
+reference: test schedule (not the State Council's)
+holidays:
+  - 2027-01-01
+  - 2027-02-06..2027-02-12
+workdays:
+  - 2027-02-14
+"""
+
+
+def test_a_year_given_as_parameters_is_used_beyond_the_package(tmp_path) -> None:
+    """Given 2027's schedule as a YAML parameter file, a roster sent on 2026-12-28 is due 7
+    working days later: 12-29, 12-30, 12-31, then 2027-01-04, 05, 06, 07 (01-01 off)."""
+    (tmp_path / "2027.yaml").write_text(NEXT_YEAR, encoding="utf-8")
+    schedule = load_holidays(tmp_path)
+    assert add_workdays(date(2026, 12, 28), 7, schedule) == date(2027, 1, 7)
+    assert not is_workday(date(2027, 2, 8), schedule)  # inside the spring festival
+    assert is_workday(date(2027, 2, 14), schedule)  # a make-up Sunday
+    assert is_workday(date(2027, 2, 15), schedule)  # an ordinary Monday
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("year: 2027\nholidays: [2027-01-01]\n", "reference"),
+        ("year: 2027\nreference: x\nholidays: [2028-01-01]\n", "not in 2027"),
+        ("year: 2027\nreference: x\nholidays: [2027-02-30]\n", "not a real date"),
+        ("year: 2027\nreference: x\nholidays: [2027-01-01]\nworkdays: [2027-01-01]\n", "both"),
+    ],
+)
+def test_a_malformed_schedule_is_refused_with_the_problem_named(tmp_path, text, problem) -> None:
+    (tmp_path / "2027.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ParameterError, match=problem):
+        load_holidays(tmp_path)
