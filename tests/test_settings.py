@@ -122,5 +122,5 @@ def test_a_malformed_county_parameter_file_stops_the_start_with_one_line(clean_e
     folder.mkdir()
     (folder / "140581.yaml").write_text('county: "140581"\ntransport:\n  nope: 1\n')
     clean_env.setenv("WUGONG_PARAMETERS_DIR", str(folder))
-    with pytest.raises(ConfigurationError, match="WUGONG_PARAMETERS_DIR.*140581.yaml"):
+    with pytest.raises(ConfigurationError, match=r"WUGONG_PARAMETERS_DIR.*140581\.yaml"):
         runtime.start(Settings())
