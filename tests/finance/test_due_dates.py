@@ -22,9 +22,7 @@ def send_roster(admin: Admin) -> None:
     admin.tap("roster:sendyes:2025:transport")
 
 
-def test_a_roster_due_in_a_year_the_calendar_does_not_know_is_not_sent(
-    county, session_factory
-):
+def test_a_roster_due_in_a_year_the_calendar_does_not_know_is_not_sent(county, session_factory):
     """Given the last December the working-day calendar knows, when the county admin marks
     the roster sent on the 28th (7 working days reach into the next year), then the admin is
     told which year's holidays are missing, and nothing changes: no claim moves, nobody is
@@ -36,9 +34,7 @@ def test_a_roster_due_in_a_year_the_calendar_does_not_know_is_not_sent(
     assert str(last + 1) in admin.text and "国务院办公厅" in admin.text
     with session_factory() as session:
         assert session.get(Application, county.zhang).status == ApplicationStatus.APPROVED
-        assert {b.status for b in session.scalars(sa.select(RosterBatch))} == {
-            RosterStatus.DRAFT
-        }
+        assert {b.status for b in session.scalars(sa.select(RosterBatch))} == {RosterStatus.DRAFT}
         assert session.scalars(sa.select(Notification)).all() == []
 
 
