@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import dramatiq
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from bot.reminders import render
 from db.engine import writing
@@ -21,8 +22,7 @@ from db.enums import Channel, Program, ReminderStatus
 from db.models import ChatIdentity, Notification, Reminder
 from db.queries import reminders as planned
 from db.types import utcnow
-from policy import load_parameters
-from policy.parameters import month_day
+from policy import load_parameters, window
 from workers.context import runtime
 from workers.notifications import deliver_notification
 from wugong.settings import MessagingSettings
@@ -46,22 +46,41 @@ def local_today(settings: MessagingSettings, now: datetime) -> date:
     return now.astimezone(ZoneInfo(settings.timezone)).date()
 
 
+def closing_windows(session: Session, today: date, days_before: list[int]) -> list[planned.Due]:
+    """People to remind that a window closes in one of ``days_before`` days: per county with
+    windows of its own, and for every other county with the default windows."""
+    parameters = load_parameters()
+    own = sorted(parameters.counties())
+    dues: list[planned.Due] = []
+    for county in [None, *own]:
+        for program in Program:
+            for year in (today.year - 1, today.year):
+                found = window(program.value, year, county, parameters)
+                for days in days_before:
+                    if found.closes - timedelta(days=days) == today:
+                        dues += planned.window_closing(
+                            session,
+                            program,
+                            year,
+                            found.closes,
+                            days,
+                            county=county,
+                            other_than=own if county is None else (),
+                        )
+    return dues
+
+
 @dramatiq.actor(queue_name="reminders", max_retries=3, time_limit=600_000)
 def plan_reminders() -> None:
     """Add every reminder that has become due; planning again adds nothing (dedup keys)."""
     settings = runtime().settings.messaging
     now = utcnow()
     today = local_today(settings, now)
-    parameters = load_parameters()
     added = 0
     with writing(runtime().sessions) as session:
         dues: list[planned.Due] = []
         days_before = [int(d) for d in settings.reminder_days_before.split(",") if d]
-        for program in Program:
-            deadline = month_day(parameters.get(f"{program.value}.deadline", today), today.year)
-            for days in days_before:
-                if deadline - timedelta(days=days) == today:
-                    dues += planned.window_closing(session, program, today.year, deadline, days)
+        dues += closing_windows(session, today, days_before)
         dues += planned.returned_unfixed(
             session, now, timedelta(days=settings.returned_remind_days)
         )

@@ -97,12 +97,21 @@ def _reachable() -> sa.ColumnElement[bool]:
 
 
 def window_closing(
-    session: Session, program: Program, year: int, deadline: date, days: int
+    session: Session,
+    program: Program,
+    year: int,
+    deadline: date,
+    days: int,
+    *,
+    county: str | None = None,
+    other_than: Sequence[str] = (),
 ) -> Iterator[Due]:
     """People who look eligible from the monitoring records, use the bot and have not applied.
 
     From the records: a 脱贫户, or a 监测户 whose risk is not eliminated, with a work record in
     the year; for transport outside the home county, for the workshop subsidy at a 帮扶车间.
+    Only people of ``county`` when given, and none of the counties ``other_than`` (those with
+    windows of their own).
     """
     start, end = date(year, 1, 1), date(year, 12, 31)
     works = sa.select(MonitoringEmployment.id).where(
@@ -142,6 +151,7 @@ def window_closing(
             ),
             works.exists(),
             ~applied.exists(),
+            *_of_counties(county, other_than),
         )
         .order_by(ChatIdentity.id)
     )
@@ -158,6 +168,16 @@ def window_closing(
             },
             person_id=person_id,
         )
+
+
+def _of_counties(county: str | None, other_than: Sequence[str]) -> list[sa.ColumnElement[bool]]:
+    home = sa.func.substr(Person.region_code, 1, 6)
+    conditions = []
+    if county is not None:
+        conditions.append(home == county)
+    if other_than:
+        conditions.append(sa.or_(Person.region_code.is_(None), home.not_in(list(other_than))))
+    return conditions
 
 
 def returned_unfixed(session: Session, now: datetime, after: timedelta) -> Iterator[Due]:

@@ -75,6 +75,23 @@ def test_the_window_closing_reminder_goes_once_to_who_has_not_applied(
     assert "2025-12-25" in texts[0] and "7" in texts[0]
 
 
+def test_a_county_with_its_own_window_is_reminded_before_its_own_closing_day(
+    installed, session_factory, worker_identity, monkeypatch, county_parameters
+):
+    """Given 高平 taking transport claims only until 15 November, its worker is reminded on
+    8 November (7 days before), and not on 18 December (7 days before the default deadline)."""
+    county_parameters("140581", {"transport.deadline": "11-15"})
+    at(monkeypatch, SEVEN_DAYS_BEFORE)
+    reminders.plan_reminders.fn()
+    reminders.send_due_reminders.fn()
+    assert texts_for(session_factory, worker_identity) == []
+    at(monkeypatch, datetime(2025, 11, 8, 4, 0, tzinfo=UTC))
+    reminders.plan_reminders.fn()
+    reminders.send_due_reminders.fn()
+    texts = texts_for(session_factory, worker_identity)
+    assert len(texts) == 1 and "2025-11-15" in texts[0]
+
+
 def test_no_window_reminder_for_who_applied_meanwhile(
     installed, session_factory, worker_identity, monkeypatch
 ):
