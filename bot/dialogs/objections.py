@@ -11,7 +11,7 @@ from bot.dialogs.base import Answer, Dialog, Reask, Turn
 from bot.dialogs.review import refuse, show_queue, staff_of
 from bot.messages import Button
 from bot.notify import notify_identity, notify_status_change
-from db.enums import ApplicationStatus, NoticeLevel
+from db.enums import ApplicationStatus, NoticeLevel, StaffRole
 from db.models import Application, ChatIdentity, Notice, Objection, Person, Staff
 from db.pii import mask_id, redact
 from db.queries import review as rules
@@ -238,7 +238,7 @@ def reviewers(turn: Turn, notice: Notice) -> list[ChatIdentity]:
 
 def show_open(turn: Turn, staff: Staff) -> None:
     """The open objections of the staff member's level and region, each with its decisions."""
-    if staff.role not in rules.NOTICE_LEVEL:
+    if staff.role not in rules.NOTICE_LEVEL and staff.role != StaffRole.COUNTY_ADMIN:
         return
     for objection in open_objections(turn.session, staff)[:3]:
         notice = turn.session.get(Notice, objection.notice_id)

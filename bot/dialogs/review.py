@@ -10,12 +10,16 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+import sqlalchemy as sa
+
 from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from bot.dialogs.staff import region_name
 from bot.findings import finding_lines
+from bot.messages import Button
 from bot.notify import notify_approved_at_level, notify_status_change
 from bot.texts import decision_text, program_name
 from db.enums import Capacity, StaffRole
-from db.models import Application, Staff
+from db.models import Application, Region, Staff
 from db.pii import mask_id, redact
 from db.queries import application_number
 from db.queries import review as rules
@@ -27,6 +31,8 @@ from wugong.i18n import N_
 
 class Step(StrEnum):
     NOTE = "note"
+    TOWNSHIP = "township"
+    VILLAGE = "village"
 
 
 dialog = Dialog("review", Step)
@@ -58,6 +64,18 @@ REFUSALS = {
     "not_on_notice": N_("That person is not on this notice."),
     "objection_resolved": N_("This objection has already been resolved."),
     "not_returned": N_("This application is not waiting for a correction."),
+    "unknown_region": N_("That village is not in the region register."),
+}
+UNSTAFFED = {
+    rules.Unstaffed.NO_VILLAGE: N_(
+        "⚠️ Nobody below the county can review it: it is registered under {region}, not a "
+        "village. Assign its village."
+    ),
+    rules.Unstaffed.NO_REVIEWER: N_(
+        "⚠️ Nobody reviews it at its level: {region} has no active reviewer. Invite one "
+        "(wugong staff invite --role {role} --region {code}), assign another village, or "
+        "return or reject it here."
+    ),
 }
 BUDGET = N_(
     "The county's budget for the {program} {year} does not cover this claim: {remaining} "
@@ -167,6 +185,21 @@ def card(turn: Turn, application: Application) -> str:
     return "\n".join(lines)
 
 
+def unstaffed_line(turn: Turn, application: Application) -> str | None:
+    """Why a claim in the county admin's queue is there though it waits at a lower level."""
+    why = rules.unstaffed(turn.session, application)
+    if why is None:
+        return None
+    role, length = rules.WAITS_FOR[application.status]
+    code = application.region_code or ""
+    return turn.t(
+        UNSTAFFED[why],
+        region=region_name(code[:length] if len(code) >= length else code),
+        role=role.value,
+        code=code[:length],
+    )
+
+
 def show_queue(turn: Turn, *, after_id: int = 0) -> None:
     """Open objections first, then the next claim waiting at the staff member's level."""
     from bot.dialogs import menu, objections
@@ -187,12 +220,16 @@ def show_queue(turn: Turn, *, after_id: int = 0) -> None:
     if items:
         application = items[0]
         text = turn.t("{count} claim(s) wait for your review.", count=waiting) + "\n\n"
+        orphan = unstaffed_line(turn, application) if staff.role == StaffRole.COUNTY_ADMIN else None
+        if orphan:
+            text += orphan + "\n\n"
+            buttons.append(turn.button("Assign the village", f"review:assign:{application.id}"))
+        elif staff.role == StaffRole.COUNTY_ADMIN:
+            buttons.append(turn.button("Confirm", f"review:approve:{application.id}"))
+        else:
+            buttons.append(turn.button("Approve", f"review:approve:{application.id}"))
         text += card(turn, application)
-        confirm = staff.role == StaffRole.COUNTY_ADMIN
         buttons += [
-            turn.button("Confirm", f"review:approve:{application.id}")
-            if confirm
-            else turn.button("Approve", f"review:approve:{application.id}"),
             turn.button("Return for correction", f"review:return:{application.id}"),
             turn.button("Reject", f"review:reject:{application.id}"),
             turn.button("Next", f"review:next:{application.id}"),
@@ -228,6 +265,11 @@ def on_button(turn: Turn, value: str) -> None:
     staff = staff_of(turn)
     try:
         application = rules.view(turn.session, staff, int(raw_id))
+        if action == "assign":
+            authorize_assign(staff, application)
+            turn.state["review"] = {"action": "assign", "application": application.id}
+            dialog.ask(turn, Step.TOWNSHIP)
+            return
         if action == "approve":
             approve(turn, staff, application)
         elif action in ("return", "reject"):
@@ -293,6 +335,102 @@ def answer_note(turn: Turn, answer: Answer) -> None:
         else:
             turn.say(turn.t("{number} is rejected; the applicant is told why.", number=number))
     turn.state.pop("review", None)
+    show_queue(turn)
+
+
+# -- assigning a village (county admin) -------------------------------------------------------
+
+
+def authorize_assign(staff: Staff | None, application: Application) -> None:
+    member = rules.authorize(staff, rules.Action.ASSIGN_REGION, application.region_code)
+    if application.status not in rules.ASSIGNABLE:
+        raise rules.NotAtThisStep("not_at_this_step", application.status.value)
+    del member
+
+
+def _pending_claim(turn: Turn) -> Application | None:
+    pending = turn.state.get("review") or {}
+    if pending.get("action") != "assign":
+        return None
+    return turn.session.get(Application, pending.get("application") or 0)
+
+
+def _children(turn: Turn, parent: str) -> list[Region]:
+    return list(
+        turn.session.scalars(
+            sa.select(Region).where(Region.parent_code == parent).order_by(Region.code)
+        )
+    )
+
+
+def _pick_region(turn: Turn, answer: Answer, choices: list[Region]) -> Region:
+    """The region a button or typed name or code picks among ``choices``."""
+    if answer.button is not None and answer.button.startswith("region:"):
+        code = answer.button.removeprefix("region:")
+        found = [r for r in choices if r.code == code]
+    else:
+        typed = "".join(answer.words.split())
+        found = [r for r in choices if typed and (typed == r.code or typed in r.name)]
+    if len(found) != 1:
+        raise Reask("Please tap one of the buttons, or send the name.")
+    return found[0]
+
+
+@dialog.asks(Step.TOWNSHIP)
+def ask_township(turn: Turn) -> None:
+    staff = staff_of(turn)
+    townships = _children(turn, staff.region_code) if staff is not None else []
+    turn.say(
+        turn.t("In which township does the applicant live?"),
+        [Button(r.name, f"region:{r.code}") for r in townships]
+        + [turn.button("Cancel", "menu:review")],
+    )
+
+
+@dialog.answers(Step.TOWNSHIP)
+def answer_township(turn: Turn, answer: Answer) -> None:
+    staff = staff_of(turn)
+    township = _pick_region(turn, answer, _children(turn, staff.region_code) if staff else [])
+    turn.state.setdefault("review", {})["township"] = township.code
+    dialog.ask(turn, Step.VILLAGE)
+
+
+@dialog.asks(Step.VILLAGE)
+def ask_village(turn: Turn) -> None:
+    township = (turn.state.get("review") or {}).get("township") or ""
+    villages = _children(turn, township)
+    turn.say(
+        turn.t("And in which village?"),
+        [Button(r.name, f"region:{r.code}") for r in villages]
+        + [turn.button("Cancel", "menu:review")],
+    )
+
+
+@dialog.answers(Step.VILLAGE)
+def answer_village(turn: Turn, answer: Answer) -> None:
+    township = (turn.state.get("review") or {}).get("township") or ""
+    village = _pick_region(turn, answer, _children(turn, township))
+    application = _pending_claim(turn)
+    turn.state.pop("review", None)
+    if application is None:
+        show_queue(turn)
+        return
+    try:
+        moved = rules.assign_region(turn.session, staff_of(turn), application, village.code)
+    except rules.ReviewError as error:
+        refuse(turn, error)
+    else:
+        turn.say(
+            turn.t(
+                "{count} claim(s) of {name} now belong to {village}.",
+                count=len(moved),
+                name=application.person.name,
+                village=region_name(village.code),
+            )
+        )
+        reviewer = rules.unstaffed(turn.session, application)
+        if reviewer is not None:
+            turn.say(unstaffed_line(turn, application) or "")
     show_queue(turn)
 
 

@@ -14,6 +14,7 @@ from db.enums import ApplicationStatus, AttachmentKind, Capacity, Program
 from db.models import Application, Attachment, ChatIdentity, Person
 from db.queries.audit import Actor, change_status, record_audit
 from db.types import utcnow
+from policy.divisions import successor
 
 # Until the county approves, the applicant may take the claim back.
 WITHDRAWABLE = frozenset(
@@ -101,7 +102,9 @@ def submit(
     if application is None:
         application = Application(person_id=person.id, program=program, year=year)
         session.add(application)
-    application.region_code = person.region_code
+    # A person the registry places nowhere finer is reviewed in the county of their ID number
+    # (the county admin's queue then shows the claim, to be given its village).
+    application.region_code = person.region_code or successor(person.id_number[:6])
     application.facts = facts
     application.decision = decision
     application.amount_fen = amount * 100

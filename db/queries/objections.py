@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from db.enums import ApplicationStatus, NoticeLevel, NoticeStatus, ObjectionStatus
+from db.enums import ApplicationStatus, NoticeLevel, NoticeStatus, ObjectionStatus, StaffRole
 from db.models import Application, ChatIdentity, Notice, Objection, Staff
 from db.queries.audit import Actor, change_status, record_audit
 from db.queries.notices import current_applications
@@ -103,23 +104,55 @@ def object_to_notice(
     return Objected(objections, held)
 
 
+# The role that posts (and answers objections to) each level's notices.
+POSTED_BY = {level: role for role, level in NOTICE_LEVEL.items()}
+
+
+def _nobody_posts_for(notice_level: Any, notice_region: Any) -> sa.ColumnElement[bool]:
+    """SQL: no active staff member of the notice's level covers its region any more."""
+    cases = [
+        sa.and_(
+            notice_level == level.value,
+            ~sa.select(Staff.id)
+            .where(Staff.active.is_(True), Staff.role == role, Staff.region_code == notice_region)
+            .exists(),
+        )
+        for level, role in POSTED_BY.items()
+    ]
+    return sa.or_(*cases)
+
+
 def may_resolve(staff: Staff | None, notice: Notice) -> Staff:
-    """The staff member, if they are the reviewer of the notice's level and region."""
+    """The staff member, if they are the reviewer of the notice's level and region, or the
+    county admin of a notice whose level has nobody left to answer it."""
     member = authorize(staff, Action.RESOLVE_OBJECTION, notice.region_code)
-    if NOTICE_LEVEL.get(member.role) != notice.level:
-        raise NotAllowed("wrong_level", f"{member.role.value} for a {notice.level} notice")
-    return member
+    if NOTICE_LEVEL.get(member.role) == notice.level:
+        return member
+    if member.role == StaffRole.COUNTY_ADMIN:
+        session = object_session(notice)
+        assert session is not None
+        nobody = session.scalar(
+            sa.select(sa.literal(True)).where(_nobody_posts_for(notice.level, notice.region_code))
+        )
+        if nobody:
+            return member
+    raise NotAllowed("wrong_level", f"{member.role.value} for a {notice.level} notice")
 
 
 def open_objections(session: Session, staff: Staff | None) -> Sequence[Objection]:
-    """The open objections to the notices of the staff member's level and scope."""
+    """The open objections to the notices of the staff member's level and scope (for a
+    county admin: to the county's notices whose level has nobody left to answer them)."""
     member = authorize(staff, Action.RESOLVE_OBJECTION, staff.region_code if staff else None)
+    if member.role == StaffRole.COUNTY_ADMIN:
+        level = _nobody_posts_for(Notice.level, Notice.region_code)
+    else:
+        level = Notice.level == NOTICE_LEVEL[member.role]
     return session.scalars(
         sa.select(Objection)
         .join(Notice, Notice.id == Objection.notice_id)
         .where(
             Objection.status == ObjectionStatus.OPEN,
-            Notice.level == NOTICE_LEVEL[member.role],
+            level,
             Notice.region_code.startswith(member.region_code, autoescape=True),
         )
         .order_by(Objection.id)

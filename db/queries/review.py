@@ -13,11 +13,20 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from db.enums import ApplicationStatus, NoticeLevel, NoticeStatus, StaffRole
 from db.errors import DbError
-from db.models import Application, ChatIdentity, Notice, NoticeItem, Staff
+from db.models import (
+    Application,
+    ChatIdentity,
+    Household,
+    Notice,
+    NoticeItem,
+    Person,
+    Region,
+    Staff,
+)
 from db.queries.audit import Actor, change_status, record_audit
 from db.queries.budgets import check_budget, county_of
 from db.types import utcnow
@@ -31,6 +40,7 @@ class Action(StrEnum):
     POST_NOTICE = "post_notice"
     RESOLVE_OBJECTION = "resolve_objection"
     CONFIRM = "confirm"
+    ASSIGN_REGION = "assign_region"
 
 
 class ReviewError(DbError):
@@ -70,7 +80,10 @@ REVIEW_ACTIONS = frozenset({Action.VIEW, Action.APPROVE, Action.RETURN, Action.R
 ALLOWED = {
     StaffRole.CADRE: REVIEW_ACTIONS | {Action.POST_NOTICE, Action.RESOLVE_OBJECTION},
     StaffRole.TOWNSHIP: REVIEW_ACTIONS | {Action.POST_NOTICE, Action.RESOLVE_OBJECTION},
-    StaffRole.COUNTY_ADMIN: REVIEW_ACTIONS | {Action.CONFIRM},
+    # The county also answers what its lower levels cannot: objections to notices whose
+    # poster is gone (db.queries.objections.may_resolve), claims nobody below can review.
+    StaffRole.COUNTY_ADMIN: REVIEW_ACTIONS
+    | {Action.CONFIRM, Action.ASSIGN_REGION, Action.RESOLVE_OBJECTION},
     StaffRole.CITY_ADMIN: frozenset({Action.VIEW}),  # oversight: sees its city, changes nothing
 }
 REVIEW_STATUS = {
@@ -88,6 +101,68 @@ AFTER_NOTICE = {
     NoticeLevel.VILLAGE: ApplicationStatus.TOWNSHIP_REVIEW,
     NoticeLevel.TOWNSHIP: ApplicationStatus.COUNTY_REVIEW,
 }
+# The review statuses that wait for a level below the county: the role that reviews there and
+# the length of the region code that role's scope has.
+WAITS_FOR = {
+    ApplicationStatus.VILLAGE_REVIEW: (StaffRole.CADRE, 12),
+    ApplicationStatus.TOWNSHIP_REVIEW: (StaffRole.TOWNSHIP, 9),
+}
+# Where a claim may still be given its village: before any notice listed it by its region.
+ASSIGNABLE = frozenset(
+    {
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.VILLAGE_REVIEW,
+        ApplicationStatus.TOWNSHIP_REVIEW,
+        ApplicationStatus.RETURNED,
+    }
+)
+
+
+class Unstaffed(StrEnum):
+    """Why nobody below the county can act on a claim waiting at their level."""
+
+    NO_VILLAGE = "no_village"  # its region code is coarser than a village (or a township)
+    NO_REVIEWER = "no_reviewer"  # no active staff member of that level covers its region
+
+
+def unstaffed_condition() -> sa.ColumnElement[bool]:
+    """SQL: the application waits at a level below the county where nobody can act on it."""
+    cases = []
+    for status, (role, length) in WAITS_FOR.items():
+        staffed = (
+            sa.select(Staff.id)
+            .where(
+                Staff.active.is_(True),
+                Staff.role == role,
+                Staff.region_code == sa.func.substr(Application.region_code, 1, length),
+            )
+            .exists()
+        )
+        cases.append(
+            sa.and_(
+                Application.status == status,
+                sa.or_(sa.func.length(Application.region_code) < length, ~staffed),
+            )
+        )
+    return sa.or_(*cases)
+
+
+def unstaffed(session: Session, application: Application) -> Unstaffed | None:
+    """Why the claim's level has nobody to act on it, or None when someone can (or when it
+    does not wait at a level below the county)."""
+    waiting = WAITS_FOR.get(application.status)
+    if waiting is None:
+        return None
+    role, length = waiting
+    code = application.region_code or ""
+    if len(code) < length:
+        return Unstaffed.NO_VILLAGE
+    staffed = session.scalar(
+        sa.select(Staff.id)
+        .where(Staff.active.is_(True), Staff.role == role, Staff.region_code == code[:length])
+        .limit(1)
+    )
+    return None if staffed is not None else Unstaffed.NO_REVIEWER
 
 
 def authorize(staff: Staff | None, action: Action, region_code: str | None) -> Staff:
@@ -130,17 +205,36 @@ def _lock(session: Session, application: Application) -> Application:
     return application
 
 
-def _at_level(staff: Staff, application: Application) -> ApplicationStatus:
+def _at_level(
+    staff: Staff, application: Application, *, fallback: bool = False
+) -> ApplicationStatus:
+    """The status at which the staff member acts on the claim now.
+
+    With ``fallback``, a county admin also acts (returns or rejects) on a claim waiting at a
+    lower level where nobody can: the county is where such claims are seen.
+    """
     status = REVIEW_STATUS.get(staff.role)
-    if status is None or application.status != status:
-        raise NotAtThisStep("not_at_this_step", f"{application.status.value}")
-    return status
+    if status is not None and application.status == status:
+        return status
+    if (
+        fallback
+        and staff.role == StaffRole.COUNTY_ADMIN
+        and unstaffed(_session_of(application), application) is not None
+    ):
+        return application.status
+    raise NotAtThisStep("not_at_this_step", f"{application.status.value}")
+
+
+def _session_of(application: Application) -> Session:
+    session = object_session(application)
+    assert session is not None, "the application must belong to a session"
+    return session
 
 
 def precheck(staff: Staff | None, action: Action, application: Application) -> Staff:
     """Whether ``action`` would be allowed now (before asking the reviewer for a reason)."""
     member = authorize(staff, action, application.region_code)
-    _at_level(member, application)
+    _at_level(member, application, fallback=action in (Action.RETURN, Action.REJECT))
     return member
 
 
@@ -261,7 +355,7 @@ def _send_back(
     member = authorize(staff, action, application.region_code)
     text = _note(note)
     _lock(session, application)
-    _at_level(member, application)
+    _at_level(member, application, fallback=True)
     _drop_from_drafts(session, application)  # an approval not yet posted can still be undone
     application.review_note = text
     change_status(
@@ -319,3 +413,47 @@ def resubmit(
         reason="corrected after being returned",
         data={"returned_for": application.review_note},
     )
+
+
+def assign_region(
+    session: Session, staff: Staff | None, application: Application, region_code: str
+) -> list[Application]:
+    """The county admin gives a claim's person their village: the person, their household and
+    every open claim of theirs move to it (before any notice listed them). Returns the claims
+    moved; raises NotAllowed for a village outside the county or not in the register."""
+    member = authorize(staff, Action.ASSIGN_REGION, application.region_code)
+    code = region_code.strip()
+    if len(code) != 12 or not code.startswith(member.region_code):
+        raise NotAllowed("outside_region", f"{code} is not a village of {member.region_code}")
+    if session.get(Region, code) is None:
+        raise NotAllowed("unknown_region", code)
+    _lock(session, application)
+    if application.status not in ASSIGNABLE:
+        raise NotAtThisStep("not_at_this_step", application.status.value)
+    person = session.get(Person, application.person_id)
+    assert person is not None
+    moved = list(
+        session.scalars(
+            sa.select(Application)
+            .where(Application.person_id == person.id, Application.status.in_(ASSIGNABLE))
+            .order_by(Application.id)
+            .with_for_update()
+        )
+    )
+    for claim in moved:
+        before = claim.region_code
+        claim.region_code = code
+        record_audit(
+            session,
+            Actor.of_staff(member),
+            "assign_region",
+            application=claim,
+            reason=f"village assigned by the county: {before} -> {code}",
+            data={"from": before, "to": code},
+        )
+    person.region_code = code
+    if person.household_id is not None:
+        household = session.get(Household, person.household_id)
+        if household is not None:
+            household.region_code = code
+    return moved

@@ -7,9 +7,16 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db.enums import NoticeStatus
+from db.enums import NoticeStatus, StaffRole
 from db.models import Application, Notice, NoticeItem, Staff
-from db.queries.review import NOTICE_LEVEL, REVIEW_STATUS, Action, NotAllowed, authorize
+from db.queries.review import (
+    NOTICE_LEVEL,
+    REVIEW_STATUS,
+    Action,
+    NotAllowed,
+    authorize,
+    unstaffed_condition,
+)
 
 
 def _in_scope(scope: str) -> sa.ColumnElement[bool]:
@@ -25,40 +32,39 @@ def _in_draft() -> sa.ColumnElement[bool]:
     return Application.id.in_(drafted)
 
 
+def _waiting(staff: Staff) -> sa.ColumnElement[bool]:
+    """The claims at the staff member's level in their scope; for a county admin also those
+    waiting at a lower level where nobody can act on them (no village code, no reviewer)."""
+    status = REVIEW_STATUS.get(staff.role)
+    if status is None:
+        raise NotAllowed("wrong_role", f"{staff.role.value} has no review queue")
+    at_level: sa.ColumnElement[bool] = Application.status == status
+    if staff.role == StaffRole.COUNTY_ADMIN:
+        at_level = sa.or_(at_level, unstaffed_condition())
+    return sa.and_(at_level, _in_scope(staff.region_code), ~_in_draft())
+
+
 def queue(
     session: Session, staff: Staff | None, *, after_id: int = 0, limit: int = 1
 ) -> Sequence[Application]:
-    """The applications waiting at the staff member's level in their scope, oldest first.
+    """The applications waiting for the staff member in their scope, oldest first.
 
     Applications already approved at this level (waiting for the notice) are not listed.
     """
     member = authorize(staff, Action.VIEW, staff.region_code if staff else None)
-    status = REVIEW_STATUS.get(member.role)
-    if status is None:
-        raise NotAllowed("wrong_role", f"{member.role.value} has no review queue")
     return session.scalars(
         sa.select(Application)
-        .where(
-            Application.status == status,
-            _in_scope(member.region_code),
-            Application.id > after_id,
-            ~_in_draft(),
-        )
+        .where(_waiting(member), Application.id > after_id)
         .order_by(Application.id)
         .limit(limit)
     ).all()
 
 
 def queue_size(session: Session, staff: Staff) -> int:
-    status = REVIEW_STATUS.get(staff.role)
-    if status is None:
+    if REVIEW_STATUS.get(staff.role) is None:
         return 0
     return (
-        session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Application)
-            .where(Application.status == status, _in_scope(staff.region_code), ~_in_draft())
-        )
+        session.scalar(sa.select(sa.func.count()).select_from(Application).where(_waiting(staff)))
         or 0
     )
 
