@@ -342,10 +342,10 @@ def answer_note(turn: Turn, answer: Answer) -> None:
 
 
 def authorize_assign(staff: Staff | None, application: Application) -> None:
-    member = rules.authorize(staff, rules.Action.ASSIGN_REGION, application.region_code)
+    """Refuse before asking anything when the village could not be assigned anyway."""
+    rules.authorize(staff, rules.Action.ASSIGN_REGION, application.region_code)
     if application.status not in rules.ASSIGNABLE:
         raise rules.NotAtThisStep("not_at_this_step", application.status.value)
-    del member
 
 
 def _pending_claim(turn: Turn) -> Application | None:
