@@ -72,6 +72,10 @@ TEXTS = {
         "minimum age is {min_age}."
     ),
     "bank_account_shared": N_("The bank card is also registered to {count} other person(s)."),
+    "card_on_other_households_claims": N_(
+        "The same bank card is on claims of {count} person(s) of other households in the "
+        "county, e.g. application {number}."
+    ),
     "claimed_in_two_counties": N_(
         "The same person also has application {number} in another county ({county})."
     ),
@@ -144,10 +148,12 @@ def finding_text(t: Translate, code: str, values: Mapping[str, Any]) -> str:
         )
     if code == "bank_account_shared":
         return t(TEXTS[code], count=v.get("other_persons", 0))
-    if code == "claimed_in_two_counties":
+    if code in ("claimed_in_two_counties", "card_on_other_households_claims"):
         other = v.get("other_application_id")
         year = v.get("year")
         number = f"WG{year}-{int(other):06d}" if other is not None and year else "?"
+        if code == "card_on_other_households_claims":
+            return t(TEXTS[code], number=number, count=v.get("other_persons", 0))
         return t(TEXTS[code], number=number, county=_place(t, v.get("other_county"), None))
     if code in TEXTS:
         return t(TEXTS[code], **{k: ("?" if x is None else x) for k, x in v.items()})

@@ -65,6 +65,7 @@ REFUSALS = {
     "objection_resolved": N_("This objection has already been resolved."),
     "not_returned": N_("This application is not waiting for a correction."),
     "unknown_region": N_("That village is not in the region register."),
+    "reason_required": N_("A finding stands against this claim: say why you approve it."),
 }
 UNSTAFFED = {
     rules.Unstaffed.NO_VILLAGE: N_(
@@ -270,6 +271,12 @@ def on_button(turn: Turn, value: str) -> None:
             turn.state["review"] = {"action": "assign", "application": application.id}
             dialog.ask(turn, Step.TOWNSHIP)
             return
+        if action == "approve" and rules.blocking_findings(application):
+            # A ⛔ finding stands against it: approving needs the reviewer's reason.
+            rules.precheck(staff, rules.Action.APPROVE, application)
+            turn.state["review"] = {"action": "approve", "application": application.id}
+            dialog.ask(turn, Step.NOTE)
+            return
         if action == "approve":
             approve(turn, staff, application)
         elif action in ("return", "reject"):
@@ -284,8 +291,10 @@ def on_button(turn: Turn, value: str) -> None:
     show_queue(turn)
 
 
-def approve(turn: Turn, staff: Staff | None, application: Application) -> None:
-    notice = rules.approve(turn.session, staff, application)
+def approve(
+    turn: Turn, staff: Staff | None, application: Application, reason: str | None = None
+) -> None:
+    notice = rules.approve(turn.session, staff, application, reason=reason)
     number = application_number(application)
     if notice is None:
         notify_status_change(turn.session, application)
@@ -303,7 +312,25 @@ def approve(turn: Turn, staff: Staff | None, application: Application) -> None:
 
 @dialog.asks(Step.NOTE)
 def ask_note(turn: Turn) -> None:
-    action = turn.state.get("review", {}).get("action")
+    pending = turn.state.get("review", {})
+    action = pending.get("action")
+    if action == "approve":
+        application = turn.session.get(Application, pending.get("application") or 0)
+        blocking = [
+            f for f in (application.findings if application else []) if f.severity.value == "error"
+        ]
+        turn.say(
+            turn.t("These findings stand against this claim:")
+            + "\n"
+            + "\n".join(finding_lines(turn.t, blocking))
+            + "\n\n"
+            + turn.t(
+                "To approve it anyway, write why (for example what you checked). Your words "
+                "are kept in the record with your name; the applicant does not see them."
+            ),
+            [turn.button("Cancel", "menu:review")],
+        )
+        return
     turn.say(
         turn.t("What should the applicant fix? Your words are sent to them.")
         if action == "return"
@@ -316,12 +343,24 @@ def ask_note(turn: Turn) -> None:
 def answer_note(turn: Turn, answer: Answer) -> None:
     pending = turn.state.get("review") or {}
     if answer.text is None or len(answer.words) < 2:
+        if pending.get("action") == "approve":
+            raise Reask("Please write a few words: why you approve it.")
         raise Reask("Please write a few words: they are sent to the person concerned.")
     application = turn.session.get(Application, pending.get("application") or 0)
     if application is None:
         show_queue(turn)
         return
     staff = staff_of(turn)
+    if pending.get("action") == "approve":
+        turn.state.pop("review", None)
+        try:
+            approve(turn, staff, application, reason=answer.text.strip())
+        except rules.ReviewError as error:
+            refuse(turn, error)
+        except BudgetExceeded as error:
+            refuse_budget(turn, error)
+        show_queue(turn)
+        return
     act = rules.return_for_correction if pending.get("action") == "return" else rules.reject
     try:
         act(turn.session, staff, application, answer.text.strip())

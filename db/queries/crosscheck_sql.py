@@ -156,7 +156,8 @@ WITH claim AS (
     {birth} AS birth_date,
     CASE WHEN {birth} IS NOT NULL AND {work_from} IS NOT NULL THEN {age} END AS age_at_start,
     {d.iso_date("p.birth_date")} AS registry_birth,
-    p.household_id AS household_id, p.account_index AS account_index
+    p.household_id AS household_id, p.account_index AS account_index,
+    a.account_index AS claim_account
   FROM application a JOIN person p ON p.id = a.person_id
   WHERE {where}
 ),
@@ -192,6 +193,17 @@ shared AS (
   FROM claim c JOIN person p2 ON p2.account_index = c.account_index
   WHERE p2.id <> c.person_id
   GROUP BY c.application_id
+),
+card AS (
+  SELECT c.application_id AS application_id,
+    COUNT(DISTINCT a3.person_id) AS card_households, MIN(a3.id) AS card_application_id,
+    MIN(a3.year) AS card_year
+  FROM claim c JOIN application a3 ON a3.account_index = c.claim_account
+  JOIN person p3 ON p3.id = a3.person_id
+  WHERE a3.person_id <> c.person_id AND a3.status NOT IN ({_quoted(DEAD_STATUSES)})
+    AND substr(a3.region_code, 1, 6) = substr(c.region_code, 1, 6)
+    AND (p3.household_id IS NULL OR c.household_id IS NULL OR p3.household_id <> c.household_id)
+  GROUP BY c.application_id
 )
 SELECT
   c.application_id, c.person_id, c.program, c.year, c.status, c.home, c.param_county,
@@ -207,6 +219,7 @@ SELECT
   r.record_start_index, r.record_end_index, r.income_fen, r.channel, r.employer,
   pd.transport_subsidy_fen, pd.paid_start, pd.paid_end,
   COALESCE(s.other_persons, 0) AS other_persons,
+  COALESCE(cd.card_households, 0) AS card_households, cd.card_application_id, cd.card_year,
   o.other_application_id,
   substr(ao.region_code, 1, 6) AS other_county
 FROM claim c
@@ -214,6 +227,7 @@ LEFT JOIN household h ON h.id = c.household_id
 LEFT JOIN ranked r ON r.application_id = c.application_id AND r.place_in_rank = 1
 LEFT JOIN paid pd ON pd.application_id = c.application_id AND pd.place_in_rank = 1
 LEFT JOIN shared s ON s.application_id = c.application_id
+LEFT JOIN card cd ON cd.application_id = c.application_id
 LEFT JOIN other o ON o.application_id = c.application_id
 LEFT JOIN application ao ON ao.id = o.other_application_id
 """
@@ -341,6 +355,18 @@ def checks(d: Dialect) -> list[tuple[str, str, str, list[tuple[str, str]]]]:
             [("other_persons", "b.other_persons")],
         ),
         (
+            # One card paid for people of other households in the county: a second look
+            # before approving (a family's shared card is one household, so not flagged).
+            "card_on_other_households_claims",
+            "'error'",
+            "b.card_households > 0",
+            [
+                ("other_persons", "b.card_households"),
+                ("other_application_id", "b.card_application_id"),
+                ("year", "b.card_year"),
+            ],
+        ),
+        (
             "claimed_in_two_counties",
             "'error'",
             "b.other_application_id IS NOT NULL",
@@ -391,6 +417,7 @@ CODES = (
     "transport_already_paid",
     "under_min_age",
     "bank_account_shared",
+    "card_on_other_households_claims",
     "claimed_in_two_counties",
 )
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, object_session
 
-from db.enums import ApplicationStatus, NoticeLevel, NoticeStatus, StaffRole
+from db.enums import ApplicationStatus, NoticeLevel, NoticeStatus, Severity, StaffRole
 from db.errors import DbError
 from db.models import (
     Application,
@@ -63,6 +63,15 @@ class NotAtThisStep(ReviewError):
 
 class NoteRequired(ReviewError):
     """Raised when returning, rejecting or resolving without saying why."""
+
+
+class ReasonRequired(ReviewError):
+    """Raised when approving a claim with a blocking (error) finding without saying why it is
+    approved anyway; ``codes`` are those findings."""
+
+    def __init__(self, codes: list[str]) -> None:
+        super().__init__("reason_required", ", ".join(codes))
+        self.codes = codes
 
 
 class NothingToPost(ReviewError):
@@ -284,16 +293,43 @@ def _drop_from_drafts(session: Session, application: Application) -> None:
     )
 
 
-def approve(session: Session, staff: Staff | None, application: Application) -> Notice | None:
+def blocking_findings(application: Application) -> list[str]:
+    """The codes of the claim's error findings (⛔), which approving must give a reason for."""
+    return sorted(f.code for f in application.findings if f.severity == Severity.ERROR)
+
+
+def _override(application: Application, reason: str | None) -> dict[str, Any]:
+    """The audit data of an approval over blocking findings; refused without a reason."""
+    blocking = blocking_findings(application)
+    if not blocking:
+        return {}
+    text = (reason or "").strip()
+    if not text:
+        raise ReasonRequired(blocking)
+    return {"override": {"findings": blocking, "reason": text}}
+
+
+def approve(
+    session: Session,
+    staff: Staff | None,
+    application: Application,
+    *,
+    reason: str | None = None,
+) -> Notice | None:
     """Approve at the staff member's level: a cadre's or township's approval puts the claim on
-    their draft notice (None is returned after a county confirmation, which approves it)."""
+    their draft notice (None is returned after a county confirmation, which approves it).
+
+    A claim with a blocking finding (an error of the cross-check) is approved only with a
+    ``reason``, kept in the audit event.
+    """
     member = authorize(staff, Action.APPROVE, application.region_code)
     if member.role == StaffRole.COUNTY_ADMIN:
-        confirm(session, member, application)
+        confirm(session, member, application, reason=reason)
         return None
     _lock(session, application)
     status = _at_level(member, application)
     _refuse_ineligible(application)
+    override = _override(application, reason)
     level = NOTICE_LEVEL[member.role]
     notice = draft_notice(session, level, notice_region(level, application), create=True)
     assert notice is not None
@@ -312,7 +348,7 @@ def approve(session: Session, staff: Staff | None, application: Application) -> 
         application=application,
         from_status=status,
         reason=f"approved at {level.value} level; waits for the notice",
-        data={"draft_notice": notice.id},
+        data={"draft_notice": notice.id, **override},
     )
     return notice
 
@@ -322,12 +358,16 @@ def _refuse_ineligible(application: Application) -> None:
         raise NotAtThisStep("not_eligible", f"application {application.id}")
 
 
-def confirm(session: Session, staff: Staff | None, application: Application) -> None:
-    """The county's confirmation: approved for the roster, within the county's budget."""
+def confirm(
+    session: Session, staff: Staff | None, application: Application, *, reason: str | None = None
+) -> None:
+    """The county's confirmation: approved for the roster, within the county's budget (with a
+    ``reason`` when a blocking finding stands)."""
     member = authorize(staff, Action.CONFIRM, application.region_code)
     _lock(session, application)
     _at_level(member, application)
     _refuse_ineligible(application)
+    override = _override(application, reason)
     check_budget(
         session,
         county_code=county_of(application.region_code or ""),
@@ -341,6 +381,7 @@ def confirm(session: Session, staff: Staff | None, application: Application) -> 
         ApplicationStatus.APPROVED,
         Actor.of_staff(member),
         reason="confirmed by the county",
+        data=override,
     )
 
 

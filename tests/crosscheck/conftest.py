@@ -47,13 +47,20 @@ class Registry:
         birth: str = "19900315",
         region: str = VILLAGE,
         account: str | None = None,
+        household_of: int | None = None,
     ) -> int:
-        """A person of a new household; ``household_type=None`` means no household at all."""
+        """A person of a new household (of the household of person ``household_of`` if
+        given); ``household_type=None`` means no household at all."""
         self._sequence += 1
         id_number = make_id("140581", birth, self._sequence)
         with self.sessions.begin() as session:
             household_id = None
-            if household_type is not None:
+            if household_of is not None:
+                from db.models import Person
+
+                relative = session.get(Person, household_of)
+                household_id = relative.household_id if relative else None
+            elif household_type is not None:
                 household = Household(
                     household_number=f"H{self._sequence:06d}",
                     region_code=region,
@@ -115,6 +122,7 @@ class Registry:
         year: int = 2025,
         status: str = "submitted",
         region: str = VILLAGE,
+        card: str | None = None,
         **facts: Any,
     ) -> int:
         """An application as the apply dialog submits it: facts, the policy's decision, amount."""
@@ -156,6 +164,7 @@ class Registry:
                 decision=decision.to_dict(),
                 amount_fen=decision.amount * 100,
                 submitted_at=datetime.now(UTC),
+                bank_account_snapshot=card,
             )
             session.add(application)
             session.flush()

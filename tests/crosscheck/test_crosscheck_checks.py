@@ -48,6 +48,26 @@ def shared_account(r: Registry) -> list[int]:
     return ids
 
 
+CARD = "6228480010001234567"
+
+
+def one_card_two_households(r: Registry) -> list[int]:
+    ids = []
+    for _ in range(2):
+        person = r.person()
+        r.record(person)
+        ids.append(r.application(person, card=CARD))
+    return ids
+
+
+def one_card_one_household(r: Registry) -> list[int]:
+    father = r.person()
+    son = r.person(household_of=father)
+    for person in (father, son):
+        r.record(person)
+    return [r.application(father, card=CARD + "1"), r.application(son, card=CARD + "1")]
+
+
 def two_counties(r: Registry) -> list[int]:
     person = r.person()
     r.record(person)
@@ -170,6 +190,16 @@ CASES = [
         "One bank card registered to two people is flagged on both claims",
         shared_account,
         {**INFO, "bank_account_shared": "warning"},
+    ),
+    Case(
+        "One card paid for claims of two households of the county is an error on both",
+        one_card_two_households,
+        {**INFO, "card_on_other_households_claims": "error"},
+    ),
+    Case(
+        "A family's card on the claims of two of its members is not flagged",
+        one_card_one_household,
+        INFO,
     ),
     Case(
         "The same person claiming in two counties is an error on both claims",
