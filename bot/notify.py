@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.texts import program_name
-from db.enums import ApplicationStatus, NoticeLevel, NoticeStatus
+from db.enums import ApplicationStatus, Capacity, NoticeLevel, NoticeStatus
 from db.models import Application, ChatIdentity, Notice, NoticeItem, Notification, RosterBatch
 from db.pii import redact
 from db.queries import application_number
@@ -71,6 +71,32 @@ STATUS_MESSAGES = {
     ),
 }
 
+# What the one who applied on someone's behalf is told instead, where the applicant's message
+# speaks to the applicant ("your bank card", "correct my application").
+FOR_DELEGATE = {
+    STATUS_MESSAGES[ApplicationStatus.RETURNED]: N_(
+        "The reviewer returned it for a correction: “{note}”. {name} can correct it in their "
+        "own chat, or you can help them."
+    ),
+    STATUS_MESSAGES[ApplicationStatus.APPROVED]: N_(
+        "The county approved it: {amount} yuan. Next: the roster goes to the finance bureau, "
+        "which pays the money into {name}'s bank card."
+    ),
+    STATUS_MESSAGES[ApplicationStatus.ROSTER_SENT]: N_(
+        "It was sent to the finance bureau. The money is due in {name}'s bank card by {date}, "
+        "{days} working days after the roster was sent."
+    ),
+    STATUS_MESSAGES[ApplicationStatus.PAID]: N_(
+        "{amount} yuan have been paid into {name}'s bank card."
+    ),
+    STATUS_MESSAGES[ApplicationStatus.REJECTED]: N_("It was not approved. The reason: “{note}”."),
+    STATUS_MESSAGES[ApplicationStatus.ON_HOLD]: N_(
+        "Someone raised an objection to it during the public notice. It waits while the "
+        "reviewers look into it."
+    ),
+}
+FOR_HEADER = N_("{number} · {program} {year} · for {name}")
+
 APPROVED_AT_LEVEL = {
     NoticeLevel.VILLAGE: N_(
         "The village approved it. Next: it is listed on the village's public notice."
@@ -120,16 +146,23 @@ def notify_application(
         if skip is not None and identity.id == skip.id:
             continue
         t = partial(translate, identity.language)
+        # The delegate follows someone else's claim: told whose it is, spoken to as themself.
+        delegate = (
+            application.capacity != Capacity.SELF and identity.person_id != application.person_id
+        )
+        name = application.person.name
         head = t(
-            HEADER,
+            FOR_HEADER if delegate else HEADER,
             number=application_number(application),
             program=program_name(t, application.program.value),
             year=application.year,
+            name=name,
         )
+        text = t(FOR_DELEGATE.get(message, message), **values, name=name) if delegate else None
         session.add(
             Notification(
                 chat_identity_id=identity.id,
-                text=head + "\n" + t(message, **values),
+                text=head + "\n" + (text or t(message, **values)),
                 buttons=[{"label": t(label), "value": value} for label, value in buttons],
             )
         )

@@ -45,6 +45,7 @@ class Step(StrEnum):
     PHONE = "phone"
     BANK = "bank"
     BANK_CONFIRM = "bank_confirm"
+    BANK_NAME = "bank_name"
     PROOF = "proof"
     SUMMARY = "summary"
     PLEDGE = "pledge"
@@ -246,10 +247,15 @@ def ask_bank(turn: Turn) -> None:
         buttons.append(
             turn.button("Use the card {card}", "bank:file", card=mask_account(found.bank_account))
         )
-    turn.say(
-        turn.t(
+    check.ask_about(
+        turn,
+        N_(
             "Send the number of the bank card the subsidy should be paid to. It must be in "
-            "the worker's own name."
+            "your own name."
+        ),
+        N_(
+            "Send the number of {name}'s bank card, which the subsidy is paid to. It must be "
+            "in {name}'s own name."
         ),
         buttons,
     )
@@ -280,16 +286,18 @@ def answer_bank(turn: Turn, answer: Answer) -> None:
     found = person(turn)
     if answer.button == "bank:file" and found.bank_account:
         _store_account(turn, found.bank_account)
-        dialog.ask(turn, Step.PROOF)
+        turn.state["bank_name"] = found.bank_name
+        dialog.ask(turn, Step.PROOF if found.bank_name else Step.BANK_NAME)
         return
     digits = normalize_account(answer.words) if answer.text else ""
     if not digits.isdigit() or not 10 <= len(digits) <= 30:
         raise Reask("Please send the card number: digits only, for example 6217 0000 0000 0000.")
     _store_account(turn, digits)
+    turn.state.pop("bank_name", None)
     if len(digits) in range(16, 20) and not _luhn_ok(digits):
         dialog.ask(turn, Step.BANK_CONFIRM)
         return
-    dialog.ask(turn, Step.PROOF)
+    dialog.ask(turn, Step.BANK_NAME)
 
 
 @dialog.asks(Step.BANK_CONFIRM)
@@ -309,12 +317,49 @@ def ask_bank_confirm(turn: Turn) -> None:
 def answer_bank_confirm(turn: Turn, answer: Answer) -> None:
     if answer.button == "yes":
         turn.state["bank_warning"] = "luhn"  # shown to the reviewer, not a refusal
-        dialog.ask(turn, Step.PROOF)
+        dialog.ask(turn, Step.BANK_NAME)
     elif answer.button == "no":
         turn.state.pop("bank", None)
         dialog.ask(turn, Step.BANK)
     else:
         raise Reask("Please tap one of the buttons.")
+
+
+# The banks rural workers in Shanxi mostly have cards of; any other name can be typed. The
+# names are what the roster's 开户行 column shows, so they stay in Chinese.
+BANKS = (
+    (N_("Rural commercial bank / credit union (农商银行/信用社)"), "农村商业银行（农村信用社）"),
+    (N_("Postal Savings Bank (邮储银行)"), "中国邮政储蓄银行"),
+    (N_("Agricultural Bank (农业银行)"), "中国农业银行"),
+    (N_("China Construction Bank (建设银行)"), "中国建设银行"),
+    (N_("ICBC (工商银行)"), "中国工商银行"),
+    (N_("Bank of China (中国银行)"), "中国银行"),
+    (N_("Jinshang Bank (晋商银行)"), "晋商银行"),
+)
+BANK_WORDS = ("银行", "信用社", "农商", "信合", "bank", "credit")
+
+
+@dialog.asks(Step.BANK_NAME)
+def ask_bank_name(turn: Turn) -> None:
+    turn.say(
+        turn.t(
+            "Which bank is the card from? Tap it, or type the bank and branch, for example "
+            "高平农商银行三甲支行."
+        ),
+        [turn.button(label, f"bankname:{index}") for index, (label, _) in enumerate(BANKS)],
+    )
+
+
+@dialog.answers(Step.BANK_NAME)
+def answer_bank_name(turn: Turn, answer: Answer) -> None:
+    raw = (answer.button or "").removeprefix("bankname:")
+    if answer.button is not None and raw.isdigit() and int(raw) < len(BANKS):
+        turn.state["bank_name"] = BANKS[int(raw)][1]
+    elif answer.text and any(word in answer.words.lower() for word in BANK_WORDS):
+        turn.state["bank_name"] = answer.words[:100]
+    else:
+        raise Reask("Please tap the bank, or type its name, for example 高平农商银行.")
+    dialog.ask(turn, Step.PROOF)
 
 
 @dialog.asks(Step.PROOF)
@@ -356,8 +401,11 @@ def summary_text(turn: Turn) -> str:
     found = person(turn)
     data = check.facts(turn)
     decisions = {d.program: d for d in check.decide(data, turn.today)}
+    delegated = check.applicant_name(turn)
     lines = [
-        turn.t("Please check your application:"),
+        turn.t("Please check your application:")
+        if delegated is None
+        else turn.t("Please check the application for {name}:", name=delegated),
         turn.t("Name: {name}", name=found.name),
         turn.t("ID number: {id}", id=mask_id(found.id_number)),
         turn.t("Work place: {place}", place=place_name(data["work_place"])),
@@ -370,6 +418,8 @@ def summary_text(turn: Turn) -> str:
     if data.get("monthly_wage"):
         lines.append(turn.t("Monthly wage: {wage} yuan", wage=data["monthly_wage"]))
     lines.append(turn.t("Bank card: {card}", card=mask_account(bank_account(turn) or "")))
+    if turn.state.get("bank_name"):
+        lines.append(turn.t("Bank: {bank}", bank=turn.state["bank_name"]))
     for program in turn.state.get("programs", []):
         decision = decisions[program]
         amount = (
@@ -411,12 +461,19 @@ PLEDGE = N_(
     "Pledge (承诺): I promise that the work place, period and income given here are true. If "
     "they are not, I will return the subsidy and bear the responsibility."
 )
+DELEGATE_PLEDGE = N_(
+    "Pledge (承诺): applying on behalf of {name} with their consent, I promise that the work "
+    "place, period and income given here are what {name} told me and what I could check. If "
+    "they are not true, the subsidy is returned."
+)
 
 
 @dialog.asks(Step.PLEDGE)
 def ask_pledge(turn: Turn) -> None:
-    turn.say(
-        turn.t(PLEDGE),
+    check.ask_about(
+        turn,
+        PLEDGE,
+        DELEGATE_PLEDGE,
         [turn.button("I promise (我承诺)", "pledge:accept"), turn.button("Cancel", "menu:main")],
     )
 
@@ -472,7 +529,7 @@ def finish(turn: Turn) -> None:
             staff_id=turn.identity.staff_id if delegated else None,
             consent_kind=turn.state.get("consent"),
             bank_account=bank_account(turn),
-            bank_name=found.bank_name,
+            bank_name=turn.state.get("bank_name") or found.bank_name,
             files=files,
             status=ApplicationStatus.DRAFT if waiting_consent else ApplicationStatus.SUBMITTED,
         )
@@ -500,11 +557,12 @@ def finish(turn: Turn) -> None:
         from bot.dialogs import delegate
 
         delegate.request_consent(turn, found, created)
-    head = (
-        turn.t("Your application has been sent. Numbers:")
-        if created
-        else turn.t("Nothing new was sent.")
-    )
+    if not created:
+        head = turn.t("Nothing new was sent.")
+    elif delegated:
+        head = turn.t("The application for {name} has been sent. Numbers:", name=found.name)
+    else:
+        head = turn.t("Your application has been sent. Numbers:")
     turn.say(
         head
         + "\n"

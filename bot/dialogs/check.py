@@ -25,6 +25,7 @@ from bot.parsing import (
     parse_yes_no,
 )
 from bot.texts import decisions_text, program_name
+from db.models import Person
 from policy import (
     FACT_NAMES,
     Decision,
@@ -38,6 +39,7 @@ from policy import (
     window,
 )
 from policy.errors import AmbiguousPlace, InvalidFacts, UnknownPlace
+from wugong.i18n import N_
 
 
 class Step(StrEnum):
@@ -81,6 +83,22 @@ EMPLOYERS = {
 # What to do once every needed fact is known: show results (quick check) or go on applying.
 Continuation = Callable[[Turn], None]
 CONTINUATIONS: dict[str, Continuation] = {}
+
+
+def applicant_name(turn: Turn) -> str | None:
+    """The person a cadre applies for (委托代办), or None when people speak for themselves:
+    the questions then ask about that person, not about "you"."""
+    if turn.state.get("mode") != "delegate" or not turn.state.get("person_id"):
+        return None
+    person = turn.session.get(Person, turn.state["person_id"])
+    return person.name if person is not None else None
+
+
+def ask_about(turn: Turn, own: str, delegated: str, buttons: list[Button] | None = None) -> None:
+    """Ask ``own`` (an msgid in the second person), or ``delegated`` (with {name}) of a cadre
+    who applies for someone."""
+    name = applicant_name(turn)
+    turn.say(turn.t(own) if name is None else turn.t(delegated, name=name), buttons or [])
 
 
 def start(turn: Turn) -> None:
@@ -280,14 +298,22 @@ def ask_work_place(turn: Turn) -> None:
     choices = turn.state.get("place_choices") or []
     # Place names are proper names: shown as they are, not translated.
     buttons = [Button(c["name"], f"place:{c['code']}") for c in choices]
-    turn.say(
-        turn.t(
+    if choices:
+        turn.say(
+            turn.t("Which one do you mean? Tap it, or send the name again with more detail."),
+            buttons,
+        )
+        return
+    ask_about(
+        turn,
+        N_(
             "Where do you work? Send the province and city, for example 浙江宁波, 广东 or "
             "太原小店区."
-        )
-        if not choices
-        else turn.t("Which one do you mean? Tap it, or send the name again with more detail."),
-        buttons,
+        ),
+        N_(
+            "Where does {name} work? Send the province and city, for example 浙江宁波, 广东 or "
+            "太原小店区."
+        ),
     )
 
 
@@ -322,7 +348,11 @@ def answer_work_place(turn: Turn, answer: Answer) -> None:
 
 @dialog.asks(Step.WORK_FROM)
 def ask_work_from(turn: Turn) -> None:
-    turn.say(turn.t("Since when have you worked there? For example 2025-03 or 2025年3月."))
+    ask_about(
+        turn,
+        N_("Since when have you worked there? For example 2025-03 or 2025年3月."),
+        N_("Since when has {name} worked there? For example 2025-03 or 2025年3月."),
+    )
 
 
 @dialog.answers(Step.WORK_FROM)
@@ -353,8 +383,10 @@ def _after_today(turn: Turn, month: Any) -> bool:
 
 @dialog.asks(Step.WORK_TO)
 def ask_work_to(turn: Turn) -> None:
-    turn.say(
-        turn.t("Until when? Send the last month worked, or tap “Still working”."),
+    ask_about(
+        turn,
+        N_("Until when? Send the last month worked, or tap “Still working”."),
+        N_("Until when did {name} work there? Send the last month, or tap “Still working”."),
         [turn.button("Still working", "still")],
     )
 
@@ -381,8 +413,10 @@ def answer_work_to(turn: Turn, answer: Answer) -> None:
 
 @dialog.asks(Step.EMPLOYER)
 def ask_employer(turn: Turn) -> None:
-    turn.say(
-        turn.t("Did you work for one employer the whole time, or for several?"),
+    ask_about(
+        turn,
+        N_("Did you work for one employer the whole time, or for several?"),
+        N_("Did {name} work for one employer the whole time, or for several?"),
         [
             turn.button("One employer", "employer:one"),
             turn.button("Several employers", "employer:several"),
@@ -404,7 +438,11 @@ def answer_employer(turn: Turn, answer: Answer) -> None:
 
 @dialog.asks(Step.WAGE)
 def ask_wage(turn: Turn) -> None:
-    turn.say(turn.t("What is your average monthly wage, in yuan? For example 3000."))
+    ask_about(
+        turn,
+        N_("What is your average monthly wage, in yuan? For example 3000."),
+        N_("What is {name}'s average monthly wage, in yuan? For example 3000."),
+    )
 
 
 @dialog.answers(Step.WAGE)
@@ -420,7 +458,11 @@ def answer_wage(turn: Turn, answer: Answer) -> None:
 
 @dialog.asks(Step.CONTRACT)
 def ask_contract(turn: Turn) -> None:
-    turn.say(turn.t("How many months is your labour contract with the workshop for?"))
+    ask_about(
+        turn,
+        N_("How many months is your labour contract with the workshop for?"),
+        N_("How many months is {name}'s labour contract with the workshop for?"),
+    )
 
 
 @dialog.answers(Step.CONTRACT)

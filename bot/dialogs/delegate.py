@@ -178,12 +178,15 @@ def request_consent(turn: Turn, person: Person, applications: Sequence[Applicati
     chat = beneficiary_chat(turn, person)
     if chat is None:
         return
+    cadre = staff_of(turn)
     for application in applications:
         text = translate(
             chat.language,
             "{cadre} applied for the {program} {year} on your behalf (number {number}). "
             "Do you agree?",
-            cadre=turn.incoming.display_name or translate(chat.language, "Your village cadre"),
+            cadre=cadre.name
+            if cadre is not None
+            else translate(chat.language, "Your village cadre"),
             program=program_name(
                 lambda m, **v: translate(chat.language, m, **v), application.program.value
             ),

@@ -208,11 +208,17 @@ def test_a_card_failing_luhn_is_a_warning_to_confirm(chat, registry, session_fac
     user.say("6217 0000 1000 2000 301")
     assert set(user.buttons) >= {"yes", "no"}
     user.tap("yes")
+    # A new card: which bank it is from (the roster's 开户行), tapped or typed.
+    user.say("我不知道")
+    assert "bankname:0" in user.buttons
+    user.say("高平农商银行三甲支行")
     user.tap("done")
+    assert "高平农商银行三甲支行" in user.text  # in the summary
     user.tap("confirm")
     user.tap("pledge:accept")
     saved = applications(session_factory)
     assert saved and all(a.facts["bank_warning"] == "luhn" for a in saved)
+    assert {a.bank_name for a in saved} == {"高平农商银行三甲支行"}
 
 
 def test_language_switch(chat):
@@ -302,11 +308,16 @@ def test_delegated_application_waits_for_the_workers_tap(chat, registry, session
     cadre.say(WORKER_ID)
     cadre.tap("relative")
     cadre.tap("agree:chat")
+    # The cadre is asked about the worker, not about "you", and pledges as a delegate.
+    assert "张三" in cadre.text and "您在哪里务工" not in cadre.text
     run(cadre, QUICK_CHECK[1:6])
+    assert "张三" in cadre.text and "您本人" not in cadre.text  # whose card it must be
     cadre.tap("bank:file")
     cadre.tap("done")
     cadre.tap("confirm")
+    assert "受张三委托" in cadre.text and "本人承诺" not in cadre.text
     cadre.tap("pledge:accept")
+    assert "已为张三提交申请" in cadre.text
     saved = applications(session_factory)
     assert {a.status for a in saved} == {ApplicationStatus.DRAFT}
     with session_factory() as session:
