@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from wugong.errors import ConfigurationError
@@ -25,6 +25,11 @@ class PathSettings(BaseSettings):
     model_config = _CONFIG
     var_dir: Path = Path("var")
     parameters_dir: Path | None = None
+
+    @field_validator("parameters_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value  # the line .env.example ships
 
 
 class DatabaseSettings(BaseSettings):
