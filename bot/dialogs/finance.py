@@ -17,6 +17,7 @@ from db.queries.roster import NothingToSend, UnknownBatch, find_batch, mark_sent
 from db.workdays import UnknownCalendarYear
 from policy import load_parameters
 from wugong.exports import issue_link
+from wugong.i18n import N_
 
 PAGE = 10
 
@@ -325,6 +326,6 @@ COMMANDS = {"/budget": show_budget, "/roster": show_rosters}
 ACTIONS = {"budget": show_budget, "roster": show_rosters}
 BUTTONS = {"budget:": budget_year, "roster:": roster_button}
 STAFF_MENU = [
-    ("Budget", "menu:budget", frozenset({StaffRole.COUNTY_ADMIN})),
-    ("Roster to finance", "menu:roster", frozenset({StaffRole.COUNTY_ADMIN})),
+    (N_("Budget"), "menu:budget", frozenset({StaffRole.COUNTY_ADMIN})),
+    (N_("Roster to finance"), "menu:roster", frozenset({StaffRole.COUNTY_ADMIN})),
 ]
