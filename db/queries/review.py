@@ -31,6 +31,7 @@ class Action(StrEnum):
     POST_NOTICE = "post_notice"
     RESOLVE_OBJECTION = "resolve_objection"
     CONFIRM = "confirm"
+    ROSTER_NOTE = "roster_note"
 
 
 class ReviewError(DbError):
@@ -66,7 +67,9 @@ SCOPE_LENGTH = {
     StaffRole.COUNTY_ADMIN: 6,
     StaffRole.CITY_ADMIN: 4,
 }
-REVIEW_ACTIONS = frozenset({Action.VIEW, Action.APPROVE, Action.RETURN, Action.REJECT})
+REVIEW_ACTIONS = frozenset(
+    {Action.VIEW, Action.APPROVE, Action.RETURN, Action.REJECT, Action.ROSTER_NOTE}
+)
 ALLOWED = {
     StaffRole.CADRE: REVIEW_ACTIONS | {Action.POST_NOTICE, Action.RESOLVE_OBJECTION},
     StaffRole.TOWNSHIP: REVIEW_ACTIONS | {Action.POST_NOTICE, Action.RESOLVE_OBJECTION},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from openpyxl import load_workbook
 
 from db.enums import Program
 from db.imports import UnknownLayout, import_allocations, wan_to_fen
@@ -152,6 +153,18 @@ def test_bad_cells_of_a_per_program_file_go_to_the_error_file(engine, keyring, t
         (4, "budget_cny", None, "missing"),
     ]
     assert count(engine, "budget_allocation") == 1
+
+
+def test_a_cell_written_as_a_formula_stays_text_in_the_error_file(engine, keyring, tmp_path):
+    path = tmp_path / "programs.csv"
+    path.write_text(
+        'county_code,year,program,budget_cny\n"=HYPERLINK(""http://x"")",2026,transport,1\n',
+        encoding="utf-8",
+    )
+    result = import_allocations(engine, path, describe=str)
+    sheet = load_workbook(result.error_file).worksheets[0]
+    value = sheet.cell(2, 3)
+    assert (value.value, value.data_type) == ('=HYPERLINK("http://x")', "s")
 
 
 def test_an_unknown_layout_is_refused_before_anything_is_written(engine, keyring, tmp_path):
