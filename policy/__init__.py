@@ -24,7 +24,7 @@ from policy.facts import (
 from policy.months import Month, months_in_year
 from policy.parameters import Parameters, ParameterValue, install_parameters, load_parameters
 from policy.places import classify, place_name, resolve_place
-from policy.ric import IdRecord, mask_id
+from policy.ric import IdRecord, age_on, mask_id
 from policy.ric import normalize as normalize_id
 from policy.ric import parse as parse_id
 from policy.windows import Window, next_window, open_windows, open_years, window
@@ -51,6 +51,7 @@ __all__ = [
     "UnknownPlace",
     "UnknownProgram",
     "Window",
+    "age_on",
     "assess",
     "assess_all",
     "classify",

@@ -27,8 +27,11 @@ from policy.errors import ParameterError
 _LEAF_KEYS = {"description", "unit", "reference", "values", "note", "nullable"}
 _COUNTY_LEAF_KEYS = {"reference", "values", "note"}
 _COUNT_UNITS = {"CNY", "month", "year", "day", "working_day"}
-_UNITS = _COUNT_UNITS | {"bool", "date-md", "place-groups"}
+_UNITS = _COUNT_UNITS | {"bool", "date-md", "place-groups", "text", "phone"}
 _CODE = re.compile(r"^\d{2}(\d{2}){0,2}$")
+# A number as people dial it: area code and number with a dash or a space, a short hotline,
+# brackets around the area code, an extension after 转.
+_PHONE = re.compile(r"^[0-9()（）+\- ]{3,24}(?:(?:转|ext\.?) ?\d{1,6})?$")
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,20 @@ def _check_value(unit: str, value: Any, nullable: bool, where: str) -> None:
             ) from None
     elif unit == "place-groups":
         _check_groups(value, where)
+    elif unit == "text":
+        if not isinstance(value, str) or not value.strip():
+            raise ParameterError(f"{where}: expected a text, got {value!r}")
+    elif unit == "phone" and not _is_phone(value):
+        raise ParameterError(
+            f"{where}: expected a phone number as quoted text (digits, spaces, dashes, "
+            f"brackets; an extension after 转), got {value!r}"
+        )
+
+
+def _is_phone(value: Any) -> bool:
+    return (
+        isinstance(value, str) and bool(_PHONE.match(value)) and sum(map(str.isdigit, value)) >= 3
+    )
 
 
 def _check_groups(value: Any, where: str) -> None:

@@ -79,6 +79,11 @@ def parse(text: str, today: date | None = None) -> IdRecord:
     )
 
 
+def age_on(birth_date: date, day: date) -> int:
+    """Full years of age on ``day``: 16 on the sixteenth birthday, not the day before."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
 def is_valid(text: str) -> bool:
     """True when parse() accepts the number."""
     try:

@@ -70,3 +70,17 @@ def test_chinese_is_the_default_and_english_the_second_language():
     assert translate("zh_CN", "Labour subsidy assistant") == "务工补贴助手"
     assert translate("en", "Labour subsidy assistant") == "Labour subsidy assistant"
     assert translate("fr", "Labour subsidy assistant") == "务工补贴助手"
+
+
+def test_every_staff_menu_label_is_translated():
+    """Given every dialog module registered, each staff menu button has a Chinese label: a
+    label not marked for extraction would show in English in a Chinese staff member's menu."""
+    import bot.dialogs  # noqa: F401  (registers every module's STAFF_MENU)
+    from bot.dialogs.menu import STAFF_MENU
+
+    chinese = {m.id: m.string for m in catalog("zh_CN") if m.id}
+    labels = [label for label, _, _ in STAFF_MENU]
+    assert len(labels) >= 8
+    for label in labels:
+        assert chinese.get(label), f"staff menu label not in the zh_CN catalog: {label!r}"
+        assert translate("zh_CN", label) == chinese[label] != label

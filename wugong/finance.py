@@ -69,7 +69,7 @@ def export_roster(args: argparse.Namespace) -> int:
     from db.queries import Actor, record_audit
     from db.queries.roster import find_batch, open_draft, roster_entries
     from wugong import runtime as wugong_runtime
-    from wugong.exports import write_roster
+    from wugong.roster_xlsx import roster_date, write_roster
 
     actor = Actor.system("cli")
     runtime = wugong_runtime.start(upgrade=True)
@@ -91,7 +91,13 @@ def export_roster(args: argparse.Namespace) -> int:
                     f"no approved applications of {args.county} for {args.program} {args.year}"
                 )
             args.out.parent.mkdir(parents=True, exist_ok=True)
-            write_roster(entries, args.out, finance_copy=args.finance_copy)
+            write_roster(
+                batch,
+                entries,
+                args.out,
+                on=roster_date(batch, date.today()),
+                finance_copy=args.finance_copy,
+            )
             record_audit(
                 session,
                 actor,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import gettext as _gettext
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from babel.dates import format_date
 
 DOMAIN = "messages"
 DEFAULT_LANGUAGE = "zh_CN"
@@ -45,3 +48,9 @@ class _Values(dict[str, Any]):
 
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+def long_date(language: str, day: date) -> str:
+    """A date as a notice prints it: 2026年12月2日, or December 2, 2026."""
+    locale = "zh_CN" if normalize_language(language) == "zh_CN" else "en"
+    return format_date(day, format="long", locale=locale)

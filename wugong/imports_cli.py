@@ -30,6 +30,9 @@ PROBLEMS: dict[str, str] = {
     "duplicate_record": N_("This person already has a work record starting that month above."),
     "county_invalid": N_("Not a 6-digit county code."),
     "year_invalid": N_("Not a year."),
+    "program_unknown": N_("Not a program (transport, stable_employment or workshop_employment)."),
+    "persons_invalid": N_("Not a whole number of people."),
+    "ratio_invalid": N_("Not a share such as 0.95 or 95%."),
 }
 
 SUMMARY = N_(
@@ -37,6 +40,10 @@ SUMMARY = N_(
     "{errors} with errors"
 )
 ERROR_FILE = N_("The rows with errors are listed in {path}")
+UNKNOWN_LAYOUT = N_(
+    "{file} is not a budget file I know. Per county, amounts in 万元: {per_county}. Per "
+    "program, amounts in yuan: {per_program}."
+)
 
 
 def describe(language: str) -> Callable[[str], str]:
@@ -61,7 +68,11 @@ def add_commands(commands: Any) -> None:
         "monitoring", help="exports of the national monitoring system (xlsx or csv)"
     )
     monitoring.add_argument("files", nargs="+", metavar="FILE", type=Path)
-    allocations = kinds.add_parser("allocations", help="county budget allocations (csv)")
+    allocations = kinds.add_parser(
+        "allocations",
+        help="county budget allocations (csv: 万元 columns per county, or a line per program "
+        "in yuan with its targets)",
+    )
     allocations.add_argument("files", nargs="+", metavar="FILE", type=Path)
 
 
@@ -133,6 +144,16 @@ def run(args: argparse.Namespace) -> int:
         runtime.close()
 
 
+def refusal(error: Exception, language: str) -> str:
+    """The one line that says why a whole file was refused."""
+    from db.imports import UnknownLayout
+
+    if isinstance(error, UnknownLayout):
+        columns = {name: ", ".join(names) for name, names in error.accepted.items()}
+        return translate(language, UNKNOWN_LAYOUT, file=error.file_name, **columns)
+    return str(error)
+
+
 def _import_all(kind: str, files: list[Path], runtime: Any) -> int:
     from db.imports import ImportFileError, import_allocations, import_monitoring
 
@@ -160,7 +181,7 @@ def _import_all(kind: str, files: list[Path], runtime: Any) -> int:
                     bar.close()
                 imported = True
         except ImportFileError as error:
-            print(f"wugong: {error}", file=sys.stderr)
+            print(f"wugong: {refusal(error, language)}", file=sys.stderr)
             status = 2
             continue
         print(translate(language, SUMMARY, file=path.name, **_counts(result)))

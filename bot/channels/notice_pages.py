@@ -1,15 +1,15 @@
-"""GET /notices/{number} (a printable A4 page) and /notices/{number}.xlsx: a public notice (公示).
+"""GET /notices/{number} (a printable A4 page) and /notices/{number}.xlsx: a public notice (公示)
+with the columns of a village's notice template, its period in dates and days, and how to object.
 
-A notice is public by nature, so no credential is asked; drafts are never shown, and ID numbers
-arrive here already masked by db.queries.notices.
+What the notice says is bot.channels.notice_text's. A notice is public by nature, so no
+credential is asked; drafts are never shown, and ID numbers arrive here already masked by
+db.queries.notices.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-from dataclasses import dataclass
-from datetime import date
 from html import escape
 from urllib.parse import quote
 
@@ -19,28 +19,26 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.channels.notice_text import (
+    FOOTER,
+    LAYOUT,
+    TITLES,
+    NoticeView,
+    intro,
+    row_values,
+    total,
+    yuan,
+)
 from bot.dialogs.staff import region_name
-from bot.texts import program_name
 from db.enums import NoticeLevel, NoticeStatus
 from db.models import Region
-from db.queries.notices import NoticeRow, find_notice, last_day, local_date, notice_rows
-from policy import place_name
-from wugong.i18n import N_, normalize_language, translate
+from db.queries.notices import NoticeRow, find_notice, first_day, last_day, local_date, notice_rows
+from db.xlsx import add_styles, cell, cells, fit_height, merge, page_a4
+from policy import Parameters, load_parameters, place_name
+from wugong.i18n import N_, long_date, normalize_language, translate
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOT_FOUND = N_("There is no public notice with this number.")
-TITLES = {
-    NoticeLevel.VILLAGE: N_("Public notice of work subsidies (village review)"),
-    NoticeLevel.TOWNSHIP: N_("Public notice of work subsidies (township review)"),
-}
-COLUMNS = (
-    N_("Name"),
-    N_("ID number"),
-    N_("Work place"),
-    N_("Work period"),
-    N_("Subsidy"),
-    N_("Amount (yuan)"),
-)
 HEADERS = {
     "Cache-Control": "no-cache",
     "Content-Security-Policy": (
@@ -50,33 +48,28 @@ HEADERS = {
 }
 
 
-@dataclass(frozen=True)
-class NoticeView:
-    """What a printed notice shows, read in one go from the database."""
-
-    number: str
-    level: NoticeLevel
-    region: str
-    first_day: date
-    last_day: date
-    closed: bool
-    rows: list[NoticeRow]
-
-
-def load(sessions: sessionmaker[Session], number: str) -> NoticeView | None:
+def load(
+    sessions: sessionmaker[Session], number: str, parameters: Parameters | None = None
+) -> NoticeView | None:
     with sessions() as session:
         notice = find_notice(session, number)
         if notice is None:
             return None
         region = session.get(Region, notice.region_code)
+        posted_on = local_date(notice.starts_at)
+        phone = (parameters or load_parameters()).get(
+            "process.supervision_phone", posted_on, notice.region_code[:6]
+        )
         return NoticeView(
             number=notice.number,
             level=NoticeLevel(notice.level),
             region=region_label(notice.region_code, region),
-            first_day=local_date(notice.starts_at),
+            posted_on=posted_on,
+            first_day=first_day(notice),
             last_day=last_day(notice),
             closed=notice.status == NoticeStatus.CLOSED,
             rows=notice_rows(session, notice),
+            phone=phone,
         )
 
 
@@ -91,133 +84,104 @@ def region_label(code: str, region: Region | None) -> str:
     return f"{county} {region.name}".strip()
 
 
-def cells(row: NoticeRow, language: str) -> list[str]:
-    """One row's six cells as text, in the order of COLUMNS."""
-
-    def t(message: str, **values: object) -> str:
-        return translate(language, message, **values)
-
-    try:
-        place = place_name(row.work_place)
-    except (LookupError, ValueError):
-        place = row.work_place
-    return [
-        row.name,
-        row.masked_id,
-        place,
-        t("{start} to {end}", start=row.work_from, end=row.work_to or t("ongoing")),
-        program_name(t, row.program.value),
-        yuan(row.amount_fen),
-    ]
-
-
-def yuan(fen: int) -> str:
-    whole, cents = divmod(fen, 100)
-    return f"{whole}" if cents == 0 else f"{whole}.{cents:02d}"
-
-
-def intro(view: NoticeView, language: str) -> list[str]:
-    where = (
-        translate(language, "the village committee")
-        if view.level == NoticeLevel.VILLAGE
-        else translate(language, "the township government")
-    )
-    lines = [
-        translate(language, "Notice number: {number}", number=view.number),
-        translate(language, "Region: {region}", region=view.region),
-        translate(
-            language,
-            "Notice period: {start} to {end} (both days included)",
-            start=view.first_day.isoformat(),
-            end=view.last_day.isoformat(),
-        ),
-        translate(
-            language,
-            "The applications below have been reviewed and are made public. Anyone who objects "
-            "may tell {where} within the notice period, or send “/object {number}” with the "
-            "reason to the subsidy assistant in the chat.",
-            where=where,
-            number=view.number,
-        ),
-    ]
-    if view.closed:
-        lines.append(translate(language, "This notice has ended."))
-    return lines
-
-
-def total(view: NoticeView, language: str) -> str:
-    return translate(
-        language,
-        "Total: {count} claim(s), {amount} yuan",
-        count=len(view.rows),
-        amount=yuan(sum(row.amount_fen for row in view.rows)),
-    )
-
-
 STYLE = """
-@page { size: A4; margin: 18mm 15mm; }
+@page { size: A4 landscape; margin: 14mm 12mm; }
 body { font-family: "SimSun", "Songti SC", "Noto Serif CJK SC", serif; font-size: 11pt;
-       color: #000; max-width: 180mm; margin: 0 auto; }
-h1 { font-size: 18pt; text-align: center; margin: 0 0 8pt; }
+       color: #000; max-width: 273mm; margin: 0 auto; }
+h1 { font-size: 20pt; text-align: center; margin: 0 0 8pt; letter-spacing: 2pt; }
 p { margin: 3pt 0; line-height: 1.5; }
 table { width: 100%; border-collapse: collapse; margin: 8pt 0; }
 th, td { border: 1px solid #000; padding: 3pt 4pt; text-align: center; }
-td.amount { text-align: right; }
+th, td.short { white-space: nowrap; }
+td.amount { text-align: right; white-space: nowrap; }
 thead { display: table-header-group; }
 tr { page-break-inside: avoid; }
+p.signed { text-align: right; margin-top: 12pt; }
 """
 
 
+# Per column: kept on one line (short), or wrapped (the employer and the place can be long).
+CLASSES = ("short", "short", "short", "short", "", "", "short", "short", "amount")
+
+
+def _html_cells(row: NoticeRow, language: str) -> str:
+    values = row_values(row, language)
+    values[-1] = yuan(row.amount_fen)
+    return "".join(
+        f'<td class="{kind}">{escape("" if value is None else str(value))}</td>'
+        for kind, value in zip(CLASSES, values, strict=True)
+    )
+
+
 def render_html(view: NoticeView, language: str) -> str:
-    """The notice as a self-contained page that prints on A4 (no external resources)."""
+    """The notice as a self-contained page that prints on A4 landscape (no external resources)."""
     lang = "zh-CN" if language == "zh_CN" else "en"
     title = translate(language, TITLES[view.level])
-    head = "".join(f"<th>{escape(translate(language, c))}</th>" for c in COLUMNS)
-    body = []
-    for row in view.rows:
-        values = cells(row, language)
-        tds = "".join(f"<td>{escape(v)}</td>" for v in values[:-1])
-        body.append(f'<tr>{tds}<td class="amount">{escape(values[-1])}</td></tr>')
+    head = "".join(f"<th>{escape(translate(language, c))}</th>" for c, _ in LAYOUT)
+    body = "".join(f"<tr>{_html_cells(row, language)}</tr>" for row in view.rows)
     paragraphs = "".join(f"<p>{escape(line)}</p>" for line in intro(view, language))
     return (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)} {escape(view.number)}</title><style>{STYLE}</style></head>"
         f"<body><h1>{escape(title)}</h1>{paragraphs}"
-        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
         f"<p>{escape(total(view, language))}</p>"
-        f'<p style="text-align:right">{escape(view.region)}<br>'
-        f"{escape(view.first_day.isoformat())}</p></body></html>"
+        f'<p class="signed">{escape(view.region)}<br>'
+        f"{escape(long_date(language, view.posted_on))}</p></body></html>"
     )
 
 
 def render_xlsx(view: NoticeView, language: str) -> bytes:
-    """The notice list as a workbook: a few heading lines, the six columns, then the total."""
+    """The notice as a workbook that prints like the page: the title, the lines above the list,
+    the columns (repeated on every printed page), the total, the region and the date."""
     book = Workbook(write_only=True)
+    add_styles(book)
     sheet = book.create_sheet(translate(language, "Notice"))
-    sheet.append([translate(language, TITLES[view.level])])
-    for line in intro(view, language):
-        sheet.append([line])
+    width = len(LAYOUT)
+    lines = intro(view, language)
+    header_row = 2 + len(lines)
+    page_a4(sheet, [w for _, w in LAYOUT], landscape=True,
+            footer=translate(language, FOOTER), title_rows=f"{header_row}:{header_row}",
+            freeze=f"A{header_row + 1}")  # fmt: skip
+    sheet.row_dimensions[1].height = 32
+    merge(sheet, 1, 1, width)
+    sheet.append([cell(sheet, translate(language, TITLES[view.level]), "wg_title")])
+    for row, line in enumerate(lines, start=2):
+        merge(sheet, row, 1, width)
+        fit_height(sheet, row, [line], [sum(w for _, w in LAYOUT)])
+        sheet.append([cell(sheet, line, "wg_caption")])
+    sheet.append(cells(sheet, [translate(language, c) for c, _ in LAYOUT], "wg_header"))
+    styles = ["wg_text"] * width
+    styles[2], styles[-1] = "wg_int", "wg_money"
+    widths = [w for _, w in LAYOUT]
+    for row, notice_row in enumerate(view.rows, start=header_row + 1):
+        values = row_values(notice_row, language)
+        fit_height(sheet, row, values, widths)
+        sheet.append([cell(sheet, v, st) for v, st in zip(values, styles, strict=True)])
+    last = header_row + len(view.rows) + 1
+    merge(sheet, last, 1, width)
+    sheet.append([cell(sheet, total(view, language), "wg_caption")])
     sheet.append([])
-    sheet.append([translate(language, c) for c in COLUMNS])
-    for row in view.rows:
-        values: list[object] = list(cells(row, language))
-        values[-1] = row.amount_fen // 100 if row.amount_fen % 100 == 0 else row.amount_fen / 100
-        sheet.append(values)
-    sheet.append([total(view, language)])
+    for row, text in enumerate((view.region, long_date(language, view.posted_on)), last + 2):
+        merge(sheet, row, width - 3, width)  # signed at the right, as on the page
+        sheet.append([*[""] * (width - 4), cell(sheet, text, "wg_caption_right")])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def routes(sessions: sessionmaker[Session]) -> list[BaseRoute]:
-    """The notice page and its spreadsheet; the .xlsx route comes first (it is more specific)."""
+def routes(
+    sessions: sessionmaker[Session], parameters: Parameters | None = None
+) -> list[BaseRoute]:
+    """The notice page and its spreadsheet; the .xlsx route comes first (it is more specific).
+    ``parameters``: the policy tree whose county values (the supervision phone) apply."""
 
     def language_of(request: Request) -> str:
         return normalize_language(request.query_params.get("lang"))
 
     async def view_of(request: Request) -> NoticeView | None:
-        return await asyncio.to_thread(load, sessions, request.path_params["number"])
+        return await asyncio.to_thread(load, sessions, request.path_params["number"], parameters)
 
     async def page(request: Request) -> Response:
         language = language_of(request)

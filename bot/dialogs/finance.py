@@ -1,107 +1,29 @@
-"""County finance in chat: the budget (/budget), the roster to finance (/roster) and payments."""
+"""County finance in chat: the roster to the finance bureau (/roster) and its payments."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from bot.dialogs.base import Turn
-from bot.dialogs.staff import region_name
+from bot.dialogs.budget import county_admin, yuan
+from bot.dialogs.budget import program_label as _program
 from bot.notify import notify_status_change
-from bot.texts import program_name
 from db.enums import ApplicationStatus, Program, StaffRole
 from db.models import Application, RosterBatch, RosterStatus, Staff
 from db.queries import Actor, application_number
-from db.queries.budgets import budget_summary, overdue_batches
 from db.queries.payments import NotPayable, record_payment
 from db.queries.roster import NothingToSend, UnknownBatch, find_batch, mark_sent, open_draft
 from db.workdays import UnknownCalendarYear
 from policy import load_parameters
 from wugong.exports import issue_link
+from wugong.i18n import N_
 
 PAGE = 10
 
 
-def _admin(turn: Turn) -> Staff | None:
-    """The county administrator behind this chat; anyone else is told so and gets None."""
-    staff = turn.session.get(Staff, turn.identity.staff_id) if turn.identity.staff_id else None
-    if staff is None or not staff.active or staff.role != StaffRole.COUNTY_ADMIN:
-        turn.say(
-            turn.t("Budgets and rosters are for county administrators."),
-            [turn.button("Main menu", "menu:main")],
-        )
-        return None
-    return staff
-
-
-def _yuan(fen: int | None) -> str:
-    whole, cents = divmod(fen or 0, 100)
-    return f"{whole}" if cents == 0 else f"{whole}.{cents:02d}"
-
-
-def _program(turn: Turn, program: Program | str) -> str:
-    return program_name(turn.t, Program(program).value)
-
-
-def show_budget(turn: Turn, year: int | None = None) -> None:
-    """Allocated, committed and paid per program, and the rosters finance has not paid in time."""
-    staff = _admin(turn)
-    if staff is None:
-        return
-    year = year or turn.today.year
-    county = staff.region_code
-    lines = [turn.t("Budget of {county} for {year}:", county=region_name(county), year=year)]
-    for line in budget_summary(turn.session, county, year):
-        name = _program(turn, line.program)
-        if line.allocated is None:
-            lines.append(
-                turn.t(
-                    "• {program}: no allocation imported; committed {committed} yuan.",
-                    program=name,
-                    committed=_yuan(line.committed),
-                )
-            )
-            continue
-        lines.append(
-            turn.t(
-                "• {program}: allocated {allocated} yuan, committed {committed} yuan "
-                "({persons} people), paid {paid} yuan, remaining {remaining} yuan.",
-                program=name,
-                allocated=_yuan(line.allocated),
-                committed=_yuan(line.committed),
-                persons=line.committed_persons,
-                paid=_yuan(line.paid),
-                remaining=_yuan(line.remaining),
-            )
-        )
-    for batch in overdue_batches(turn.session, county, turn.today):
-        lines.append(
-            turn.t(
-                "⚠️ Roster {batch} ({program} {year}) was due to be paid by {date} and is not "
-                "fully paid yet.",
-                batch=batch.id,
-                program=_program(turn, batch.program),
-                year=batch.year,
-                date=batch.due_date.isoformat() if batch.due_date else "",
-            )
-        )
-    turn.say(
-        "\n".join(lines),
-        [
-            turn.button("Budget {year}", f"budget:{year - 1}", year=year - 1),
-            turn.button("Roster to finance", "menu:roster"),
-            turn.button("Main menu", "menu:main"),
-        ],
-    )
-
-
-def budget_year(turn: Turn, value: str) -> None:
-    raw = value.removeprefix("budget:")
-    show_budget(turn, int(raw) if raw.isdigit() and 2000 < int(raw) < 2100 else None)
-
-
 def show_rosters(turn: Turn) -> None:
     """Choose the program and year of the roster."""
-    if _admin(turn) is None:
+    if county_admin(turn) is None:
         return
     buttons = [
         turn.button("{program} {year}", f"roster:pick:{year}:{program.value}",
@@ -132,7 +54,7 @@ def _pick(turn: Turn, staff: Staff, year: int, program: Program) -> None:
             program=_program(turn, program),
             year=year,
             count=waiting[0],
-            amount=_yuan(waiting[1]),
+            amount=yuan(waiting[1]),
         )
     ]
     buttons = []
@@ -258,7 +180,7 @@ def _paid(turn: Turn, staff: Staff, application: Application, *, confirmed: bool
     if not confirmed:
         turn.say(
             turn.t("Record {number} ({name}, {amount} yuan) as paid?", number=number,
-                   name=application.person.name, amount=_yuan(application.amount_fen)),
+                   name=application.person.name, amount=yuan(application.amount_fen)),
             [turn.button("Yes, it is paid", f"roster:paidyes:{application.id}"),
              turn.button("No", f"roster:pay:{application.roster_batch_id}")],
         )  # fmt: skip
@@ -282,7 +204,7 @@ def _paid(turn: Turn, staff: Staff, application: Application, *, confirmed: bool
 
 def roster_button(turn: Turn, value: str) -> None:
     """roster:ACTION:…: every action checks the admin's county again (buttons can be forged)."""
-    staff = _admin(turn)
+    staff = county_admin(turn)
     if staff is None:
         return
     _, action, *rest = value.split(":")
@@ -328,10 +250,7 @@ def roster_button(turn: Turn, value: str) -> None:
     show_rosters(turn)
 
 
-COMMANDS = {"/budget": show_budget, "/roster": show_rosters}
-ACTIONS = {"budget": show_budget, "roster": show_rosters}
-BUTTONS = {"budget:": budget_year, "roster:": roster_button}
-STAFF_MENU = [
-    ("Budget", "menu:budget", frozenset({StaffRole.COUNTY_ADMIN})),
-    ("Roster to finance", "menu:roster", frozenset({StaffRole.COUNTY_ADMIN})),
-]
+COMMANDS = {"/roster": show_rosters}
+ACTIONS = {"roster": show_rosters}
+BUTTONS = {"roster:": roster_button}
+STAFF_MENU = [(N_("Roster to finance"), "menu:roster", frozenset({StaffRole.COUNTY_ADMIN}))]

@@ -10,10 +10,10 @@ from bot.dialogs.review import refuse, show_queue, staff_of
 from bot.notify import notify_status_change
 from db.enums import StaffRole
 from db.queries import review as rules
-from db.queries.notices import last_day, local_date, post_notice
+from db.queries.notices import first_day, last_day, local_date, post_notice
 from db.types import utcnow
 from policy import load_parameters
-from wugong.i18n import N_
+from wugong.i18n import N_, long_date
 from wugong.settings import get_settings
 
 PAGE_PATH = "/notices/{number}"
@@ -49,15 +49,15 @@ def post(turn: Turn) -> None:
     turn.go(None, None)
     turn.say(
         turn.t(
-            "Notice {number} is posted with {count} claim(s), from {start} until {end} "
-            "({days} days).\n"
+            "Notice {number} is posted today with {count} claim(s). Notice period: {start} to "
+            "{end} ({days} days).\n"
             "Printable page: {page}\n"
             "List as a spreadsheet: {xlsx}\n"
             "Anyone can object in this chat by sending: /object {number} and the reason.",
             number=notice.number,
             count=len(posted.applications),
-            start=local_date(notice.starts_at).isoformat(),
-            end=last_day(notice).isoformat(),
+            start=long_date(turn.language, first_day(notice)),
+            end=long_date(turn.language, last_day(notice)),
             days=days,
             page=notice_path(notice.number),
             xlsx=notice_path(notice.number, xlsx=True),

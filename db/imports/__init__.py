@@ -2,7 +2,13 @@
 
 from db.imports.allocations import import_allocations, parse_allocations, wan_to_fen
 from db.imports.columns import Table
-from db.imports.errors import HeaderNotFound, ImportFileError, UnknownFormat, UnreadableFile
+from db.imports.errors import (
+    HeaderNotFound,
+    ImportFileError,
+    UnknownFormat,
+    UnknownLayout,
+    UnreadableFile,
+)
 from db.imports.monitoring import ImportResult, Progress, import_monitoring
 from db.imports.records import Problem
 
@@ -14,6 +20,7 @@ __all__ = [
     "Progress",
     "Table",
     "UnknownFormat",
+    "UnknownLayout",
     "UnreadableFile",
     "import_allocations",
     "import_monitoring",

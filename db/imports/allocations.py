@@ -1,21 +1,21 @@
-"""Importing county budget allocations (allocations-changzhi-2023.csv): 万元 to fen, exactly."""
+"""Importing county budget allocations (`wugong import allocations`) in either layout of
+db.imports.allocation_layouts: amounts to fen exactly, targets kept, upserted per program."""
 
 from __future__ import annotations
 
 import csv
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from db.enums import ImportKind, ImportStatus, Program
+from db.enums import ImportKind, ImportStatus
+from db.imports.allocation_layouts import READERS, Allocation, Row, layout_of, wan_to_fen
 from db.imports.errorfile import ErrorFile
-from db.imports.errors import HeaderNotFound, UnreadableFile
+from db.imports.errors import UnreadableFile
 from db.imports.monitoring import (
     ImportResult,
     error_file_for,
@@ -23,45 +23,19 @@ from db.imports.monitoring import (
     sha256_of,
     start_batch,
 )
-from db.imports.records import Problem
 from db.models import BudgetAllocation
 from db.queries.audit import Actor, record_audit
 
-FEN_PER_WAN = 1_000_000  # 1 万元 = 10,000 yuan = 1,000,000 fen
-# The columns of the file and the program each amount column funds.
-PROGRAM_COLUMNS = {
-    "stable_employment_wan": Program.STABLE_EMPLOYMENT,
-    "workshop_employment_wan": Program.WORKSHOP_EMPLOYMENT,
-    "transport_wan": Program.TRANSPORT,
-}
-REQUIRED = ("county_code", "year")
+__all__ = ["import_allocations", "parse_allocations", "wan_to_fen"]
+
 _DOCUMENT = re.compile(r"[\u4e00-\u9fff]+〔\d{4}〕\d+号")
 
 
-@dataclass(frozen=True)
-class Allocation:
-    """One county's budget for one program and year, in fen, and the row it came from."""
+def parse_allocations(path: Path) -> tuple[str | None, Iterator[Row]]:
+    """The source document named in the comments, and the allocations (or problems) per row.
 
-    row_number: int
-    county_code: str
-    year: int
-    program: Program
-    amount_fen: int
-
-
-def wan_to_fen(text: str) -> int:
-    """'77.58' 万元 -> 77_580_000 fen; more than 6 decimals (a fraction of a fen) is refused."""
-    try:
-        amount = Decimal(text.strip().replace(",", "")) * FEN_PER_WAN
-    except InvalidOperation:
-        raise ValueError("amount_invalid") from None
-    if not amount.is_finite() or amount < 0 or amount != amount.to_integral_value():
-        raise ValueError("amount_invalid")
-    return int(amount)
-
-
-def parse_allocations(path: Path) -> tuple[str | None, Iterator[Allocation | list[Problem]]]:
-    """The source document named in the comments, and the allocations (or problems) per row."""
+    Raises UnknownLayout when the header fits neither layout, before any row is read.
+    """
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except FileNotFoundError:
@@ -73,39 +47,21 @@ def parse_allocations(path: Path) -> tuple[str | None, Iterator[Allocation | lis
     numbered = [(n, line) for n, line in enumerate(lines, 1) if not line.lstrip().startswith("#")]
     reader = csv.reader(line for _, line in numbered)
     header = [name.strip() for name in next(reader, [])]
-    if any(name not in header for name in REQUIRED) or not set(PROGRAM_COLUMNS) & set(header):
-        raise HeaderNotFound(
-            f"{path.name}: the header needs county_code, year and stable_employment_wan "
-            "or workshop_employment_wan"
-        )
-    return (found.group() if found else None), _rows(header, reader, numbered)
+    read_row = READERS[layout_of(header, path.name)]
+    return (found.group() if found else None), _rows(header, reader, numbered, read_row)
 
 
-def _rows(header: list[str], reader: Iterator[list[str]], numbered: list) -> Iterator:
+def _rows(
+    header: list[str],
+    reader: Iterator[list[str]],
+    numbered: list[tuple[int, str]],
+    read_row: Callable[[int, dict[str, str]], Iterator[Row]],
+) -> Iterator[Row]:
     for (number, _), cells in zip(numbered[1:], reader, strict=False):
         if not any(cell.strip() for cell in cells):
             continue
         row = dict(zip(header, (cell.strip() for cell in cells), strict=False))
-        problems = []
-        county = row.get("county_code", "")
-        if not (county.isdigit() and len(county) == 6):
-            problems.append(Problem(number, "county_code", county, "county_invalid"))
-        year = row.get("year", "")
-        if not (year.isdigit() and 2000 <= int(year) <= 2100):
-            problems.append(Problem(number, "year", year, "year_invalid"))
-        amounts = []
-        for column, program in PROGRAM_COLUMNS.items():
-            if not row.get(column):
-                continue
-            try:
-                amounts.append((program, wan_to_fen(row[column])))
-            except ValueError:
-                problems.append(Problem(number, column, row[column], "amount_invalid"))
-        if problems:
-            yield problems
-            continue
-        for program, fen in amounts:
-            yield Allocation(number, county, int(year), program, fen)
+        yield from read_row(number, row)
 
 
 def import_allocations(
@@ -174,22 +130,25 @@ def _upsert(session: Session, item: Allocation, document: str, batch_id: int) ->
             BudgetAllocation.program == item.program,
         )
     ).one_or_none()
+    values = {"amount_fen": item.amount_fen, "source_document": document[:255]}
+    if item.targets is not None:
+        values["target_persons"] = item.targets.persons
+        values["target_satisfaction_permille"] = item.targets.satisfaction_permille
     if stored is None:
         session.add(
             BudgetAllocation(
                 county_code=item.county_code,
                 year=item.year,
                 program=item.program,
-                amount_fen=item.amount_fen,
-                source_document=document[:255],
                 import_batch_id=batch_id,
+                **values,
             )
         )
         session.flush()
         return "inserted"
-    if stored.amount_fen == item.amount_fen and stored.source_document == document[:255]:
+    if all(getattr(stored, name) == value for name, value in values.items()):
         return "unchanged"
-    stored.amount_fen = item.amount_fen
-    stored.source_document = document[:255]
+    for name, value in values.items():
+        setattr(stored, name, value)
     stored.import_batch_id = batch_id
     return "updated"

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from db.imports.records import Problem
+from db.xlsx import cells
 
 HEADERS = ("行号", "列", "值", "问题")
 # The file is read by people: past this many lines a clerk fixes the export, not the lines.
@@ -31,9 +32,13 @@ class ErrorFile:
             self._sheet = self._workbook.create_sheet("导入错误")
             self._sheet.append(list(HEADERS))
         if self.lines < MAX_LINES:
-            self._sheet.append(
-                [problem.row_number, problem.column, problem.value, self.describe(problem.code)]
-            )
+            values = [
+                problem.row_number,
+                problem.column,
+                problem.value,
+                self.describe(problem.code),
+            ]
+            self._sheet.append(cells(self._sheet, values))  # a cell "=…" of the file stays text
         self.lines += 1
 
     def close(self) -> Path | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from db.errors import DbError
 
 
@@ -19,3 +21,14 @@ class UnreadableFile(ImportFileError):
 
 class HeaderNotFound(ImportFileError):
     """Raised when no row among the first ones names enough known columns to be the header."""
+
+
+class UnknownLayout(HeaderNotFound):
+    """Raised when a budget file's header fits none of the allocation layouts; ``accepted``
+    names each layout's columns, so the refusal can list them in the reader's language."""
+
+    def __init__(self, file_name: str, accepted: Mapping[str, Sequence[str]]) -> None:
+        self.file_name = file_name
+        self.accepted = dict(accepted)
+        layouts = "; ".join(f"{name}: {', '.join(columns)}" for name, columns in accepted.items())
+        super().__init__(f"{file_name}: not a budget layout wugong knows ({layouts})")

@@ -59,6 +59,9 @@ class Application(IdMixin, TimestampMixin, Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The reviewer's words when returning for correction or rejecting, shown to the applicant.
     review_note: Mapped[str | None] = mapped_column(sa.Text)
+    # What a reviewer wants the finance bureau to read in the roster's 备注 column; set only on
+    # purpose (db.queries.roster_notes), never copied from the words sent to the applicant.
+    roster_note: Mapped[str | None] = mapped_column(sa.Text)
     roster_batch_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("roster_batch.id"), index=True
     )

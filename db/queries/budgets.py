@@ -9,12 +9,14 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db.enums import ApplicationStatus, Program
+from db.enums import ApplicationStatus, Program, Rating
 from db.errors import DbError
-from db.models import Application, BudgetAllocation, RosterBatch, RosterStatus
+from db.models import Application, BudgetAllocation, RosterBatch, RosterStatus, Satisfaction
 
 # Money is committed from the county's confirmation on: these claims will be paid.
 COMMITTED = (ApplicationStatus.APPROVED, ApplicationStatus.ROSTER_SENT, ApplicationStatus.PAID)
+# The answers that count towards the satisfaction target (满意 and 基本满意), as /satisfaction.
+CONTENT = (Rating.SATISFIED, Rating.BASICALLY_SATISFIED)
 
 
 class BudgetError(DbError):
@@ -119,7 +121,13 @@ def check_budget(
 
 @dataclass(frozen=True)
 class BudgetLine:
-    """One program of a county and year; amounts in fen, ``allocated`` None when none is known."""
+    """One program of a county and year: amounts in fen (``allocated`` None when none is
+    known), the people supported against the allocation's target, and the satisfaction answers
+    of its paid applicants against the target per mille (targets None when the budget has none).
+
+    A person counts as supported from the county's confirmation on, as the money does: the
+    claim is committed and will be paid.
+    """
 
     program: Program
     allocated: int | None
@@ -127,14 +135,31 @@ class BudgetLine:
     paid: int
     committed_persons: int
     target_persons: int | None
+    paid_persons: int = 0
+    answers: int = 0
+    content: int = 0
+    target_satisfaction_permille: int | None = None
 
     @property
     def remaining(self) -> int | None:
         return None if self.allocated is None else self.allocated - self.committed
 
 
+def _satisfaction(session: Session, county_code: str, year: int) -> dict[Program, tuple[int, int]]:
+    """Per program: the answers given and those satisfied or basically satisfied."""
+    content = sa.case((Satisfaction.rating.in_(CONTENT), 1), else_=0)
+    rows = session.execute(
+        sa.select(Application.program, sa.func.count(), sa.func.coalesce(sa.func.sum(content), 0))
+        .join(Application, Application.id == Satisfaction.application_id)
+        .where(_in_county(county_code), Application.year == year)
+        .group_by(Application.program)
+    )
+    return {program: (int(answers), int(happy)) for program, answers, happy in rows}
+
+
 def budget_summary(session: Session, county_code: str, year: int) -> Sequence[BudgetLine]:
-    """Allocated / committed / paid per program, for every program (in the policy's order)."""
+    """Allocated / committed / paid, people and satisfaction per program, for every program (in
+    the policy's order)."""
     allocations = {
         row.program: row
         for row in session.scalars(
@@ -143,17 +168,20 @@ def budget_summary(session: Session, county_code: str, year: int) -> Sequence[Bu
             )
         )
     }
-    paid_amount = sa.case(
-        (Application.status == ApplicationStatus.PAID, Application.amount_fen), else_=0
-    )
+    is_paid = Application.status == ApplicationStatus.PAID
     sums = {
         row.program: row
         for row in session.execute(
             sa.select(
                 Application.program,
                 sa.func.coalesce(sa.func.sum(Application.amount_fen), 0).label("committed"),
-                sa.func.coalesce(sa.func.sum(paid_amount), 0).label("paid"),
+                sa.func.coalesce(
+                    sa.func.sum(sa.case((is_paid, Application.amount_fen), else_=0)), 0
+                ).label("paid"),
                 sa.func.count().label("persons"),
+                sa.func.coalesce(sa.func.sum(sa.case((is_paid, 1), else_=0)), 0).label(
+                    "paid_persons"
+                ),
             )
             .where(
                 _in_county(county_code),
@@ -163,10 +191,12 @@ def budget_summary(session: Session, county_code: str, year: int) -> Sequence[Bu
             .group_by(Application.program)
         )
     }
+    answers = _satisfaction(session, county_code, year)
     lines = []
     for program in Program:
         allocation = allocations.get(program)
         total = sums.get(program)
+        given, content = answers.get(program, (0, 0))
         lines.append(
             BudgetLine(
                 program=program,
@@ -175,6 +205,12 @@ def budget_summary(session: Session, county_code: str, year: int) -> Sequence[Bu
                 paid=0 if total is None else int(total.paid),
                 committed_persons=0 if total is None else int(total.persons),
                 target_persons=None if allocation is None else allocation.target_persons,
+                paid_persons=0 if total is None else int(total.paid_persons),
+                answers=given,
+                content=content,
+                target_satisfaction_permille=(
+                    None if allocation is None else allocation.target_satisfaction_permille
+                ),
             )
         )
     return lines

@@ -1,9 +1,10 @@
 """Public notices (公示): posting a village's or township's approvals, the list, and closing.
 
 A notice runs for the county's notice days (the policy parameter ``process.notice_days``, looked
-up by the caller) as whole calendar days after the day it is posted: posted on 1 December with
-5 days, it is up until the end of 6 December. Its number reads GS-<region>-<year>-<sequence>,
-e.g. GS-140581100200-2025-001.
+up by the caller) as whole calendar days after the day it is posted, the day of posting not
+counted (as 民法典 第二百零一条 counts a period of days): posted on 1 December with 5 days, its
+period is 2 to 6 December and it is up until the end of 6 December. Its number reads
+GS-<region>-<year>-<sequence>, e.g. GS-140581100200-2025-001.
 """
 
 from __future__ import annotations
@@ -18,10 +19,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from db.enums import ApplicationStatus, NoticeLevel, NoticeStatus, Program
+from db.enums import ApplicationStatus, NoticeLevel, NoticeStatus, Program, Sex
 from db.models import Application, Notice, NoticeItem, Person, Staff
 from db.pii import mask_id
 from db.queries.audit import Actor, change_status
+from db.queries.employers import employers_of
+from db.queries.persons import sex_and_birth
 from db.queries.review import (
     AFTER_NOTICE,
     NOTICE_LEVEL,
@@ -34,6 +37,7 @@ from db.queries.review import (
     authorize,
     draft_notice,
 )
+from policy import Month, PolicyError, age_on
 
 LOCAL = ZoneInfo("Asia/Shanghai")
 NUMBER = re.compile(r"GS-(\d{9}|\d{12})-(\d{4})-(\d{3,})", re.IGNORECASE)
@@ -48,6 +52,11 @@ def period_end(starts_at: datetime, days: int) -> datetime:
     """The end of the notice: midnight after the last of ``days`` full days after posting."""
     last_day = local_date(starts_at) + timedelta(days=days)
     return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=LOCAL)
+
+
+def first_day(notice: Notice) -> date:
+    """The first of the notice's full days, as printed: the day after it was posted."""
+    return local_date(notice.starts_at) + timedelta(days=1)
 
 
 def last_day(notice: Notice) -> date:
@@ -155,10 +164,14 @@ def current_applications(
 
 @dataclass(frozen=True)
 class NoticeRow:
-    """One line of a printed notice; the ID number is already masked."""
+    """One line of a printed notice; the ID number is already masked. The age is the person's
+    on the first day of the work, as on the roster."""
 
     name: str
+    sex: Sex | None
+    age: int | None
     masked_id: str
+    employer: str | None
     work_place: str  # the division code the applicant gave
     work_from: str
     work_to: str | None
@@ -166,9 +179,18 @@ class NoticeRow:
     amount_fen: int
 
 
+def _age(born: date | None, work_from: str, year: int) -> int | None:
+    if born is None:
+        return None
+    try:
+        start = Month.parse(work_from).first_day()
+    except PolicyError:
+        start = date(year, 1, 1)
+    return age_on(born, start)
+
+
 def notice_rows(session: Session, notice: Notice) -> list[NoticeRow]:
     """The lines of a notice as posted, in the order the applications were approved."""
-    rows = []
     query = (
         sa.select(Application, Person)
         .join(NoticeItem, NoticeItem.application_id == Application.id)
@@ -176,14 +198,22 @@ def notice_rows(session: Session, notice: Notice) -> list[NoticeRow]:
         .where(NoticeItem.notice_id == notice.id)
         .order_by(NoticeItem.id)
     )
-    for application, person in session.execute(query).tuples():
+    listed = session.execute(query).tuples().all()
+    employers = employers_of(session, [application for application, _ in listed])
+    rows = []
+    for application, person in listed:
         facts = application.facts or {}
+        sex, born = sex_and_birth(person)
+        work_from = str(facts.get("work_from") or "")
         rows.append(
             NoticeRow(
                 name=person.name,
+                sex=sex,
+                age=_age(born, work_from, application.year),
                 masked_id=mask_id(person.id_number),
+                employer=employers.get(application.id),
                 work_place=str(facts.get("work_place") or ""),
-                work_from=str(facts.get("work_from") or ""),
+                work_from=work_from,
                 work_to=facts.get("work_to"),
                 program=application.program,
                 amount_fen=application.amount_fen or 0,

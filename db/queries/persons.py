@@ -14,6 +14,7 @@ from db.crypto import blind_index
 from db.enums import Sex
 from db.models import Person
 from db.pii import normalize_account, normalize_phone
+from policy import InvalidIdNumber, parse_id
 
 
 class _Unset(Enum):
@@ -35,6 +36,17 @@ def find_person_by_id_number(session: Session, id_number: str) -> Person | None:
     """The person with this ID number (in any spelling normalize_id accepts), or None."""
     statement = sa.select(Person).where(Person.id_index == blind_index("id", id_number))
     return session.scalars(statement).one_or_none()
+
+
+def sex_and_birth(person: Person) -> tuple[Sex | None, date | None]:
+    """The person's sex and birth date as imported, else as the ID number states them."""
+    if person.sex is not None and person.birth_date is not None:
+        return person.sex, person.birth_date
+    try:
+        record = parse_id(person.id_number)
+    except InvalidIdNumber:
+        return person.sex, person.birth_date
+    return person.sex or Sex(record.sex), person.birth_date or record.birth_date
 
 
 def _same(normalize: Callable[[str], str]) -> Callable[[Any, Any], bool]:

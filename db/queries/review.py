@@ -41,6 +41,7 @@ class Action(StrEnum):
     RESOLVE_OBJECTION = "resolve_objection"
     CONFIRM = "confirm"
     ASSIGN_REGION = "assign_region"
+    ROSTER_NOTE = "roster_note"
 
 
 class ReviewError(DbError):
@@ -85,7 +86,9 @@ SCOPE_LENGTH = {
     StaffRole.COUNTY_ADMIN: 6,
     StaffRole.CITY_ADMIN: 4,
 }
-REVIEW_ACTIONS = frozenset({Action.VIEW, Action.APPROVE, Action.RETURN, Action.REJECT})
+REVIEW_ACTIONS = frozenset(
+    {Action.VIEW, Action.APPROVE, Action.RETURN, Action.REJECT, Action.ROSTER_NOTE}
+)
 ALLOWED = {
     StaffRole.CADRE: REVIEW_ACTIONS | {Action.POST_NOTICE, Action.RESOLVE_OBJECTION},
     StaffRole.TOWNSHIP: REVIEW_ACTIONS | {Action.POST_NOTICE, Action.RESOLVE_OBJECTION},

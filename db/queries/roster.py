@@ -15,7 +15,6 @@ from db.models import (
     Application,
     ChatIdentity,
     Finding,
-    MonitoringEmployment,
     Person,
     Region,
     RosterBatch,
@@ -23,6 +22,7 @@ from db.models import (
     Staff,
 )
 from db.queries.audit import Actor, change_status, record_audit
+from db.queries.employers import employers_of
 from db.types import utcnow
 from db.workdays import add_workdays
 
@@ -165,29 +165,6 @@ def _region_names(session: Session, codes: set[str]) -> dict[str, str]:
     return {code: name for code, name in rows}
 
 
-def _employers(session: Session, applications: Sequence[Application]) -> dict[int, str]:
-    """The employer of each person's latest monitoring work record in the claim year."""
-    found: dict[int, str] = {}
-    for application in applications:
-        name = application.facts.get("employer_name")
-        if name:
-            found[application.id] = str(name)
-            continue
-        record = session.scalars(
-            sa.select(MonitoringEmployment.employer_name)
-            .where(
-                MonitoringEmployment.person_id == application.person_id,
-                MonitoringEmployment.start_month <= date(application.year, 12, 1),
-                MonitoringEmployment.employer_name.is_not(None),
-            )
-            .order_by(MonitoringEmployment.start_month.desc())
-            .limit(1)
-        ).first()
-        if record:
-            found[application.id] = record
-    return found
-
-
 def _delegate_name(session: Session, application: Application) -> str | None:
     if application.submitted_by_staff_id is not None:
         staff = session.get(Staff, application.submitted_by_staff_id)
@@ -206,7 +183,7 @@ def roster_entries(session: Session, batch: RosterBatch) -> list[RosterEntry]:
     applications = batch_applications(session, batch)
     codes = {a.region_code for a in applications if a.region_code}
     names = _region_names(session, codes | {code[:9] for code in codes})
-    employers = _employers(session, applications)
+    employers = employers_of(session, applications)
     entries = []
     for application in applications:
         village = application.region_code or ""

@@ -17,6 +17,7 @@ from policy.decision import Decision, Reason
 from policy.facts import FIELD_ORDER, Facts
 from policy.months import Month, months_in_year
 from policy.parameters import Parameters
+from policy.ric import age_on
 
 _SHARED = ("eligibility", "checks", "process")
 
@@ -133,9 +134,7 @@ def check_age(ctx: Context, out: Outcome) -> None:
     if facts.work_from is None:
         out.need("work_from")
         return
-    start = facts.work_from.first_day()
-    born = facts.birth_date
-    age = start.year - born.year - ((start.month, start.day) < (born.month, born.day))
+    age = age_on(facts.birth_date, facts.work_from.first_day())
     min_age = ctx.value("eligibility.min_age")
     if age < min_age:
         out.fail(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+import sqlalchemy as sa
 
-from db.enums import ApplicationStatus, Program
-from db.models import Application, RosterBatch, RosterStatus
+from db.enums import ApplicationStatus, Program, Rating
+from db.models import Application, BudgetAllocation, RosterBatch, RosterStatus, Satisfaction
 from db.queries.budgets import (
     BudgetExceeded,
     NoAllocation,
@@ -67,6 +68,29 @@ def test_summary_has_allocated_committed_and_paid_per_program(county, session):
     stable = lines[Program.STABLE_EMPLOYMENT]
     assert (stable.allocated, stable.committed, stable.remaining) == (None, 120_000, None)
     assert lines[Program.WORKSHOP_EMPLOYMENT].committed == 0
+
+
+def test_summary_counts_people_and_satisfaction_per_program(county, session):
+    # Given 张三's transport and stable claims paid, 张三 satisfied with both, 赵六's transport
+    # claim paid and rated not satisfied, and 李四's transport claim approved only
+    for claim, rating in [
+        (county.zhang, Rating.SATISFIED),
+        (county.zhang_stable, Rating.BASICALLY_SATISFIED),
+        (county.zhao, Rating.DISSATISFIED),
+    ]:
+        session.get(Application, claim).status = ApplicationStatus.PAID
+        session.add(Satisfaction(application_id=claim, chat_identity_id=county.zhang_chat,
+                                 county_code=COUNTY, rating=rating))  # fmt: skip
+    allocation = session.scalars(sa.select(BudgetAllocation)).one()
+    allocation.target_persons, allocation.target_satisfaction_permille = 800, 950
+    session.flush()
+    lines = {line.program: line for line in budget_summary(session, COUNTY, YEAR)}
+    transport, stable = lines[Program.TRANSPORT], lines[Program.STABLE_EMPLOYMENT]
+    assert (transport.committed_persons, transport.paid_persons) == (3, 2)
+    assert (transport.target_persons, transport.target_satisfaction_permille) == (800, 950)
+    assert (transport.answers, transport.content) == (2, 1)
+    assert (stable.answers, stable.content, stable.target_persons) == (1, 1, None)
+    assert lines[Program.WORKSHOP_EMPLOYMENT].answers == 0
 
 
 def test_overdue_batches_are_sent_ones_past_their_due_date(county, session):

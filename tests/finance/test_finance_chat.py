@@ -15,8 +15,16 @@ from openpyxl import load_workbook
 
 from bot.engine import Conversations
 from bot.messages import Incoming
-from db.enums import ApplicationStatus, Channel
-from db.models import Application, AuditEvent, Notification, RosterBatch
+from db.enums import ApplicationStatus, Channel, Rating
+from db.models import (
+    Application,
+    AuditEvent,
+    BudgetAllocation,
+    ChatIdentity,
+    Notification,
+    RosterBatch,
+    Satisfaction,
+)
 from db.workdays import add_workdays
 from tests.finance.county import LI_ID
 from wugong.runtime import Runtime
@@ -94,14 +102,46 @@ def test_only_a_county_administrator_sees_budgets_and_rosters(county, session_fa
 
 def test_the_budget_shows_allocated_committed_paid_and_remaining(admin):
     admin.send(text="/budget")
-    assert "5000" in admin.text and "3600" in admin.text and "1400" in admin.text
+    assert "下达 5,000 元" in admin.text and "已审定 3,600 元（3 人）" in admin.text
+    assert "剩余 1,400 元" in admin.text
+    assert "目标" not in admin.text  # this budget was imported without targets
     assert "budget:2024" in admin.buttons
+
+
+def test_the_budget_shows_people_and_satisfaction_against_the_targets(
+    admin, county, session_factory
+):
+    # Given 高平's transport budget with its targets (4 people, 95% satisfied), 张三 and 赵六
+    # paid and satisfied or basically satisfied, 李四 paid and not satisfied
+    with session_factory.begin() as session:
+        allocation = session.scalars(sa.select(BudgetAllocation)).one()
+        allocation.target_persons, allocation.target_satisfaction_permille = 4, 950
+        for claim, chat, rating in [
+            (county.zhang, county.zhang_chat, Rating.SATISFIED),
+            (county.zhao, county.zhang_chat, Rating.BASICALLY_SATISFIED),
+            (county.li, county.li_chat, Rating.DISSATISFIED),
+        ]:
+            session.get(Application, claim).status = ApplicationStatus.PAID
+            session.add(Satisfaction(application_id=claim, chat_identity_id=chat,
+                                     county_code="140581", rating=rating))  # fmt: skip
+    # When the administrator opens the budget, Then each target is shown against its result
+    admin.send(text="/budget")
+    assert "已发放 3,600 元（3 人）" in admin.text
+    assert "已支持 3 人 / 目标 4 人（75%）" in admin.text
+    assert "3 份评价中满意和基本满意 2 份（66.6%）" in admin.text
+    assert "目标 95%，未达到" in admin.text
+    # And in English for an administrator who chats in English
+    with session_factory.begin() as session:
+        session.get(ChatIdentity, county.admin_chat).language = "en"
+    admin.send(text="/budget")
+    assert "People supported: 3 of the target 4 (75%)" in admin.text
+    assert "target 95%: not met" in admin.text
 
 
 def test_download_mark_sent_and_record_a_payment_in_chat(admin, county, session_factory, http):
     admin.send(text="/roster")
     admin.tap("roster:pick:2025:transport")
-    assert "3" in admin.text and "3600" in admin.text
+    assert "3" in admin.text and "3,600" in admin.text
     # When the administrator asks for the finance copy, Then a link is given that works once
     admin.tap("roster:fin:2025:transport")
     path = LINK.search(admin.text).group(1)
@@ -109,7 +149,7 @@ def test_download_mark_sent_and_record_a_payment_in_chat(admin, county, session_
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     sheet = load_workbook(io.BytesIO(response.content), read_only=True)["花名册"]
-    assert LI_ID in [row[4] for row in sheet.iter_rows(values_only=True)]
+    assert LI_ID in {value for row in sheet.iter_rows(values_only=True) for value in row}
     assert http(path).status_code == 404
     assert http("/exports/" + "x" * 32 + ".xlsx").status_code == 404
     # When it is marked sent, Then the due date is 7 working days later and people are told

@@ -16,6 +16,7 @@ from db.queries import application_number
 from tests.conftest import TEST_SECRET
 from tests.finance.county import LI_CARD, ZHANG_ID, ZHAO_ID
 from tests.finance.test_roster import write_bank_file
+from wugong.roster_xlsx import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 SCOPE = ["--county", "140581", "--year", "2025", "--program", "transport"]
@@ -40,8 +41,12 @@ def wugong(database_url: str, tmp_path: Path, *args: str) -> subprocess.Complete
 
 
 def ids_in(path: Path) -> list[str]:
+    """The ID numbers of the claim lines (those with a 序号)."""
     sheet = load_workbook(path, read_only=True)["花名册"]
-    return [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    column = COLUMNS.index("身份证号")
+    return [
+        row[column] for row in sheet.iter_rows(values_only=True) if row and isinstance(row[0], int)
+    ]
 
 
 def test_export_send_and_pay_from_the_command_line(county, database_url, session_factory, tmp_path):

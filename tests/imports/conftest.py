@@ -15,6 +15,7 @@ DATA = Path(__file__).resolve().parent / "data"
 PERSONS_XLSX = "监测对象信息.xlsx"
 WORK_XLSX = "已外出务工信息.xlsx"
 ALLOCATIONS_CSV = "allocations-changzhi-2023.csv"
+PROGRAMS_CSV = "programs-gaoping-2026.csv"
 TITLE = ["（务工月监测）已外出务工信息"]
 UNIT = ["导出单位：山西省晋城市高平市    导出时间：2025年11月30日"]
 

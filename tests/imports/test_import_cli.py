@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.imports.conftest import (
     ALLOCATIONS_CSV,
     PERSONS_XLSX,
+    PROGRAMS_CSV,
     WORK_XLSX,
     count,
     sample_rows,
@@ -20,13 +23,15 @@ ROOT = Path(__file__).resolve().parents[2]
 SECRET = "wugong-tests-only-secret-0123456789abcdefghijklmnop"
 
 
-def wugong(*args: str, database_url: str, cwd: Path) -> subprocess.CompletedProcess:
+def wugong(
+    *args: str, database_url: str, cwd: Path, lang: str = "en_US.UTF-8"
+) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WUGONG_")}
     env.update(
         WUGONG_DATABASE_URL=database_url,
         WUGONG_SECRET_KEY=SECRET,
         WUGONG_VAR_DIR=str(cwd / "var"),
-        LANG="en_US.UTF-8",
+        LANG=lang,
         PYTHONPATH=str(ROOT),
     )
     return subprocess.run(
@@ -111,3 +116,40 @@ def test_importing_allocations_from_the_command_line(database_url, engine, sampl
         f"{ALLOCATIONS_CSV}: 11 rows — 11 new, 0 updated, 0 unchanged, 0 with errors"
     )
     assert count(engine, "budget_allocation") == 22
+
+
+def test_both_budget_layouts_import_from_the_command_line(database_url, engine, samples, tmp_path):
+    """Given Changzhi's per-county 万元 file and Gaoping's per-program file with targets, both
+    import with one summary line each."""
+    done = wugong(
+        "import", "allocations", str(samples / ALLOCATIONS_CSV), str(samples / PROGRAMS_CSV),
+        database_url=database_url, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == (
+        f"{PROGRAMS_CSV}: 2 rows — 2 new, 0 updated, 0 unchanged, 0 with errors"
+    )
+    assert count(engine, "budget_allocation") == 24
+
+
+@pytest.mark.parametrize(
+    ("lang", "start"),
+    [("en_US.UTF-8", "is not a budget file I know"), ("zh_CN.UTF-8", "不是可识别的预算表")],
+)
+def test_an_unknown_budget_layout_is_refused_with_one_translated_line(
+    database_url, engine, tmp_path, lang, start
+):
+    """A budget file with other column names exits with status 2 and one line, in the clerk's
+    language, that lists the columns of both layouts; nothing is imported."""
+    path = tmp_path / "预算.csv"
+    path.write_text("县,年份,金额\n高平市,2026,50\n", encoding="utf-8")
+    done = wugong(
+        "import", "allocations", str(path), database_url=database_url, cwd=tmp_path, lang=lang
+    )
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if "alembic" not in line]
+    assert len(lines) == 1 and lines[0].startswith("wugong: 预算.csv") and start in lines[0]
+    for column in ("county_code", "stable_employment_wan", "transport_wan", "budget_cny",
+                   "target_persons", "satisfaction_target"):  # fmt: skip
+        assert column in lines[0]
+    assert count(engine, "budget_allocation") == 0

@@ -121,3 +121,18 @@ def test_a_missing_extra_directory_is_an_error(tmp_path: Path) -> None:
 def test_unknown_parameter_names_are_errors() -> None:
     with pytest.raises(ParameterError, match="no parameter named"):
         load_parameters().get("transport.unknown", Y2025)
+
+
+def test_the_county_office_and_supervision_phone_are_county_texts() -> None:
+    params = load_parameters()
+    assert params.get("process.county_office", Y2025, "140581") == "高平市乡村振兴中心"
+    assert params.get("process.county_office", Y2025, "140427") is None
+    assert params.get("process.supervision_phone", Y2025, "140581") is None
+    for phone in ("0356-5550123", "12317", "(0356) 555 0123", "400-555-0123 转 8"):
+        county = params.with_overrides("140581", {"process.supervision_phone": phone}, "test")
+        assert county.get("process.supervision_phone", Y2025, "140581") == phone
+    for bad in ("call the office", "12", 3565550123, ""):
+        with pytest.raises(ParameterError, match="supervision_phone: expected a phone number"):
+            params.with_overrides("140581", {"process.supervision_phone": bad}, "test")
+    with pytest.raises(ParameterError, match="county_office: expected a text"):
+        params.with_overrides("140581", {"process.county_office": "  "}, "test")

@@ -5,7 +5,7 @@ Existing claims get theirs from their stored card when the process that migrates
 computed in SQL.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-07 09:00:00+00:00
 
 Written by hand in the conventions of 0001; checked against the models by the migration test.
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0006"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
