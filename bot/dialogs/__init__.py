@@ -12,10 +12,18 @@ from bot.dialogs import budget, finance, menu  # noqa: E402  (menu imports the d
 menu.extend(budget)
 menu.extend(finance)
 
-from bot.dialogs import corrections, notices, objections, review  # noqa: E402  (review chain)
+from bot.dialogs import (  # noqa: E402  (review chain)
+    assign_village,
+    corrections,
+    notices,
+    objections,
+    review,
+    roster_note,
+)
 
-DIALOGS.update({m.dialog.name: m.dialog for m in (review, objections, corrections)})
-for _module in (review, notices, objections, corrections):
+_REVIEW_CHAIN = (review, objections, corrections, assign_village, roster_note)
+DIALOGS.update({m.dialog.name: m.dialog for m in _REVIEW_CHAIN})
+for _module in (*_REVIEW_CHAIN, notices):
     menu.extend(_module)
 
 from bot.dialogs import imports  # noqa: E402  (monitoring imports in chat)

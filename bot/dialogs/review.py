@@ -10,16 +10,13 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-import sqlalchemy as sa
-
 from bot.dialogs.base import Answer, Dialog, Reask, Turn
 from bot.dialogs.staff import region_name
 from bot.findings import finding_lines
-from bot.messages import Button
 from bot.notify import notify_approved_at_level, notify_status_change
 from bot.texts import decision_text, program_name
 from db.enums import Capacity, StaffRole
-from db.models import Application, Region, Staff
+from db.models import Application, Staff
 from db.pii import mask_id, redact
 from db.queries import application_number
 from db.queries import review as rules
@@ -31,8 +28,6 @@ from wugong.i18n import N_
 
 class Step(StrEnum):
     NOTE = "note"
-    TOWNSHIP = "township"
-    VILLAGE = "village"
 
 
 dialog = Dialog("review", Step)
@@ -66,6 +61,11 @@ REFUSALS = {
     "not_returned": N_("This application is not waiting for a correction."),
     "unknown_region": N_("That village is not in the region register."),
     "reason_required": N_("A finding stands against this claim: say why you approve it."),
+    "roster_sent": N_(
+        "The roster with this claim has been sent to the finance bureau; its note can no "
+        "longer change."
+    ),
+    "note_too_long": N_("Please keep the roster note under 200 characters."),
 }
 UNSTAFFED = {
     rules.Unstaffed.NO_VILLAGE: N_(
@@ -224,7 +224,7 @@ def show_queue(turn: Turn, *, after_id: int = 0) -> None:
         orphan = unstaffed_line(turn, application) if staff.role == StaffRole.COUNTY_ADMIN else None
         if orphan:
             text += orphan + "\n\n"
-            buttons.append(turn.button("Assign the village", f"review:assign:{application.id}"))
+            buttons.append(turn.button("Assign the village", f"assign:{application.id}"))
         elif staff.role == StaffRole.COUNTY_ADMIN:
             buttons.append(turn.button("Confirm", f"review:approve:{application.id}"))
         else:
@@ -233,6 +233,7 @@ def show_queue(turn: Turn, *, after_id: int = 0) -> None:
         buttons += [
             turn.button("Return for correction", f"review:return:{application.id}"),
             turn.button("Reject", f"review:reject:{application.id}"),
+            turn.button("Note for the roster (备注)", f"rnote:{application.id}"),
             turn.button("Next", f"review:next:{application.id}"),
         ]
     elif after_id and waiting:
@@ -266,11 +267,6 @@ def on_button(turn: Turn, value: str) -> None:
     staff = staff_of(turn)
     try:
         application = rules.view(turn.session, staff, int(raw_id))
-        if action == "assign":
-            authorize_assign(staff, application)
-            turn.state["review"] = {"action": "assign", "application": application.id}
-            dialog.ask(turn, Step.TOWNSHIP)
-            return
         if action == "approve" and rules.blocking_findings(application):
             # A ⛔ finding stands against it: approving needs the reviewer's reason.
             rules.precheck(staff, rules.Action.APPROVE, application)
@@ -374,102 +370,6 @@ def answer_note(turn: Turn, answer: Answer) -> None:
         else:
             turn.say(turn.t("{number} is rejected; the applicant is told why.", number=number))
     turn.state.pop("review", None)
-    show_queue(turn)
-
-
-# -- assigning a village (county admin) -------------------------------------------------------
-
-
-def authorize_assign(staff: Staff | None, application: Application) -> None:
-    """Refuse before asking anything when the village could not be assigned anyway."""
-    rules.authorize(staff, rules.Action.ASSIGN_REGION, application.region_code)
-    if application.status not in rules.ASSIGNABLE:
-        raise rules.NotAtThisStep("not_at_this_step", application.status.value)
-
-
-def _pending_claim(turn: Turn) -> Application | None:
-    pending = turn.state.get("review") or {}
-    if pending.get("action") != "assign":
-        return None
-    return turn.session.get(Application, pending.get("application") or 0)
-
-
-def _children(turn: Turn, parent: str) -> list[Region]:
-    return list(
-        turn.session.scalars(
-            sa.select(Region).where(Region.parent_code == parent).order_by(Region.code)
-        )
-    )
-
-
-def _pick_region(turn: Turn, answer: Answer, choices: list[Region]) -> Region:
-    """The region a button or typed name or code picks among ``choices``."""
-    if answer.button is not None and answer.button.startswith("region:"):
-        code = answer.button.removeprefix("region:")
-        found = [r for r in choices if r.code == code]
-    else:
-        typed = "".join(answer.words.split())
-        found = [r for r in choices if typed and (typed == r.code or typed in r.name)]
-    if len(found) != 1:
-        raise Reask("Please tap one of the buttons, or send the name.")
-    return found[0]
-
-
-@dialog.asks(Step.TOWNSHIP)
-def ask_township(turn: Turn) -> None:
-    staff = staff_of(turn)
-    townships = _children(turn, staff.region_code) if staff is not None else []
-    turn.say(
-        turn.t("In which township does the applicant live?"),
-        [Button(r.name, f"region:{r.code}") for r in townships]
-        + [turn.button("Cancel", "menu:review")],
-    )
-
-
-@dialog.answers(Step.TOWNSHIP)
-def answer_township(turn: Turn, answer: Answer) -> None:
-    staff = staff_of(turn)
-    township = _pick_region(turn, answer, _children(turn, staff.region_code) if staff else [])
-    turn.state.setdefault("review", {})["township"] = township.code
-    dialog.ask(turn, Step.VILLAGE)
-
-
-@dialog.asks(Step.VILLAGE)
-def ask_village(turn: Turn) -> None:
-    township = (turn.state.get("review") or {}).get("township") or ""
-    villages = _children(turn, township)
-    turn.say(
-        turn.t("And in which village?"),
-        [Button(r.name, f"region:{r.code}") for r in villages]
-        + [turn.button("Cancel", "menu:review")],
-    )
-
-
-@dialog.answers(Step.VILLAGE)
-def answer_village(turn: Turn, answer: Answer) -> None:
-    township = (turn.state.get("review") or {}).get("township") or ""
-    village = _pick_region(turn, answer, _children(turn, township))
-    application = _pending_claim(turn)
-    turn.state.pop("review", None)
-    if application is None:
-        show_queue(turn)
-        return
-    try:
-        moved = rules.assign_region(turn.session, staff_of(turn), application, village.code)
-    except rules.ReviewError as error:
-        refuse(turn, error)
-    else:
-        turn.say(
-            turn.t(
-                "{count} claim(s) of {name} now belong to {village}.",
-                count=len(moved),
-                name=application.person.name,
-                village=region_name(village.code),
-            )
-        )
-        reviewer = rules.unstaffed(turn.session, application)
-        if reviewer is not None:
-            turn.say(unstaffed_line(turn, application) or "")
     show_queue(turn)
 
 

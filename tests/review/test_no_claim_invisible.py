@@ -223,7 +223,7 @@ def test_a_claim_on_a_county_code_is_given_its_village_in_chat(chat, session_fac
     assert f"review:return:{claim_id}" not in cadre.buttons
     admin.say("/review")
     assert "⚠️" in admin.text
-    admin.tap(f"review:assign:{claim_id}")
+    admin.tap(f"assign:{claim_id}")
     admin.tap("region:140581102")
     admin.tap("region:140581102225")
     with session_factory() as session:
