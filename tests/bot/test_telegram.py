@@ -250,9 +250,10 @@ async def test_polling_mode_answers_updates_from_get_updates(fake, session_facto
     assert fake.calls_of("setWebhook") == []
 
 
-async def _wait(predicate, timeout: float = 30) -> None:
-    # Generous: python-telegram-bot backs off (up to 30 s) after a getUpdates that failed,
-    # e.g. timed out on a loaded CI machine; the test is about being answered, not speed.
+async def _wait(predicate, timeout: float = 75) -> None:
+    # Generous: python-telegram-bot backs off (up to 30 s, and again) after a getUpdates that
+    # failed, e.g. timed out on a loaded CI machine; the test is about being answered, not
+    # speed (30 s once timed out here while another suite ran on the same two cores).
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"
