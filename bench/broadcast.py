@@ -9,7 +9,7 @@ recipients lost and duplicated, and the 429s received.
 
     .venv/bin/python bench/broadcast.py [--recipients 10000] [--limit 100] [--database-url URL]
 
-Bars (DESIGN.md §4): ≥ 0.95 of L, 0 lost, 0 duplicated, in both runs.
+Bars (docs/design.md §4): ≥ 0.95 of L, 0 lost, 0 duplicated, in both runs.
 
 "Lost" is a recipient the fake never sent anything to although its delivery row does not say
 so. A worker killed between claiming a row and the platform receiving the request leaves a row

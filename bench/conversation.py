@@ -14,7 +14,7 @@ printed.
 
     .venv/bin/python bench/conversation.py [--users 50] [--database-url URL] [--redis-url URL]
 
-Bars (DESIGN.md §4): ≥ 300 messages/s per bot process and ≥ 0.5 × the echo bot's rate.
+Bars (docs/design.md §4): ≥ 300 messages/s per bot process and ≥ 0.5 × the echo bot's rate.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ On PostgreSQL, in a fresh schema created and dropped here:
 
     .venv/bin/python bench/import_crosscheck.py [--rows 1000000] [--database-url URL]
 
-Bars (DESIGN.md §4): import ≤ 2 × COPY, cross-check ≤ 1.5 × the join, importer ≤ 300 MB RSS.
+Bars (docs/design.md §4): import ≤ 2 × COPY, cross-check ≤ 1.5 × the join, importer ≤ 300 MB RSS.
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ class Program(StrEnum):
 
 
 class ApplicationStatus(StrEnum):
-    """The whole chain of DOMAIN §2.7, from the first draft to the payment."""
+    """The whole chain of docs/domain.md §2.7, from the first draft to the payment."""
 
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -95,7 +95,7 @@ class ApplicationStatus(StrEnum):
 
 
 class Capacity(StrEnum):
-    """In what capacity the submitter acts (委托代办, DOMAIN §2.7 step 1)."""
+    """In what capacity the submitter acts (委托代办, docs/domain.md §2.7 step 1)."""
 
     SELF = "self"
     RELATIVE = "relative"

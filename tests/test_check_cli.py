@@ -1,4 +1,4 @@
-"""`wugong check` run as a real command: JSON per DESIGN.md §3, exit codes, one-line errors."""
+"""`wugong check` run as a real command: JSON per docs/design.md §3, exit codes, one-line errors."""
 
 from __future__ import annotations
 

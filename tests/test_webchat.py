@@ -47,7 +47,7 @@ async def chat(client: httpx.AsyncClient, **body: Any) -> list[dict[str, Any]]:
 
 
 def assert_contract(data: Any) -> None:
-    """Exactly the shape of DESIGN.md §3: replies of text and buttons of label and value."""
+    """Exactly the shape of docs/design.md §3: replies of text and buttons of label and value."""
     assert isinstance(data, dict)
     assert set(data) == {"replies"}
     assert isinstance(data["replies"], list)

@@ -91,7 +91,7 @@ def test_wugong_worker_consumes_from_redis(wugong_worker, engine, session_factor
 
 
 def test_every_actor_has_explicit_retries_and_time_limit():
-    """TECH-NOTES pitfall 5: dramatiq's defaults (20 retries, backoff up to 7 days) are unfit."""
+    """docs/stack-notes.md §5: dramatiq's defaults (20 retries, backoff up to 7 days) are unfit."""
     declared = list(workers.broker.actors.values())
     assert declared, "no actors declared"
     for actor in declared:

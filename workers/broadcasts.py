@@ -3,7 +3,7 @@
 A broadcast is served by a few `send_broadcast` messages at once (WUGONG_BROADCAST_SENDERS).
 Each works for a slice of time, taking pending rows one by one (claimed before the send, the
 outcome recorded after), then hands over to a fresh message of itself, so no actor nears
-dramatiq's time limit (TECH-NOTES pitfall 5) and a lost message costs one slice at most. The
+dramatiq's time limit (docs/stack-notes.md §5) and a lost message costs one slice at most. The
 senders share the rows, not a partition of them: when a worker is killed, the others go on with
 its share. `resume_broadcasts`, run by the scheduler, finishes broadcasts whose last rows were
 claimed by a dead sender and starts senders again for a broadcast whose messages were lost

@@ -1,6 +1,6 @@
 """One send rate for every process: a token bucket in Redis, paused as a whole on a 429.
 
-TECH-NOTES pitfall 2: python-telegram-bot's AIORateLimiter counts per process and dramatiq's
+docs/stack-notes.md §2: python-telegram-bot's AIORateLimiter counts per process and dramatiq's
 rate limiters raise instead of waiting, so neither can pace several workers to ~30 messages/s.
 Every broadcast, reminder and notification send asks `acquire()` first; the limit holds across
 all worker processes because the bucket lives in Redis (in the embedded mode, with one process,

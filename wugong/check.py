@@ -1,4 +1,4 @@
-"""`wugong check`: eligibility for every program from facts given as options (DESIGN.md §3)."""
+"""`wugong check`: eligibility for every program from facts given as options (docs/design.md §3)."""
 
 from __future__ import annotations
 

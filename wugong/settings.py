@@ -83,7 +83,7 @@ class SecuritySettings(BaseSettings):
 
 class MessagingSettings(BaseSettings):
     """How fast and when wugong may message people: one global rate limit shared by every
-    process (TECH-NOTES pitfall 2), quiet hours for reminders, and the reminders' timing."""
+    process (docs/stack-notes.md §2), quiet hours for reminders, and the reminders' timing."""
 
     model_config = _CONFIG
     # Messages per second over all chats, for broadcasts, reminders and notifications; replies

@@ -14,7 +14,7 @@ from db.types import UtcDateTime, json_type
 
 
 class ChatIdentity(IdMixin, TimestampMixin, Base):
-    """The dialog state lives here, not in process memory (TECH-NOTES pitfall 1): any bot
+    """The dialog state lives here, not in process memory (docs/stack-notes.md §1): any bot
     process can take the next message, and a restart loses nothing. ``state`` is JSON; assign a
     new dict to change it (in-place changes are not tracked). ``last_update_id`` lets a channel
     drop a redelivered update.

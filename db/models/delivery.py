@@ -1,4 +1,7 @@
-"""Delivery: one broadcast to one chat identity, claimed before sending (pitfall 3)."""
+"""Delivery: one broadcast to one chat identity, claimed before sending (stack-notes §3).
+
+See docs/stack-notes.md §3: everything is at least once.
+"""
 
 from __future__ import annotations
 

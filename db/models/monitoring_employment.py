@@ -12,7 +12,7 @@ from db.enums import HouseholdType, enum_type
 
 
 class MonitoringEmployment(IdMixin, TimestampMixin, Base):
-    """One row of the work table (务工月监测, DOMAIN §3.1).
+    """One row of the work table (务工月监测, docs/domain.md §3.1).
 
     Months are stored as the first day of the month; ``end_month`` is empty while the person
     still works there. Money is in fen (1/100 CNY). The national system does not allow two

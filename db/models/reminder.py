@@ -1,4 +1,7 @@
-"""Reminder: a message due at a time, kept as a row so no broker has to hold it (pitfall 4)."""
+"""Reminder: a message due at a time, kept as a row so no broker has to hold it.
+
+See docs/stack-notes.md §4: no long broker delays.
+"""
 
 from __future__ import annotations
 

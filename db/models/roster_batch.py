@@ -21,7 +21,7 @@ class RosterStatus(StrEnum):
 
 class RosterBatch(IdMixin, TimestampMixin, Base):
     """The applications of the batch point at it (application.roster_batch_id). ``due_date`` is
-    7 working days after sending, on the Chinese working-day calendar (DOMAIN §2.7 step 5).
+    7 working days after sending, on the Chinese working-day calendar (docs/domain.md §2.7 step 5).
     """
 
     __tablename__ = "roster_batch"

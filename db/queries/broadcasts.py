@@ -2,7 +2,7 @@
 
 Every recipient is a Delivery row written when the broadcast is confirmed, so the rows, not the
 queue, are the record: a sender claims a pending row before it sends and records the outcome
-after (TECH-NOTES pitfall 3). On PostgreSQL the row is locked (FOR UPDATE SKIP LOCKED) while
+after (docs/stack-notes.md §3). On PostgreSQL the row is locked (FOR UPDATE SKIP LOCKED) while
 the sender waits for its turn under the rate limit, and marked claimed only just before the
 send: a sender killed while waiting leaves its row pending for the next one.
 """

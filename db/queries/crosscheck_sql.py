@@ -23,7 +23,7 @@ OPEN_STATUSES = (
 )
 # A claim that never went anywhere or was refused does not count as a second claim.
 DEAD_STATUSES = ("draft", "withdrawn", "rejected")
-# 就业渠道 that the national system counts as work inside the home county (DOMAIN §2.3).
+# 就业渠道 that the national system counts as work inside the home county (docs/domain.md §2.3).
 IN_COUNTY_CHANNELS = ("帮扶车间", "公益岗位", "公益性岗位")
 
 BASE = "crosscheck_base"

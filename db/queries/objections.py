@@ -2,8 +2,9 @@
 
 An objection that names people on the notice holds their applications. One that names nobody
 is an objection to the notice itself and holds every application on it: the rule is that claims
-move on when a notice ends *without objection* (DOMAIN §2.7), and an objection nobody can pin on
-one person leaves none of them without one. The reviewer of the notice's level resolves it.
+move on when a notice ends *without objection* (docs/domain.md §2.7), and an objection nobody
+can pin on one person leaves none of them without one. The reviewer of the notice's level
+resolves it (the county admin when that level has nobody left).
 """
 
 from __future__ import annotations

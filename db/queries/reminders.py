@@ -1,6 +1,6 @@
 """Reminders as rows: who is due one, adding it once, and claiming due ones to send.
 
-A reminder is a row with a due time (TECH-NOTES pitfall 4: no long broker delays). The planner
+A reminder is a row with a due time (docs/stack-notes.md §4: no long broker delays). The planner
 adds rows under a dedup key, so planning twice adds nothing; the sender claims due rows with an
 atomic update, so two schedulers or a redelivered sweep send nothing twice.
 """

@@ -29,7 +29,7 @@ def assess(ctx: Context) -> Decision:
     check_age(ctx, out)
     check_paid(ctx, out)
     if facts.channel == "workshop":
-        # The workshop program pays for that job; the two are not combined (DOMAIN §2.3).
+        # The workshop program pays for that job; the two are not combined (docs/domain.md §2.3).
         out.fail("workshop_not_combined_with_stable", {"channel": "workshop"})
     amount = ctx.value("monthly_amount") * ctx.value("paid_months")
     _check_place(ctx, out)

@@ -29,7 +29,7 @@ def assess(ctx: Context) -> Decision:
     check_age(ctx, out)
     check_paid(ctx, out)
     if facts.channel == "workshop":
-        # Workshop jobs count as in-county employment in the national system (DOMAIN §2.3).
+        # Workshop jobs count as in-county employment in the national system (docs/domain.md §2.3).
         out.fail("workshop_job_no_transport", {"channel": "workshop"})
     months = work_months(ctx, out)
     if months is not None:

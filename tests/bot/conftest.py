@@ -17,7 +17,7 @@ TODAY = date(2025, 12, 1)
 VILLAGE = "140581100200"  # a village of 高平市
 OTHER_VILLAGE = "140581100300"
 
-# Registry people: valid check digits, invented people (DOMAIN.md §5).
+# Registry people: valid check digits, invented people (docs/domain.md §5).
 WORKER_ID = "140581199003151232"
 WORKER_PHONE = "13800001111"
 NEIGHBOUR_ID = "140427196801012467"
