@@ -1,10 +1,11 @@
-"""Imports: the national monitoring system's exports and county budget allocations."""
+"""Imports: the monitoring system's exports, county budget allocations, the division register."""
 
 from db.imports.allocations import import_allocations, parse_allocations, wan_to_fen
 from db.imports.columns import Table
 from db.imports.errors import HeaderNotFound, ImportFileError, UnknownFormat, UnreadableFile
 from db.imports.monitoring import ImportResult, Progress, import_monitoring
 from db.imports.records import Problem
+from db.imports.register import RegisterResult, import_regions
 
 __all__ = [
     "HeaderNotFound",
@@ -12,11 +13,13 @@ __all__ = [
     "ImportResult",
     "Problem",
     "Progress",
+    "RegisterResult",
     "Table",
     "UnknownFormat",
     "UnreadableFile",
     "import_allocations",
     "import_monitoring",
+    "import_regions",
     "parse_allocations",
     "wan_to_fen",
 ]

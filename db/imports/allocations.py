@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.enums import ImportKind, ImportStatus, Program
 from db.imports.errorfile import ErrorFile
-from db.imports.errors import HeaderNotFound, UnreadableFile
+from db.imports.errors import HeaderNotFound
 from db.imports.monitoring import (
     ImportResult,
     error_file_for,
@@ -23,6 +23,7 @@ from db.imports.monitoring import (
     sha256_of,
     start_batch,
 )
+from db.imports.reader import read_text
 from db.imports.records import Problem
 from db.models import BudgetAllocation
 from db.queries.audit import Actor, record_audit
@@ -62,12 +63,7 @@ def wan_to_fen(text: str) -> int:
 
 def parse_allocations(path: Path) -> tuple[str | None, Iterator[Allocation | list[Problem]]]:
     """The source document named in the comments, and the allocations (or problems) per row."""
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except FileNotFoundError:
-        raise UnreadableFile(f"file not found: {path}") from None
-    except UnicodeDecodeError:
-        lines = path.read_text(encoding="gb18030").splitlines()
+    lines = read_text(path).splitlines()
     comments = [line for line in lines if line.lstrip().startswith("#")]
     found = _DOCUMENT.search("\n".join(comments))
     numbered = [(n, line) for n, line in enumerate(lines, 1) if not line.lstrip().startswith("#")]

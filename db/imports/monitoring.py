@@ -25,6 +25,7 @@ from db.imports.records import Converter, Record
 from db.imports.regions import Regions
 from db.imports.stage import open_sink
 from db.models import ImportBatch
+from db.queries.applications import follow_their_people
 from db.queries.audit import Actor, record_audit
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,8 @@ Progress = Callable[[int, float], None]
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What one import did: counts per file row, and the error file when rows were left out."""
+    """What one import did: counts per file row, and the error file when rows were left out
+    or imported with a warning (a place name the register lacks); the open claims moved."""
 
     batch_id: int
     file_name: str
@@ -49,6 +51,8 @@ class ImportResult:
     unchanged: int
     errors: int
     error_file: Path | None
+    warnings: int = 0
+    moved: int = 0
 
 
 def sha256_of(path: Path) -> str:
@@ -98,7 +102,9 @@ def import_monitoring(
     """Import the person/household workbook or the work table at ``path``.
 
     Rows with problems go to the error file (``describe`` turns a problem code into the text
-    of its 问题 column) and never stop the others; a file that cannot be read at all raises an
+    of its 问题 column) and never stop the others; rows whose 乡 or 村 the division register
+    lacks are imported at the level that was found and listed there as warnings. Open claims
+    follow their people to the places found. a file that cannot be read at all raises an
     ImportFileError before anything is written. ``batch_id`` continues a batch created before
     (a chat upload); otherwise one is created. Importing the same file again changes nothing.
     """
@@ -126,7 +132,8 @@ def import_monitoring(
         errors=result.errors,
     )
     log.info(
-        "import %d of %s: %d rows, %d inserted, %d updated, %d unchanged, %d errors",
+        "import %d of %s: %d rows, %d inserted, %d updated, %d unchanged, %d errors, "
+        "%d warnings, %d open claims moved",
         batch_id,
         path.name,
         result.rows,
@@ -134,6 +141,8 @@ def import_monitoring(
         result.updated,
         result.unchanged,
         result.errors,
+        result.warnings,
+        result.moved,
     )
     return result
 
@@ -170,9 +179,8 @@ def _run(
     # messages) can write in between; a failed import is completed by importing it again.
     postgres = engine.dialect.name == "postgresql"
     with writer as connection, open_sheet(path) as sheet, _transaction(connection, postgres):
-        converter = Converter(
-            sheet.header, keyring(), Regions.load(connection), today or date.today()
-        )
+        converter = Converter(sheet.header, keyring(), Regions.load(engine), today or date.today())
+        warnings = converter.warnings
         sink = open_sink(connection, sheet.header, batch_id)
         if not postgres:
             connection.commit()
@@ -185,6 +193,10 @@ def _run(
                 rows += 1
                 if isinstance(converted, tuple):
                     chunk.append(converted)
+                    if warnings:
+                        for warning in warnings:
+                            errors.warn(warning)
+                        warnings.clear()
                     if len(chunk) >= chunk_rows:
                         sink.put(chunk)
                         chunk = []
@@ -201,12 +213,17 @@ def _run(
             sink.abort()
             raise
         with Session(bind=connection) as session:
+            who = actor or Actor.system("import")
+            moved = follow_their_people(session, who, import_batch_id=batch_id)
             record_audit(
                 session,
-                actor or Actor.system("import"),
+                who,
                 "import_monitoring",
                 data={"import_batch_id": batch_id, "table": sheet.header.table.value},
             )
+            # SQLite: the session began this transaction and would roll it back on closing;
+            # PostgreSQL: the import's one transaction stays open (the session only joined it).
+            session.commit()
         table = sheet.header.table
         if not postgres:
             connection.commit()
@@ -222,4 +239,6 @@ def _run(
         unchanged=counts.staged - counts.inserted - counts.updated,
         errors=bad,
         error_file=errors.close(),
+        warnings=errors.warnings,
+        moved=moved,
     )
