@@ -49,6 +49,9 @@ PROBLEMS: dict[str, str] = {
     "place_village_ambiguous_in_county": N_(
         "No township is given and several villages of the county match this name."
     ),
+    "place_more_rows": N_(
+        "{count} more rows with this name are not listed; they were imported the same way."
+    ),
     "sheet_left_out": N_("Rows left out"),
     "sheet_warnings": N_("Imported, please check"),
     # The division register (wugong import regions).

@@ -19,11 +19,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.dialogs.staff import region_name
 from bot.texts import program_name
 from db.enums import NoticeLevel, NoticeStatus
-from db.models import Region
 from db.queries.notices import NoticeRow, find_notice, last_day, local_date, notice_rows
+from db.queries.regions import region_words
 from policy import place_name
 from wugong.i18n import N_, normalize_language, translate
 
@@ -68,27 +67,15 @@ def load(sessions: sessionmaker[Session], number: str) -> NoticeView | None:
         notice = find_notice(session, number)
         if notice is None:
             return None
-        region = session.get(Region, notice.region_code)
         return NoticeView(
             number=notice.number,
             level=NoticeLevel(notice.level),
-            region=region_label(notice.region_code, region),
+            region=region_words(session, notice.region_code),
             first_day=local_date(notice.starts_at),
             last_day=last_day(notice),
             closed=notice.status == NoticeStatus.CLOSED,
             rows=notice_rows(session, notice),
         )
-
-
-def region_label(code: str, region: Region | None) -> str:
-    """The county's name and the village's or township's own name when it was imported."""
-    if region is None:
-        return region_name(code)
-    try:
-        county = place_name(code[:6])
-    except (LookupError, ValueError):
-        county = ""
-    return f"{county} {region.name}".strip()
 
 
 def cells(row: NoticeRow, language: str) -> list[str]:

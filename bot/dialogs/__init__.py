@@ -7,8 +7,9 @@ DIALOGS: dict[str, Dialog] = {
     module.dialog.name: module.dialog for module in (check, apply, delegate, status)
 }
 
-from bot.dialogs import finance, menu  # noqa: E402  (menu imports the dialogs above)
+from bot.dialogs import finance, menu, staff  # noqa: E402  (menu imports the dialogs above)
 
+DIALOGS[staff.dialog.name] = staff.dialog
 menu.extend(finance)
 
 from bot.dialogs import corrections, notices, objections, review  # noqa: E402  (review chain)

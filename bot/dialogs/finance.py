@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from bot.dialogs.base import Turn
-from bot.dialogs.staff import region_name
 from bot.notify import notify_status_change
 from bot.texts import program_name
 from db.enums import ApplicationStatus, Program, StaffRole
@@ -13,6 +12,7 @@ from db.models import Application, RosterBatch, RosterStatus, Staff
 from db.queries import Actor, application_number
 from db.queries.budgets import budget_summary, overdue_batches
 from db.queries.payments import NotPayable, record_payment
+from db.queries.regions import region_words
 from db.queries.roster import NothingToSend, UnknownBatch, find_batch, mark_sent, open_draft
 from db.workdays import UnknownCalendarYear
 from policy import load_parameters
@@ -49,7 +49,8 @@ def show_budget(turn: Turn, year: int | None = None) -> None:
         return
     year = year or turn.today.year
     county = staff.region_code
-    lines = [turn.t("Budget of {county} for {year}:", county=region_name(county), year=year)]
+    county_words = region_words(turn.session, county)
+    lines = [turn.t("Budget of {county} for {year}:", county=county_words, year=year)]
     for line in budget_summary(turn.session, county, year):
         name = _program(turn, line.program)
         if line.allocated is None:

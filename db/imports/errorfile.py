@@ -1,5 +1,6 @@
 """The error file (xlsx): rows left out, one line per problem (行号, 列, 值, 问题), and on a sheet
-of their own the rows imported with a warning, with where they went and the closest names."""
+of their own the rows imported with a warning, with where they went and the closest names
+(the first rows of each name, then one line counting its other rows)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,10 @@ LEFT_OUT_SHEET = "sheet_left_out"
 WARNINGS_SHEET = "sheet_warnings"
 # The file is read by people: past this many lines a clerk fixes the export, not the lines.
 MAX_LINES = 100_000
+# A name the register lacks is fixed once for all its rows: its first rows are listed, then one
+# line counts the others (a county missing from the register would otherwise fill the sheet).
+ROWS_PER_NAME = 50
+MORE_ROWS = "place_more_rows"  # the text of that line: ``describe`` fills in {count}
 _NOT_IN_TITLES = re.compile(r"[\\/?*\[\]:]")  # Excel refuses these in sheet names
 
 
@@ -35,6 +40,8 @@ class ErrorFile:
         self._workbook: Any = None
         self._sheet: Any = None
         self._warning_sheet: Any = None
+        # (column, name, imported at) -> [rows warned, the first warning]
+        self._names: dict[tuple[str, str, str], list[Any]] = {}
 
     def _open(self) -> None:
         if self._workbook is None:
@@ -56,27 +63,40 @@ class ErrorFile:
         self.lines += 1
 
     def warn(self, warning: PlaceWarning) -> None:
+        self.warnings += 1
+        key = (warning.column, warning.value, warning.imported_at)
+        seen = self._names.setdefault(key, [0, warning])
+        seen[0] += 1
+        if seen[0] <= ROWS_PER_NAME and self.warnings <= MAX_LINES:
+            self._warn_line(warning.row_number, warning, self.describe(warning.code))
+
+    def _warn_line(self, row: int | None, warning: PlaceWarning, problem: str) -> None:
         self._open()
         if self._warning_sheet is None:
             self._warning_sheet = self._workbook.create_sheet(self._title(WARNINGS_SHEET))
             self._warning_sheet.append(list(WARNING_HEADERS))
-        if self.warnings < MAX_LINES:
-            self._warning_sheet.append(
-                [
-                    warning.row_number,
-                    warning.column,
-                    warning.value,
-                    self.describe(warning.code),
-                    warning.imported_at,
-                    "、".join(warning.suggestions),
-                ]
-            )
-        self.warnings += 1
+        self._warning_sheet.append(
+            [
+                row,
+                warning.column,
+                warning.value,
+                problem,
+                warning.imported_at,
+                "、".join(warning.suggestions),
+            ]
+        )
+
+    def _count_the_rest(self) -> None:
+        for seen, first in self._names.values():
+            if seen > ROWS_PER_NAME:
+                more = self.describe(MORE_ROWS).replace("{count}", f"{seen - ROWS_PER_NAME:,}")
+                self._warn_line(None, first, more)
 
     def close(self) -> Path | None:
         """Save the file; its path, or None when there was nothing to report."""
         if self._workbook is None:
             return None
+        self._count_the_rest()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._workbook.save(self.path)
         self._workbook = None

@@ -8,6 +8,8 @@ from openpyxl import load_workbook
 
 from db.enums import ApplicationStatus, Program
 from db.imports import import_monitoring
+from db.imports.errorfile import ErrorFile
+from db.imports.records import PlaceWarning
 from db.imports.regions import Regions
 from db.models import Application, AuditEvent, Household
 from db.queries import find_person_by_id_number
@@ -188,3 +190,23 @@ def test_the_work_table_places_people_the_person_workbook_could_not(
     with session_factory() as session:
         li = find_person_by_id_number(session, LI)
         assert li is not None and li.region_code == SANJIA_VILLAGE
+
+
+def test_a_name_on_many_rows_is_listed_with_its_first_rows_and_a_count_of_the_rest(tmp_path):
+    """Given 60 rows naming 三甲北村 and one naming 三申镇, the warnings sheet lists the first 50
+    rows of 三甲北村, the row of 三申镇, and one line saying 10 more rows of 三甲北村 are not
+    listed: one fix in the export mends them all."""
+    errors = ErrorFile(tmp_path / "x.errors.xlsx", describe("en"))
+    village = ("村", SANJIA_BEI, "place_village_unknown", "高平市三甲镇", ("三甲村委会",))
+    for row in range(4, 64):
+        errors.warn(PlaceWarning(row, *village))
+    errors.warn(PlaceWarning(70, "乡", "三申镇", "place_township_unknown", "高平市", ("三甲镇",)))
+    path = errors.close()
+    assert errors.warnings == 61 and path is not None
+    lines = sheets(path)["Imported, please check"][1:]
+    assert [line[0] for line in lines] == [*range(4, 54), 70, None]
+    assert lines[-1] == (
+        None, "村", SANJIA_BEI,
+        "10 more rows with this name are not listed; they were imported the same way.",
+        "高平市三甲镇", "三甲村委会",
+    )  # fmt: skip
