@@ -242,9 +242,9 @@ def _import_all(args: argparse.Namespace, files: list[Path], runtime: Any) -> in
 
 
 def counts(result: Any) -> dict[str, int]:
-    return {
-        key: getattr(result, key) for key in ("rows", "inserted", "updated", "unchanged", "errors")
-    }
+    from db.imports.monitoring import COUNTS
+
+    return {key: getattr(result, key) for key in COUNTS}
 
 
 def summary(language: str, result: Any) -> list[str]:

@@ -20,6 +20,7 @@ from db.imports.monitoring import (
     ImportResult,
     error_file_for,
     finish_batch,
+    finished,
     sha256_of,
     start_batch,
 )
@@ -141,24 +142,19 @@ def import_allocations(
         finish_batch(engine, batch_id, status=ImportStatus.FAILED)
         raise
     counts = {kind: sum(1 for v in outcome.values() if v == kind) for kind in rank}
-    finish_batch(
+    return finished(
         engine,
-        batch_id,
-        status=ImportStatus.FINISHED,
-        rows=len(outcome) + bad,
-        errors=bad,
-        **counts,
-    )
-    return ImportResult(
-        batch_id=batch_id,
-        file_name=path.name,
-        table=None,
-        rows=len(outcome) + bad,
-        inserted=counts["inserted"],
-        updated=counts["updated"],
-        unchanged=counts["unchanged"],
-        errors=bad,
-        error_file=errors.close(),
+        ImportResult(
+            batch_id=batch_id,
+            file_name=path.name,
+            table=None,
+            rows=len(outcome) + bad,
+            inserted=counts["inserted"],
+            updated=counts["updated"],
+            unchanged=counts["unchanged"],
+            errors=bad,
+            error_file=errors.close(),
+        ),
     )
 
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 CHUNK_ROWS = 20_000
 PROGRESS_EVERY_ROWS = 10_000
 
+# What an import counts per file row, as ImportResult and import_batch both name it.
+COUNTS = ("rows", "inserted", "updated", "unchanged", "errors")
+
 Progress = Callable[[int, float], None]
 """Called with the rows read so far and the share of the file read (0.0 to 1.0)."""
 
@@ -53,6 +56,9 @@ class ImportResult:
     error_file: Path | None
     warnings: int = 0
     moved: int = 0
+
+
+R = TypeVar("R", bound=ImportResult)
 
 
 def sha256_of(path: Path) -> str:
@@ -85,6 +91,17 @@ def finish_batch(engine: Engine, batch_id: int, **values: Any) -> None:
         connection.execute(
             sa.update(ImportBatch).where(ImportBatch.id == batch_id).values(**values)
         )
+
+
+def finished(engine: Engine, result: R) -> R:
+    """Write a finished import's counts to its batch; returns the result."""
+    finish_batch(
+        engine,
+        result.batch_id,
+        status=ImportStatus.FINISHED,
+        **{key: getattr(result, key) for key in COUNTS},
+    )
+    return result
 
 
 def import_monitoring(
@@ -121,16 +138,7 @@ def import_monitoring(
     except BaseException:
         finish_batch(engine, batch_id, status=ImportStatus.FAILED)
         raise
-    finish_batch(
-        engine,
-        batch_id,
-        status=ImportStatus.FINISHED,
-        rows=result.rows,
-        inserted=result.inserted,
-        updated=result.updated,
-        unchanged=result.unchanged,
-        errors=result.errors,
-    )
+    finished(engine, result)
     log.info(
         "import %d of %s: %d rows, %d inserted, %d updated, %d unchanged, %d errors, "
         "%d warnings, %d open claims moved",

@@ -26,6 +26,7 @@ from db.imports.monitoring import (
     ImportResult,
     error_file_for,
     finish_batch,
+    finished,
     sha256_of,
     start_batch,
 )
@@ -156,29 +157,21 @@ def import_regions(
     except BaseException:
         finish_batch(engine, batch_id, status=ImportStatus.FAILED)
         raise
-    unchanged = len(divisions) - inserted - updated
-    finish_batch(
+    return finished(
         engine,
-        batch_id,
-        status=ImportStatus.FINISHED,
-        rows=len(divisions) + bad,
-        inserted=inserted,
-        updated=updated,
-        unchanged=unchanged,
-        errors=bad,
-    )
-    return RegisterResult(
-        batch_id=batch_id,
-        file_name=path.name,
-        table=None,
-        rows=len(divisions) + bad,
-        inserted=inserted,
-        updated=updated,
-        unchanged=unchanged,
-        errors=bad,
-        error_file=errors.close(),
-        retired=retired,
-        year=year,
+        RegisterResult(
+            batch_id=batch_id,
+            file_name=path.name,
+            table=None,
+            rows=len(divisions) + bad,
+            inserted=inserted,
+            updated=updated,
+            unchanged=len(divisions) - inserted - updated,
+            errors=bad,
+            error_file=errors.close(),
+            retired=retired,
+            year=year,
+        ),
     )
 
 
