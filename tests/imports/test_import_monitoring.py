@@ -38,7 +38,7 @@ def test_the_sample_exports_import_with_their_counts(engine, keyring, session_fa
         Table.PERSONS, 10, 10, 0,
     )  # fmt: skip
     assert (work.table, work.rows, work.inserted, work.errors) == (Table.WORK, 10, 10, 0)
-    assert work.warnings == 3  # 三甲北村 is not in the division register (see test_places)
+    assert work.warnings == 3  # 三甲北村 is not in the division register (see test_import_places)
     assert [count(engine, t) for t in ("household", "person", "monitoring_employment")] == [
         10, 10, 10,
     ]  # fmt: skip
