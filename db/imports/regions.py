@@ -122,11 +122,12 @@ class County:
         """Several matches are the suggestions; none: the closest names under ``parent``."""
         county_wide = parent == ALL_VILLAGES
         imported_at = self.code if county_wide or field == "township" else parent
+        where = "_in_county" if county_wide else ""
         if matches:
-            code = f"place_{field}_ambiguous"
+            code = f"place_{field}_ambiguous{where}"
             suggestions = tuple(self._label(match, county_wide) for match in sorted(matches))
         else:
-            code = f"place_{field}_unknown"
+            code = f"place_{field}_unknown{where}"
             bare = (village_forms(name) if field == "village" else township_forms(name))[-1]
             suggestions = self.suggest(parent, bare, with_township=county_wide)
         return PlaceNote(field, name, code, self.words(imported_at), suggestions)

@@ -67,6 +67,20 @@ def test_names_resolve_within_the_county(engine, county, township, village, code
     assert Regions.load(engine).code(county, township, village) == code
 
 
+def test_a_village_without_its_township_is_looked_for_in_the_whole_county(engine):
+    """Given no 乡, a village name the county lacks stays at the county, and the closest names
+    of the whole county come with their townships; one the county has twice is ambiguous."""
+    regions = Regions.load(engine)
+    code, note = regions.resolve("高平市", "", SANJIA_BEI)
+    assert code == "140581" and note is not None
+    assert (note.code, note.imported_at) == ("place_village_unknown_in_county", "高平市")
+    assert "三甲村委会（三甲镇）" in note.suggestions
+    code, note = regions.resolve("高平市", "", "南河村")  # in 三甲镇 and in another township
+    assert code == "140581" and note is not None
+    assert note.code == "place_village_ambiguous_in_county" and len(note.suggestions) == 2
+    assert "南河村委会（三甲镇）" in note.suggestions
+
+
 def test_full_width_and_spaced_names_are_the_same_place(engine):
     """Given names typed with a full-width space or digits, they match as typed plainly."""
     regions = Regions.load(engine)
