@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -17,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -125,11 +126,29 @@ def keyring() -> Iterator[Keyring]:
     install_keyring(None)
 
 
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """An engine on the database of ``database_url``, migrated to the head revision."""
-    engine = make_engine(database_url)
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated to head once per run (the division register included); the
+    ``engine`` fixture copies it rather than migrating each test's database again."""
+    path = tmp_path_factory.mktemp("template") / "wugong.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def engine(database_url: str, migrated_sqlite: Path) -> Iterator[Engine]:
+    """An engine on the database of ``database_url``, migrated to the head revision."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        shutil.copyfile(migrated_sqlite, url.database)
+        engine = make_engine(database_url)
+    else:
+        engine = make_engine(database_url)
+        upgrade(engine)
     yield engine
     engine.dispose()
 

@@ -18,7 +18,7 @@ from db.pii import redact
 from db.queries import Actor
 from workers.context import runtime
 from wugong.i18n import N_, translate
-from wugong.imports_cli import SUMMARY, describe
+from wugong.imports_cli import MOVED, SUMMARY, counts, describe
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,12 @@ FINISHED = N_("Import finished.")
 PROBLEM_LINE = N_("Row {row}, {column} “{value}”: {problem}")
 SOME_PROBLEMS = N_("The first rows left out:")
 ERROR_FILE_ON_SERVER = N_("All {count} problems are listed in the error file {path} on the server.")
+WARNINGS_ON_SERVER = N_(
+    "{count} rows were imported with a warning: a 乡 or 村 name is not in the division "
+    "register, so they stand at the township or county. All are listed in the error file {path} "
+    "on the server. The first ones:"
+)
+WARNING_LINE = N_("Row {row}, {column} “{value}”: imported at {place}; closest names: {names}")
 FAILED = N_("{file} could not be imported: {reason}")
 DOWNLOAD_FAILED = N_("I could not download {file} from Telegram. Please send it again.")
 
@@ -107,7 +113,7 @@ class ChatReporter:
     def finished(self, result: ImportResult, problems: list[tuple]) -> None:
         lines = [
             translate(self.language, FINISHED),
-            translate(self.language, SUMMARY, file=self.file_name, **_counts(result)),
+            translate(self.language, SUMMARY, file=self.file_name, **counts(result)),
         ]
         if problems:
             lines.append(translate(self.language, SOME_PROBLEMS))
@@ -121,23 +127,40 @@ class ChatReporter:
                     self.language, ERROR_FILE_ON_SERVER, count=result.errors, path=result.error_file
                 )
             )
+        if result.warnings:
+            lines.append(
+                translate(
+                    self.language, WARNINGS_ON_SERVER, count=result.warnings, path=result.error_file
+                )
+            )
+            lines += [
+                translate(
+                    self.language, WARNING_LINE, row=r, column=c, value=v, place=at, names=names
+                )
+                for r, c, v, _, at, names in _first_lines(result.error_file, sheet=1)
+            ]
+        if result.moved:
+            lines.append(translate(self.language, MOVED, count=result.moved))
         self.post("\n".join(lines))
 
 
-def _counts(result: ImportResult) -> dict[str, int]:
-    return {k: getattr(result, k) for k in ("rows", "inserted", "updated", "unchanged", "errors")}
-
-
-def _first_problems(path: Path | None) -> list[tuple]:
-    """The first lines of the error file, values masked (they may hold ID numbers)."""
+def _first_lines(path: Path | None, sheet: int = 0) -> list[tuple]:
+    """The first lines of a sheet of the error file (0: rows left out, 1: rows imported with a
+    warning), values masked (they may hold ID numbers)."""
     if path is None:
         return []
     from openpyxl import load_workbook
 
     workbook = load_workbook(path, read_only=True)
     try:
-        rows = workbook.worksheets[0].iter_rows(min_row=2, max_row=SHOWN_PROBLEMS + 1)
-        return [(r[0].value, r[1].value, redact(str(r[2].value or "")), r[3].value) for r in rows]
+        if sheet >= len(workbook.worksheets):
+            return []
+        rows = workbook.worksheets[sheet].iter_rows(
+            min_row=2, max_row=SHOWN_PROBLEMS + 1, values_only=True
+        )
+        return [
+            (r[0], r[1], redact(str(r[2] or "")), *(cell or "—" for cell in r[3:])) for r in rows
+        ]
     finally:
         workbook.close()
 
@@ -195,7 +218,7 @@ def import_upload(batch_id: int, chat_identity_id: int, file_id: str) -> None:
         finish_batch(rt.engine, batch_id, status=ImportStatus.FAILED)
         reporter.say(FAILED, reason=str(error).replace(str(target.parent) + "/", ""))
         return
-    reporter.finished(result, _first_problems(result.error_file))
+    reporter.finished(result, _first_lines(result.error_file))
     from workers.crosscheck import crosscheck_open
 
     crosscheck_open.send()

@@ -115,36 +115,45 @@ def db_upgrade() -> int:
 
 
 def staff_invite(role: str, region: str, days: int) -> int:
-    """Create a one-time invite and print its code; only its hash is stored."""
+    """Create a one-time invite and print its code; only its hash is stored.
+
+    The region must be a current division of the register at the role's level (a cadre a
+    village, a township clerk a township, …); otherwise nothing is written and the one line
+    of the refusal says what the code is instead, or which codes a name may mean.
+    """
     import secrets
     from datetime import UTC, datetime, timedelta
 
     from db.enums import StaffRole
     from db.models import StaffInvite
+    from db.queries.regions import UnknownScope, check_scope, region_words
+    from db.queries.review import SCOPE_LENGTH
 
-    # The scope's level must fit the role: a cadre a village, a township a township, …
-    length = {"cadre": 12, "township": 9, "county_admin": 6, "city_admin": 4}[role]
-    if not region.isdigit() or len(region) != length:
-        raise ConfigurationError(f"--region for {role} must be a {length}-digit division code")
     if days < 1:
         raise ConfigurationError("--days must be at least 1")
     runtime = wugong_runtime.start(upgrade=True)
     code = secrets.token_urlsafe(12)
     try:
         with runtime.sessions.begin() as session:
+            try:
+                scope = check_scope(session, region, SCOPE_LENGTH[StaffRole(role)])
+            except UnknownScope as error:
+                raise ConfigurationError(str(error)) from None
             session.add(
                 StaffInvite(
                     code_hash=StaffInvite.hash_code(code),
                     role=StaffRole(role),
-                    region_code=region,
+                    region_code=scope.code,
                     expires_at=datetime.now(UTC) + timedelta(days=days),
                 )
             )
+            place = region_words(session, scope.code)
     finally:
         runtime.close()
     print(code)
     print(
-        f"Send /start {code} to the bot within {days} days to become {role} for {region}.",
+        f"Send /start {code} to the bot within {days} days to become {role} for {place} "
+        f"({scope.code}).",
         file=sys.stderr,
     )
     return 0

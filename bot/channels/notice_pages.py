@@ -29,12 +29,11 @@ from bot.channels.notice_text import (
     total,
     yuan,
 )
-from bot.dialogs.staff import region_name
 from db.enums import NoticeLevel, NoticeStatus
-from db.models import Region
 from db.queries.notices import NoticeRow, find_notice, first_day, last_day, local_date, notice_rows
+from db.queries.regions import region_words
 from db.xlsx import add_styles, cell, cells, fit_height, merge, page_a4
-from policy import Parameters, load_parameters, place_name
+from policy import Parameters, load_parameters
 from wugong.i18n import N_, long_date, normalize_language, translate
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -55,7 +54,6 @@ def load(
         notice = find_notice(session, number)
         if notice is None:
             return None
-        region = session.get(Region, notice.region_code)
         posted_on = local_date(notice.starts_at)
         phone = (parameters or load_parameters()).get(
             "process.supervision_phone", posted_on, notice.region_code[:6]
@@ -63,7 +61,7 @@ def load(
         return NoticeView(
             number=notice.number,
             level=NoticeLevel(notice.level),
-            region=region_label(notice.region_code, region),
+            region=region_words(session, notice.region_code),
             posted_on=posted_on,
             first_day=first_day(notice),
             last_day=last_day(notice),
@@ -71,17 +69,6 @@ def load(
             rows=notice_rows(session, notice),
             phone=phone,
         )
-
-
-def region_label(code: str, region: Region | None) -> str:
-    """The county's name and the village's or township's own name when it was imported."""
-    if region is None:
-        return region_name(code)
-    try:
-        county = place_name(code[:6])
-    except (LookupError, ValueError):
-        county = ""
-    return f"{county} {region.name}".strip()
 
 
 STYLE = """

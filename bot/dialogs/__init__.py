@@ -7,8 +7,9 @@ DIALOGS: dict[str, Dialog] = {
     module.dialog.name: module.dialog for module in (check, apply, delegate, status)
 }
 
-from bot.dialogs import budget, finance, menu  # noqa: E402  (menu imports the dialogs above)
+from bot.dialogs import budget, finance, menu, staff  # noqa: E402  (menu imports the above)
 
+DIALOGS[staff.dialog.name] = staff.dialog
 menu.extend(budget)
 menu.extend(finance)
 

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 
 from bot.dialogs import review
 from bot.dialogs.base import Answer, Dialog, Reask, Turn
-from bot.dialogs.staff import region_name
 from bot.messages import Button
 from db.models import Application, Region
 from db.queries import review as rules
+from db.queries.regions import region_words
 
 
 class Step(StrEnum):
@@ -111,7 +111,7 @@ def answer_village(turn: Turn, answer: Answer) -> None:
                 "{count} claim(s) of {name} now belong to {village}.",
                 count=len(moved),
                 name=application.person.name,
-                village=region_name(village.code),
+                village=region_words(turn.session, village.code),
             )
         )
         still = review.unstaffed_line(turn, application)

@@ -4,11 +4,11 @@ left, and the people supported and the satisfaction against the budget's targets
 from __future__ import annotations
 
 from bot.dialogs.base import Turn
-from bot.dialogs.staff import region_name
 from bot.texts import program_name
 from db.enums import Program, StaffRole
 from db.models import Staff
 from db.queries.budgets import BudgetLine, budget_summary, overdue_batches
+from db.queries.regions import region_words
 from wugong.i18n import N_
 
 INDENT = "\u3000"  # the targets line up under their program's line
@@ -99,7 +99,11 @@ def show_budget(turn: Turn, year: int | None = None) -> None:
         return
     year = year or turn.today.year
     county = staff.region_code
-    lines = [turn.t("Budget of {county} for {year}:", county=region_name(county), year=year)]
+    lines = [
+        turn.t(
+            "Budget of {county} for {year}:", county=region_words(turn.session, county), year=year
+        )
+    ]
     for line in budget_summary(turn.session, county, year):
         name = program_label(turn, line.program)
         if line.allocated is None:

@@ -11,7 +11,6 @@ from enum import StrEnum
 from typing import Any
 
 from bot.dialogs.base import Answer, Dialog, Reask, Turn
-from bot.dialogs.staff import region_name
 from bot.findings import finding_lines
 from bot.notify import notify_approved_at_level, notify_status_change
 from bot.texts import decision_text, program_name
@@ -22,6 +21,7 @@ from db.queries import application_number
 from db.queries import review as rules
 from db.queries import review_queue as queues
 from db.queries.budgets import BudgetExceeded, NoAllocation
+from db.queries.regions import region_words
 from policy import Decision, Reason, place_name
 from wugong.i18n import N_
 
@@ -195,7 +195,7 @@ def unstaffed_line(turn: Turn, application: Application) -> str | None:
     code = application.region_code or ""
     return turn.t(
         UNSTAFFED[why],
-        region=region_name(code[:length] if len(code) >= length else code),
+        region=region_words(turn.session, code[:length] if len(code) >= length else code),
         role=role.value,
         code=code[:length],
     )

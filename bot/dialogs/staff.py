@@ -1,15 +1,26 @@
-"""Staff: taking a role with a one-time invite code (`/start CODE`)."""
+"""Staff: taking a role with a one-time invite code (`/start CODE`), then saying who you are.
+
+The invite is used up when it is redeemed: the role exists from then on, under the chat's
+display name (or "staff member"), so leaving the naming steps never leaves a role nobody can
+use. The name and the phone number asked next replace it; the steps are stored like any
+dialog's, so the next message answers them whenever it comes.
+"""
 
 from __future__ import annotations
 
+import unicodedata
+from enum import StrEnum
+
 import sqlalchemy as sa
 
-from bot.dialogs.base import Turn
-from db.enums import StaffRole
+from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from db.enums import Channel, StaffRole
+from db.errors import InvalidValueError
 from db.models import Staff, StaffInvite
+from db.pii import mask_phone, normalize_phone
 from db.queries import Actor, record_audit
+from db.queries.regions import region_words
 from db.types import utcnow
-from policy import place_name
 from wugong.i18n import N_
 
 ROLE_NAMES = {
@@ -18,18 +29,26 @@ ROLE_NAMES = {
     StaffRole.COUNTY_ADMIN: N_("county administrator"),
     StaffRole.CITY_ADMIN: N_("city administrator"),
 }
+NAME_LENGTH = (2, 32)
+# Besides letters, what names are written with: 阿依古丽·买买提, Mary-Ann O'Neil Jr.
+_NAME_MARKS = frozenset(" ·•.-'")
+BAD_NAME = N_(
+    "Please send your full name as villagers and colleagues should see it, for example 王建国 "
+    "(2 to 32 letters, no digits)."
+)
+BAD_PHONE = N_("Please send an 11-digit mobile number starting with 1, or tap “Skip”.")
 
 
-def region_name(code: str) -> str:
-    """A readable name for a scope code; village codes (12 digits) show their county."""
-    try:
-        return place_name(code[:6]) + (f" ({code})" if len(code) > 6 else "")
-    except (LookupError, ValueError):
-        return code
+class Step(StrEnum):
+    NAME = "name"
+    PHONE = "phone"
+
+
+dialog = Dialog("staff", Step)
 
 
 def redeem(turn: Turn, code: str) -> None:
-    """Give this chat the role of a valid, unused, unexpired invite."""
+    """Give this chat the role of a valid, unused, unexpired invite, then ask for the name."""
     from bot.dialogs import menu
 
     invite = turn.session.scalars(
@@ -60,9 +79,124 @@ def redeem(turn: Turn, code: str) -> None:
     )
     turn.say(
         turn.t(
-            "Welcome! You are now {role} for {region}.",
+            "This invite makes you {role} for {region}.",
             role=turn.t(ROLE_NAMES[staff.role]),
-            region=region_name(staff.region_code),
+            region=region_words(turn.session, staff.region_code),
+        )
+    )
+    dialog.ask(turn, Step.NAME)
+
+
+def _staff(turn: Turn) -> Staff | None:
+    """The staff member being named; None (and the menu) when the role is gone meanwhile."""
+    staff = turn.session.get(Staff, turn.identity.staff_id) if turn.identity.staff_id else None
+    if staff is None or not staff.active:
+        from bot.dialogs import menu
+
+        menu.show(turn)
+        return None
+    return staff
+
+
+def clean_name(text: str) -> str | None:
+    """A name as typed, tidied (NFKC, single spaces), or None when it cannot be one."""
+    name = " ".join(unicodedata.normalize("NFKC", text).split())
+    if not NAME_LENGTH[0] <= len(name) <= NAME_LENGTH[1]:
+        return None
+    if not all(ch.isalpha() or ch in _NAME_MARKS for ch in name) or not name[0].isalpha():
+        return None
+    return name
+
+
+@dialog.asks(Step.NAME)
+def ask_name(turn: Turn) -> None:
+    offered = clean_name(turn.incoming.display_name or "")
+    turn.state["offered_name"] = offered
+    turn.say(
+        turn.t("What is your full name? Villagers and colleagues will see it."),
+        [turn.button("I am {name}", "staff:name", name=offered)] if offered else [],
+    )
+
+
+@dialog.answers(Step.NAME)
+def answer_name(turn: Turn, answer: Answer) -> None:
+    staff = _staff(turn)
+    if staff is None:
+        return
+    if answer.button == "staff:name" and turn.state.get("offered_name"):
+        name = str(turn.state["offered_name"])
+    else:
+        found = clean_name(answer.text or "") if answer.button is None else None
+        if found is None:
+            raise Reask(BAD_NAME)
+        name = found
+    if name != staff.name:
+        record_audit(
+            turn.session,
+            Actor.of_staff(staff),
+            "staff_named",
+            data={"from": staff.name, "to": name},
+        )
+        staff.name = name
+    turn.state.pop("offered_name", None)
+    dialog.ask(turn, Step.PHONE)
+
+
+@dialog.asks(Step.PHONE)
+def ask_phone(turn: Turn) -> None:
+    turn.say(
+        turn.t(
+            "Your mobile phone number, so that colleagues can reach you? Type it, or tap “Skip”."
+        ),
+        [turn.button("Skip", "staff:skip")],
+        request_contact=turn.identity.channel == Channel.TELEGRAM,
+    )
+
+
+@dialog.answers(Step.PHONE)
+def answer_phone(turn: Turn, answer: Answer) -> None:
+    staff = _staff(turn)
+    if staff is None:
+        return
+    if answer.button != "staff:skip":
+        if answer.contact_phone is not None and not answer.contact_is_own:
+            raise Reask(N_("Please share your own phone number."))
+        phone = _mobile(answer.contact_phone or answer.text or "")
+        if phone is None:
+            raise Reask(BAD_PHONE)
+        if phone != staff.phone:
+            staff.phone = phone
+            record_audit(
+                turn.session,
+                Actor.of_staff(staff),
+                "staff_phone",
+                data={"phone": mask_phone(phone)},
+            )
+    welcome(turn, staff)
+
+
+def _mobile(text: str) -> str | None:
+    try:
+        digits = normalize_phone(text)
+    except InvalidValueError:
+        return None
+    return digits if len(digits) == 11 and digits.startswith("1") else None
+
+
+def welcome(turn: Turn, staff: Staff) -> None:
+    from bot.dialogs import menu
+
+    turn.say(
+        turn.t(
+            "Welcome, {name}! You are now {role} for {region}.",
+            name=staff.name,
+            role=turn.t(ROLE_NAMES[staff.role]),
+            region=region_words(turn.session, staff.region_code),
+        )
+        + (
+            "\n" + turn.t("Your phone number: {phone}", phone=mask_phone(staff.phone))
+            if staff.phone
+            else ""
         )
     )
     menu.show(turn)

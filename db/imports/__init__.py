@@ -1,4 +1,4 @@
-"""Imports: the national monitoring system's exports and county budget allocations."""
+"""Imports: the monitoring system's exports, county budget allocations, the division register."""
 
 from db.imports.allocations import import_allocations, parse_allocations, wan_to_fen
 from db.imports.columns import Table
@@ -11,6 +11,7 @@ from db.imports.errors import (
 )
 from db.imports.monitoring import ImportResult, Progress, import_monitoring
 from db.imports.records import Problem
+from db.imports.register import RegisterResult, import_regions
 
 __all__ = [
     "HeaderNotFound",
@@ -18,12 +19,14 @@ __all__ = [
     "ImportResult",
     "Problem",
     "Progress",
+    "RegisterResult",
     "Table",
     "UnknownFormat",
     "UnknownLayout",
     "UnreadableFile",
     "import_allocations",
     "import_monitoring",
+    "import_regions",
     "parse_allocations",
     "wan_to_fen",
 ]

@@ -15,14 +15,15 @@ from sqlalchemy.orm import Session
 from db.enums import ImportKind, ImportStatus
 from db.imports.allocation_layouts import READERS, Allocation, Row, layout_of, wan_to_fen
 from db.imports.errorfile import ErrorFile
-from db.imports.errors import UnreadableFile
 from db.imports.monitoring import (
     ImportResult,
     error_file_for,
     finish_batch,
+    finished,
     sha256_of,
     start_batch,
 )
+from db.imports.reader import read_text
 from db.models import BudgetAllocation
 from db.queries.audit import Actor, record_audit
 
@@ -36,12 +37,7 @@ def parse_allocations(path: Path) -> tuple[str | None, Iterator[Row]]:
 
     Raises UnknownLayout when the header fits neither layout, before any row is read.
     """
-    try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except FileNotFoundError:
-        raise UnreadableFile(f"file not found: {path}") from None
-    except UnicodeDecodeError:
-        lines = path.read_text(encoding="gb18030").splitlines()
+    lines = read_text(path).splitlines()
     comments = [line for line in lines if line.lstrip().startswith("#")]
     found = _DOCUMENT.search("\n".join(comments))
     numbered = [(n, line) for n, line in enumerate(lines, 1) if not line.lstrip().startswith("#")]
@@ -101,24 +97,19 @@ def import_allocations(
         finish_batch(engine, batch_id, status=ImportStatus.FAILED)
         raise
     counts = {kind: sum(1 for v in outcome.values() if v == kind) for kind in rank}
-    finish_batch(
+    return finished(
         engine,
-        batch_id,
-        status=ImportStatus.FINISHED,
-        rows=len(outcome) + bad,
-        errors=bad,
-        **counts,
-    )
-    return ImportResult(
-        batch_id=batch_id,
-        file_name=path.name,
-        table=None,
-        rows=len(outcome) + bad,
-        inserted=counts["inserted"],
-        updated=counts["updated"],
-        unchanged=counts["unchanged"],
-        errors=bad,
-        error_file=errors.close(),
+        ImportResult(
+            batch_id=batch_id,
+            file_name=path.name,
+            table=None,
+            rows=len(outcome) + bad,
+            inserted=counts["inserted"],
+            updated=counts["updated"],
+            unchanged=counts["unchanged"],
+            errors=bad,
+            error_file=errors.close(),
+        ),
     )
 
 

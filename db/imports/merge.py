@@ -17,8 +17,25 @@ class Statements:
     count: str | None  # the person workbook: inserted, updated, rows of the chunk
 
 
-# A region the names did not resolve (None) keeps the stored one instead of clearing it.
-_NEW_VALUE = {"region_code": "COALESCE(excluded.region_code, t.region_code)"}
+# A region the names did not resolve (None) keeps the stored one instead of clearing it, and
+# so does a coarser code of the same area (a village name the register lacks leaves the row at
+# its township): an export with a misspelt village never undoes a place found before.
+_NEW_VALUE = {
+    "region_code": "CASE WHEN excluded.region_code IS NULL "
+    "OR t.region_code LIKE excluded.region_code || '%' THEN t.region_code "
+    "ELSE excluded.region_code END"
+}
+# The work table leaves people and households to the person workbook, but a more precise code
+# inside the stored one (a village where the county was known) is taken from it too.
+_REFINES = (
+    "excluded.region_code IS NOT NULL AND (t.region_code IS NULL OR ("
+    "length(excluded.region_code) > length(t.region_code) "
+    "AND excluded.region_code LIKE t.region_code || '%'))"
+)
+_REFINE = (
+    "DO UPDATE SET region_code = excluded.region_code, updated_at = CURRENT_TIMESTAMP "
+    f"WHERE {_REFINES}"
+)
 
 
 def _update(columns: list[str], extra: str = "") -> str:
@@ -45,18 +62,18 @@ def statements(header: Header, batch_id: int, dialect: str) -> Statements:
         # The work table fills in people and households not imported yet; the person workbook
         # stays the authority for them, so nothing it wrote is overwritten here.
         households = (
-            "INSERT INTO household (household_number, region_code, household_type, "
+            "INSERT INTO household AS t (household_number, region_code, household_type, "
             "monitoring_category, risk_eliminated, import_batch_id) "
             "SELECT s.household_number, s.region_code, COALESCE(s.household_type, 'none'), "
             f"s.monitoring_category, FALSE, {batch} FROM import_stage s WHERE {first_households} "
-            "ON CONFLICT (household_number) DO NOTHING"
+            f"ON CONFLICT (household_number) {_REFINE}"
         )
         persons = (
-            "INSERT INTO person (household_id, name, id_number, id_index, sex, birth_date, "
+            "INSERT INTO person AS t (household_id, name, id_number, id_index, sex, birth_date, "
             "region_code) SELECT h.id, s.name, s.id_number, s.id_index, s.sex, s.birth_date, "
             "s.region_code FROM import_stage s "
             "LEFT JOIN household h ON h.household_number = s.household_number "
-            "WHERE s.id_number IS NOT NULL ON CONFLICT (id_index) DO NOTHING"
+            f"WHERE s.id_number IS NOT NULL ON CONFLICT (id_index) {_REFINE}"
         )
         work_columns = _present(
             header,

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -25,6 +25,7 @@ from db.imports.records import Converter, Record
 from db.imports.regions import Regions
 from db.imports.stage import open_sink
 from db.models import ImportBatch
+from db.queries.applications import follow_their_people
 from db.queries.audit import Actor, record_audit
 
 log = logging.getLogger(__name__)
@@ -32,13 +33,17 @@ log = logging.getLogger(__name__)
 CHUNK_ROWS = 20_000
 PROGRESS_EVERY_ROWS = 10_000
 
+# What an import counts per file row, as ImportResult and import_batch both name it.
+COUNTS = ("rows", "inserted", "updated", "unchanged", "errors")
+
 Progress = Callable[[int, float], None]
 """Called with the rows read so far and the share of the file read (0.0 to 1.0)."""
 
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What one import did: counts per file row, and the error file when rows were left out."""
+    """What one import did: counts per file row, and the error file when rows were left out
+    or imported with a warning (a place name the register lacks); the open claims moved."""
 
     batch_id: int
     file_name: str
@@ -49,6 +54,11 @@ class ImportResult:
     unchanged: int
     errors: int
     error_file: Path | None
+    warnings: int = 0
+    moved: int = 0
+
+
+R = TypeVar("R", bound=ImportResult)
 
 
 def sha256_of(path: Path) -> str:
@@ -83,6 +93,17 @@ def finish_batch(engine: Engine, batch_id: int, **values: Any) -> None:
         )
 
 
+def finished(engine: Engine, result: R) -> R:
+    """Write a finished import's counts to its batch; returns the result."""
+    finish_batch(
+        engine,
+        result.batch_id,
+        status=ImportStatus.FINISHED,
+        **{key: getattr(result, key) for key in COUNTS},
+    )
+    return result
+
+
 def import_monitoring(
     engine: Engine,
     path: str | Path,
@@ -98,7 +119,9 @@ def import_monitoring(
     """Import the person/household workbook or the work table at ``path``.
 
     Rows with problems go to the error file (``describe`` turns a problem code into the text
-    of its 问题 column) and never stop the others; a file that cannot be read at all raises an
+    of its 问题 column) and never stop the others; rows whose 乡 or 村 the division register
+    lacks are imported at the level that was found and listed there as warnings. Open claims
+    follow their people to the places found. a file that cannot be read at all raises an
     ImportFileError before anything is written. ``batch_id`` continues a batch created before
     (a chat upload); otherwise one is created. Importing the same file again changes nothing.
     """
@@ -115,18 +138,10 @@ def import_monitoring(
     except BaseException:
         finish_batch(engine, batch_id, status=ImportStatus.FAILED)
         raise
-    finish_batch(
-        engine,
-        batch_id,
-        status=ImportStatus.FINISHED,
-        rows=result.rows,
-        inserted=result.inserted,
-        updated=result.updated,
-        unchanged=result.unchanged,
-        errors=result.errors,
-    )
+    finished(engine, result)
     log.info(
-        "import %d of %s: %d rows, %d inserted, %d updated, %d unchanged, %d errors",
+        "import %d of %s: %d rows, %d inserted, %d updated, %d unchanged, %d errors, "
+        "%d warnings, %d open claims moved",
         batch_id,
         path.name,
         result.rows,
@@ -134,6 +149,8 @@ def import_monitoring(
         result.updated,
         result.unchanged,
         result.errors,
+        result.warnings,
+        result.moved,
     )
     return result
 
@@ -170,9 +187,8 @@ def _run(
     # messages) can write in between; a failed import is completed by importing it again.
     postgres = engine.dialect.name == "postgresql"
     with writer as connection, open_sheet(path) as sheet, _transaction(connection, postgres):
-        converter = Converter(
-            sheet.header, keyring(), Regions.load(connection), today or date.today()
-        )
+        converter = Converter(sheet.header, keyring(), Regions.load(engine), today or date.today())
+        warnings = converter.warnings
         sink = open_sink(connection, sheet.header, batch_id)
         if not postgres:
             connection.commit()
@@ -185,6 +201,10 @@ def _run(
                 rows += 1
                 if isinstance(converted, tuple):
                     chunk.append(converted)
+                    if warnings:
+                        for warning in warnings:
+                            errors.warn(warning)
+                        warnings.clear()
                     if len(chunk) >= chunk_rows:
                         sink.put(chunk)
                         chunk = []
@@ -201,12 +221,17 @@ def _run(
             sink.abort()
             raise
         with Session(bind=connection) as session:
+            who = actor or Actor.system("import")
+            moved = follow_their_people(session, who, import_batch_id=batch_id)
             record_audit(
                 session,
-                actor or Actor.system("import"),
+                who,
                 "import_monitoring",
                 data={"import_batch_id": batch_id, "table": sheet.header.table.value},
             )
+            # SQLite: the session began this transaction and would roll it back on closing;
+            # PostgreSQL: the import's one transaction stays open (the session only joined it).
+            session.commit()
         table = sheet.header.table
         if not postgres:
             connection.commit()
@@ -222,4 +247,6 @@ def _run(
         unchanged=counts.staged - counts.inserted - counts.updated,
         errors=bad,
         error_file=errors.close(),
+        warnings=errors.warnings,
+        moved=moved,
     )

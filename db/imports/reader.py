@@ -116,6 +116,24 @@ def _tracked(header: Header, rows: Iterator, total: int) -> Sheet:
     return Sheet(header, data(), progress)
 
 
+def read_text(path: Path) -> str:
+    """A small csv file's text: UTF-8 (with or without a BOM), else GB18030 (which reads GBK)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise UnreadableFile(f"file not found: {path}") from None
+    except OSError as error:
+        raise UnreadableFile(f"cannot read {path}: {error.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise UnreadableFile(f"{path.name}: the text is neither UTF-8 nor GBK") from None
+
+
 def _encoding(sample: bytes) -> str:
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"

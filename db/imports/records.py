@@ -84,6 +84,19 @@ class Problem:
     code: str
 
 
+@dataclass(frozen=True)
+class PlaceWarning:
+    """A row imported at a less precise region than its place names: the row, the column and
+    name not found in the register, why (a problem code), where it went, the closest names."""
+
+    row_number: int
+    column: str
+    value: str
+    code: str
+    imported_at: str
+    suggestions: tuple[str, ...]
+
+
 def _cached(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """``parse`` remembered per distinct cell value (exports repeat months, places, amounts)."""
     cache: dict[Any, Any] = {}
@@ -147,6 +160,8 @@ class Converter:
         self.fen = _optional(values.fen)
         self.texts = {size: _optional(values.text, size) for size in (32, 64, 100, 200)}
         self.kinds = _cached(self._kind)
+        # Rows imported with a place the register did not confirm; the caller takes them out.
+        self.warnings: list[PlaceWarning] = []
         # Normalised ID -> (blind index, person number), or a problem code. An ID cell written
         # otherwise (spaces, a lower-case x, a number) -> the same tuple, once a row of the
         # person was imported.
@@ -233,12 +248,18 @@ class Converter:
         self._months[person] |= bit
         return False
 
-    def _region(self, cells: list) -> str | None:
-        return self.regions.code(
+    def _region(self, row: int, cells: list) -> str | None:
+        code, note = self.regions.resolve(
             values.text(cells[self.index["county"]]),
             values.text(cells[self.index["township"]]),
             values.text(cells[self.index["village"]]),
         )
+        if note is not None:
+            column = self.header.names.get(note.field, note.field)
+            self.warnings.append(
+                PlaceWarning(row, column, note.value, note.code, note.imported_at, note.suggestions)
+            )
+        return code
 
     def _phone(self, raw: Any) -> tuple[str | None, str | None]:
         for part in _PHONE_SEPARATORS.split(values.text(raw)):
@@ -344,7 +365,7 @@ class Converter:
             *job,
             *(
                 self.texts[32](cells[self.index["household_number"]]),
-                self._region(cells),
+                self._region(row, cells),
                 None,
                 None,
                 None,
@@ -397,7 +418,7 @@ class Converter:
             + (None,) * 5
             + (
                 household_number,
-                self._region(cells),
+                self._region(row, cells),
                 risk,
                 months[0],
                 months[1],

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from db.enums import ApplicationStatus, AttachmentKind, Capacity, Program
 from db.models import Application, Attachment, ChatIdentity, Person
-from db.queries.audit import Actor, change_status, record_audit
+from db.queries.audit import Actor, change_status, record_audit, record_audits
+from db.queries.crosscheck_sql import OPEN_STATUSES
 from db.types import utcnow
 from policy.divisions import successor
 
@@ -177,3 +178,38 @@ def record_consent(
             session, application, ApplicationStatus.WITHDRAWN, actor, reason="consent refused"
         )
     record_audit(session, actor, "consent", application=application, data={"given": given})
+
+
+def follow_their_people(session: Session, actor: Actor, **data: Any) -> int:
+    """Open claims go where their person now is (an import found their village, or moved
+    them): the number of claims moved, each with an audit event naming both codes.
+
+    A claim takes its person's region at submission; reviewers see it by that code, so a
+    person placed more precisely later would otherwise leave the claim with the county.
+    """
+    moved = session.execute(
+        sa.select(Application.id, Application.region_code, Person.region_code)
+        .join(Person, Person.id == Application.person_id)
+        .where(
+            Application.status.in_(OPEN_STATUSES),
+            Person.region_code.is_not(None),
+            sa.or_(
+                Application.region_code.is_(None), Application.region_code != Person.region_code
+            ),
+        )
+        .order_by(Application.id)
+    ).all()
+    if not moved:
+        return 0
+    now = utcnow()
+    session.execute(
+        sa.update(Application),
+        [{"id": id_, "region_code": new, "updated_at": now} for id_, _, new in moved],
+    )
+    record_audits(
+        session,
+        actor,
+        "region_moved",
+        [(id_, {"from": old, "to": new, **data}) for id_, old, new in moved],
+    )
+    return len(moved)

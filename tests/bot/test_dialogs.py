@@ -259,6 +259,8 @@ def make_cadre(chat, session_factory, village):
         )
     cadre = chat("cadre-" + village)
     cadre.say(f"/start {code}")
+    cadre.say("王建国")
+    cadre.tap("staff:skip")
     assert "menu:delegate" in cadre.buttons
     return cadre
 

@@ -113,6 +113,9 @@ def test_an_uploaded_export_is_imported_and_reported_in_chat(
         finished
     )
     assert "140581198004125315" not in finished
+    # 三甲北村 is not in the division register: its people are imported at 三甲镇, with a warning.
+    assert "2 rows were imported with a warning" in finished
+    assert "Row 8, 村 “三甲北村”: imported at 高平市三甲镇; closest names: 三甲村委会、" in finished
     # Delivered to the admin through the (fake) Bot API.
     sent = fake.texts(ADMIN)
     assert sent[0].startswith("Importing") and "1 with errors" in sent[-1]

@@ -6,7 +6,7 @@
 kept apart from ``review_note`` (the words sent to the applicant).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07 06:00:00+00:00
 
 Written by hand in the conventions of 0001; checked against the models by the migration test.
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
