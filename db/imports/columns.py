@@ -1,4 +1,7 @@
-"""Column names of the national monitoring system's exports (DOMAIN §3.1) and header finding."""
+"""Column names of the national monitoring system's exports, and finding the header row.
+
+The columns are described in docs/domain.md §3.1.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +24,8 @@ class Table(StrEnum):
     WORK = "work"  # （务工月监测）已外出务工信息
 
 
-# Field -> the names exports use for it, the DOMAIN §3.1 name first. Names are compared after
-# normalise(), so spacing, full-width brackets and a unit in brackets do not matter.
+# Field -> the names exports use for it, the docs/domain.md §3.1 name first. Names are compared
+# after normalise(), so spacing, full-width brackets and a unit in brackets do not matter.
 ALIASES: dict[str, tuple[str, ...]] = {
     "county": ("县", "县(市、区)", "县(市区)", "县区", "县名称"),
     "township": ("乡", "乡(镇)", "乡镇", "乡(镇、街道)", "乡镇(街道)"),

@@ -64,7 +64,7 @@ STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 Record = tuple[str | None, ...]
 
-# DOMAIN §3.1: the national system flags a monthly income below 100 or above 30000 yuan.
+# docs/domain.md §3.1: the national system flags a monthly income below 100 or above 30000 yuan.
 INCOME_MIN_FEN = 100_00
 INCOME_MAX_FEN = 30_000_00
 _PHONE_SEPARATORS = re.compile(r"[,;，；/、\s]+")

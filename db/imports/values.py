@@ -100,7 +100,7 @@ def fen(value: object) -> int:
 
 
 # 户类型 as exports and people write it. 监测对象 of every kind are "monitored"; since 2026 the
-# target group is called 防止返贫致贫对象 (DOMAIN §2.9).
+# target group is called 防止返贫致贫对象 (docs/domain.md §2.9).
 _HOUSEHOLD_TYPES: dict[str, HouseholdType] = {
     **dict.fromkeys(
         ("脱贫户", "已脱贫户", "脱贫人口", "建档立卡户", "建档立卡脱贫户"),

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from db.enums import ApplicationStatus, AttachmentKind, Capacity, Program
 from db.models import Application, Attachment, ChatIdentity, Person
 from db.queries.audit import Actor, change_status, record_audit, record_audits
-from db.queries.crosscheck_sql import OPEN_STATUSES
 from db.types import utcnow
 from policy.divisions import successor
 
@@ -180,9 +179,21 @@ def record_consent(
     record_audit(session, actor, "consent", application=application, data={"given": given})
 
 
+# Where a claim may still change its region: before a notice listed it by its region (a
+# notice, an objection to it, or the county's confirmation keep the region they were given).
+MOVABLE = frozenset(
+    {
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.VILLAGE_REVIEW,
+        ApplicationStatus.TOWNSHIP_REVIEW,
+        ApplicationStatus.RETURNED,
+    }
+)
+
+
 def follow_their_people(session: Session, actor: Actor, **data: Any) -> int:
-    """Open claims go where their person now is (an import found their village, or moved
-    them): the number of claims moved, each with an audit event naming both codes.
+    """Claims not yet on a notice go where their person now is (an import found their village,
+    or moved them): the number of claims moved, each with an audit event naming both codes.
 
     A claim takes its person's region at submission; reviewers see it by that code, so a
     person placed more precisely later would otherwise leave the claim with the county.
@@ -191,7 +202,7 @@ def follow_their_people(session: Session, actor: Actor, **data: Any) -> int:
         sa.select(Application.id, Application.region_code, Person.region_code)
         .join(Person, Person.id == Application.person_id)
         .where(
-            Application.status.in_(OPEN_STATUSES),
+            Application.status.in_(MOVABLE),
             Person.region_code.is_not(None),
             sa.or_(
                 Application.region_code.is_(None), Application.region_code != Person.region_code

@@ -27,6 +27,7 @@ from db.models import (
     Region,
     Staff,
 )
+from db.queries.applications import MOVABLE
 from db.queries.audit import Actor, change_status, record_audit
 from db.queries.budgets import check_budget, county_of
 from db.types import utcnow
@@ -120,14 +121,7 @@ WAITS_FOR = {
     ApplicationStatus.TOWNSHIP_REVIEW: (StaffRole.TOWNSHIP, 9),
 }
 # Where a claim may still be given its village: before any notice listed it by its region.
-ASSIGNABLE = frozenset(
-    {
-        ApplicationStatus.SUBMITTED,
-        ApplicationStatus.VILLAGE_REVIEW,
-        ApplicationStatus.TOWNSHIP_REVIEW,
-        ApplicationStatus.RETURNED,
-    }
-)
+ASSIGNABLE = MOVABLE
 
 
 class Unstaffed(StrEnum):
