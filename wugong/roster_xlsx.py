@@ -22,7 +22,7 @@ from bot.findings import finding_text
 from bot.texts import PROGRAM_NAMES
 from db.enums import Capacity, Severity, Sex
 from db.models import RosterBatch
-from db.pii import mask_account, mask_id
+from db.pii import mask_account, mask_id, mask_phone
 from db.queries.notices import local_date
 from db.queries.persons import sex_and_birth
 from db.queries.roster import RosterEntry
@@ -135,6 +135,9 @@ def roster_row(number: int, entry: RosterEntry, *, finance_copy: bool) -> list[A
     delegate = ""
     if application.capacity != Capacity.SELF:
         delegate = f"{entry.delegate_name or ''}（{CAPACITIES.get(application.capacity, '')}）"
+        if entry.delegate_phone:
+            phone = entry.delegate_phone
+            delegate += f" {phone if finance_copy else mask_phone(phone)}"
     return [
         number,
         entry.township_name,

@@ -204,6 +204,11 @@ def request_consent(turn: Turn, person: Person, applications: Sequence[Applicati
     turn.say(turn.t("{name} has been asked to confirm in their chat.", name=person.name))
 
 
+def _who(cadre: Staff) -> str:
+    """The cadre as the villager can reach them: name and, when they gave one, their phone."""
+    return f"{cadre.name}（{cadre.phone}）" if cadre.phone else cadre.name
+
+
 def apply_button(language: str, label: str, value: str) -> Button:
     """A button in another user's language."""
     return Button(translate(language, label), value)

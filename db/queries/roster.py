@@ -52,6 +52,7 @@ class RosterEntry:
     employer: str | None
     findings: Sequence[Finding]
     delegate_name: str | None
+    delegate_phone: str | None = None  # a staff delegate's mobile number, when they gave one
 
 
 @dataclass(frozen=True)
@@ -165,17 +166,18 @@ def _region_names(session: Session, codes: set[str]) -> dict[str, str]:
     return {code: name for code, name in rows}
 
 
-def _delegate_name(session: Session, application: Application) -> str | None:
+def _delegate(session: Session, application: Application) -> tuple[str | None, str | None]:
+    """The name (and a staff member's phone) of whoever applied on the person's behalf."""
     if application.submitted_by_staff_id is not None:
         staff = session.get(Staff, application.submitted_by_staff_id)
-        return None if staff is None else staff.name
+        return (None, None) if staff is None else (staff.name, staff.phone)
     if application.submitted_by_chat_identity_id is None:
-        return None
+        return None, None
     identity = session.get(ChatIdentity, application.submitted_by_chat_identity_id)
     if identity is None or identity.person_id is None:
-        return None
+        return None, None
     person = session.get(Person, identity.person_id)
-    return None if person is None else person.name
+    return (None if person is None else person.name), None
 
 
 def roster_entries(session: Session, batch: RosterBatch) -> list[RosterEntry]:
@@ -188,7 +190,9 @@ def roster_entries(session: Session, batch: RosterBatch) -> list[RosterEntry]:
     for application in applications:
         village = application.region_code or ""
         township = village[:9]
-        delegated = application.capacity.value != "self"
+        delegate = (
+            _delegate(session, application) if application.capacity.value != "self" else None
+        )
         entries.append(
             RosterEntry(
                 application=application,
@@ -198,7 +202,8 @@ def roster_entries(session: Session, batch: RosterBatch) -> list[RosterEntry]:
                 village_name=names.get(village, village),
                 employer=employers.get(application.id),
                 findings=sorted(application.findings, key=lambda finding: finding.code),
-                delegate_name=_delegate_name(session, application) if delegated else None,
+                delegate_name=delegate[0] if delegate else None,
+                delegate_phone=delegate[1] if delegate else None,
             )
         )
     return entries

@@ -167,3 +167,25 @@ def test_a_county_without_an_office_parameter_files_under_its_own_name():
         "壶关县",
         "壶关县2025年脱贫劳动力外出务工就业稳岗补助花名册",
     )
+
+
+def test_a_cadre_delegate_is_named_with_their_phone(county, session, tmp_path):
+    """Given 赵六's claim submitted by a village cadre who gave a phone, the 代办人 column
+    names the cadre, the relation and the phone: masked on the roster, in full for finance."""
+    from db.enums import Capacity, StaffRole
+    from db.models import Staff
+
+    cadre = Staff(name="王建军", role=StaffRole.CADRE, region_code="140581200100")
+    cadre.phone = "13912345678"
+    session.add(cadre)
+    session.flush()
+    zhao = session.get(Application, county.zhao)
+    zhao.capacity, zhao.submitted_by_staff_id = Capacity.VILLAGE_CADRE, cadre.id
+    session.flush()
+    masked, full = tmp_path / "roster.xlsx", tmp_path / "finance.xlsx"
+    export(session, masked)
+    export(session, full, finance_copy=True)
+    assert (
+        claims(rows_of(masked, "花名册"))["赵六"]["代办人及关系"] == "王建军（村干部） 139****5678"
+    )
+    assert claims(rows_of(full, "花名册"))["赵六"]["代办人及关系"] == "王建军（村干部） 13912345678"
