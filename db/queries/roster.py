@@ -190,9 +190,7 @@ def roster_entries(session: Session, batch: RosterBatch) -> list[RosterEntry]:
     for application in applications:
         village = application.region_code or ""
         township = village[:9]
-        delegate = (
-            _delegate(session, application) if application.capacity.value != "self" else None
-        )
+        delegate = _delegate(session, application) if application.capacity.value != "self" else None
         entries.append(
             RosterEntry(
                 application=application,
