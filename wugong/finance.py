@@ -7,10 +7,11 @@ import sys
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from policy import PROGRAMS
 from wugong.errors import ConfigurationError, WugongError
+from wugong.i18n import N_, translate
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -88,7 +89,7 @@ def export_roster(args: argparse.Namespace) -> int:
             entries = roster_entries(session, batch)
             if not entries:
                 raise ConfigurationError(
-                    f"no approved applications of {args.county} for {args.program} {args.year}"
+                    say(NONE_APPROVED, county=args.county, program=args.program, year=args.year)
                 )
             args.out.parent.mkdir(parents=True, exist_ok=True)
             write_roster(
@@ -107,8 +108,8 @@ def export_roster(args: argparse.Namespace) -> int:
             total = sum(entry.application.amount_fen or 0 for entry in entries)
     finally:
         runtime.close()
-    print(f"roster batch {batch.id}: {len(entries)} applications, {total / 100:.2f} yuan")
-    print(f"written to {args.out}")
+    print(say(EXPORTED, batch=batch.id, count=len(entries), amount=f"{total / 100:.2f}"))
+    print(say(WRITTEN, path=args.out))
     return 0
 
 
@@ -137,26 +138,49 @@ def roster_sent(args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     print(
-        f"roster batch {sent.batch.id}: {len(sent.moved)} applications sent to finance on "
-        f"{today.isoformat()}; payment due by {sent.batch.due_date}"
+        say(
+            SENT,
+            batch=sent.batch.id,
+            count=len(sent.moved),
+            date=today.isoformat(),
+            due=sent.batch.due_date.isoformat() if sent.batch.due_date else "",
+        )
     )
     return 0
 
 
+NONE_APPROVED = N_("No approved applications of {county} for {program} {year}.")
+EXPORTED = N_("Roster batch {batch}: {count} applications, {amount} yuan.")
+WRITTEN = N_("Written to {path}")
+SENT = N_(
+    "Roster batch {batch}: {count} applications sent to finance on {date}; payment due by {due}."
+)
+PAID_ONE = N_("{number} is paid.")
+PAID_FILE = N_("{paid} paid, {already} already paid, {unpaid} not paid")
+ROW = N_("Row {row} ({who}): {reason}")
+NO_SUCH = N_("There is no application {number} here.")
+COUNTY_NEEDED = N_("--county is needed with --file.")
 PROBLEMS = {
-    "failed": "the transfer failed ({status})",
-    "unknown_status": "unknown status {status!r}",
-    "not_found": "no claim sent to finance matches it",
-    "account_mismatch": "the card differs from the one on the roster",
-    "amount_mismatch": "amount {file} in the file, {roster} on the roster",
-    "unreadable": "no amount, or neither ID number nor card",
+    "failed": N_("the transfer failed ({status})"),
+    "unknown_status": N_("unknown status “{status}”"),
+    "not_found": N_("no claim sent to finance matches it"),
+    "account_mismatch": N_("the card differs from the one on the roster"),
+    "amount_mismatch": N_("amount {file} in the file, {roster} on the roster"),
+    "unreadable": N_("no amount, or neither ID number nor card"),
 }
+
+
+def say(message: str, **values: Any) -> str:
+    """A line of these commands in the language of the shell (WUGONG_LANGUAGE, LANG)."""
+    from wugong.imports_cli import cli_language
+
+    return translate(cli_language(), message, **values)
 
 
 def describe(problem: Problem) -> str:
     """One line per row left unpaid; the person masked."""
-    reason = PROBLEMS[problem.code].format(**problem.values)
-    return f"row {problem.row.line} ({problem.row.who}): {reason}"
+    reason = say(PROBLEMS[problem.code], **problem.values)
+    return say(ROW, row=problem.row.line, who=problem.row.who, reason=reason)
 
 
 def roster_paid(args: argparse.Namespace) -> int:
@@ -168,7 +192,7 @@ def roster_paid(args: argparse.Namespace) -> int:
 
     actor = Actor.system("cli")
     if args.file is not None and args.county is None:
-        raise ConfigurationError("--county is needed with --file")
+        raise ConfigurationError(say(COUNTY_NEEDED))
     runtime = wugong_runtime.start(upgrade=True)
     try:
         with runtime.sessions.begin() as session:
@@ -183,9 +207,11 @@ def roster_paid(args: argparse.Namespace) -> int:
                 )
                 _notify(session, result.paid)
                 lines = [describe(problem) for problem in result.problems]
-                summary = (
-                    f"{len(result.paid)} paid, {len(result.already_paid)} already paid, "
-                    f"{len(result.problems)} not paid"
+                summary = say(
+                    PAID_FILE,
+                    paid=len(result.paid),
+                    already=len(result.already_paid),
+                    unpaid=len(result.problems),
                 )
             else:
                 number = parse_application_number(args.application)
@@ -193,11 +219,11 @@ def roster_paid(args: argparse.Namespace) -> int:
                 if application is None or (
                     args.county and not (application.region_code or "").startswith(args.county)
                 ):
-                    raise ConfigurationError(f"no application {args.application}")
+                    raise ConfigurationError(say(NO_SUCH, number=args.application))
                 reference = args.ref or f"manual:{date.today().isoformat()}"
                 record_payment(session, application, actor, payment_ref=reference)
                 _notify(session, [application])
-                lines, summary = [], f"{args.application} paid"
+                lines, summary = [], say(PAID_ONE, number=args.application)
     finally:
         runtime.close()
     print(summary)
@@ -209,6 +235,8 @@ def roster_paid(args: argparse.Namespace) -> int:
 def run(args: argparse.Namespace) -> int:
     """Run one finance command; refusals are one line on stderr and exit code 2."""
     from db.errors import DbError
+    from db.queries.roster import NothingToSend
+    from db.workdays import UnknownCalendarYear
 
     try:
         if args.command == "export":
@@ -216,6 +244,23 @@ def run(args: argparse.Namespace) -> int:
         if args.roster_command == "sent":
             return roster_sent(args)
         return roster_paid(args)
+    except UnknownCalendarYear as error:
+        print(f"wugong: {say(UNKNOWN_YEAR, year=error.year)}", file=sys.stderr)
+        return 2
+    except NothingToSend:
+        print(f"wugong: {say(NOTHING_TO_SEND)}", file=sys.stderr)
+        return 2
     except (WugongError, DbError, OSError) as error:
         print(f"wugong: {error}", file=sys.stderr)
         return 2
+
+
+UNKNOWN_YEAR = N_(
+    "The payment due date falls in {year}, whose holidays the working-day calendar does not "
+    "know yet: add policy/parameters/holidays/{year}.yaml from the State Council's notice "
+    "(国务院办公厅关于{year}年部分节假日安排的通知). Nothing was changed."
+)
+NOTHING_TO_SEND = N_(
+    "No exported roster waits to be sent: export it first (wugong export roster), so that the "
+    "roster marked sent is the one finance has."
+)

@@ -20,7 +20,14 @@ SUGGESTIONS = 5
 
 class UnknownScope(DbError):
     """Raised when a code cannot be a role's scope: not in the register, retired, of another
-    level, or not a code at all; the message is one line, with the likely codes if any."""
+    level, or not a code at all. ``problem`` names the case (not_a_code, name_not_found,
+    other_level, wrong_length, not_in_register, retired) and ``values`` what the one line
+    telling it needs (the code, the level wanted, what it is instead, the likely codes)."""
+
+    def __init__(self, problem: str, **values: object) -> None:
+        super().__init__(f"{problem}: {values}")
+        self.problem = problem
+        self.values = values
 
 
 def _names(session: Session, codes: Iterable[str]) -> dict[str, str]:
@@ -61,37 +68,39 @@ def check_scope(session: Session, code: str, length: int) -> Region:
     given) otherwise."""
     level = _level(length)
     code = clean(code)
+    wanted = {"code": code, "level": level, "length": length}
     if not code.isdigit():
         found = _named(session, code, length)
+        if not found:
+            raise UnknownScope("name_not_found", **wanted)
         listed = "; ".join(f"{c} {region_words(session, c)}" for c in found)
-        hint = f": {listed}" if listed else f" (no {level} of that name in the register)"
-        raise UnknownScope(f"--region must be a {length}-digit {level} code, not {code}{hint}")
+        raise UnknownScope("not_a_code", **wanted, listed=listed)
     region = session.get(Region, code)
     if len(code) != length:
-        what = (
-            f"is the {region.level.value} {region_words(session, code)}"
-            if region is not None
-            else f"has {len(code)} digits"
-        )
-        raise UnknownScope(f"--region {code} {what}; it must be a {length}-digit {level} code")
+        if region is not None:
+            words = region_words(session, code)
+            raise UnknownScope("other_level", **wanted, other=region.level.value, words=words)
+        raise UnknownScope("wrong_length", **wanted, digits=len(code))
     if region is None:
-        raise UnknownScope(f"--region {code} is not a {level} in the register{_instead(code)}")
+        raise UnknownScope("not_in_register", **wanted, instead=_instead(code))
     if region.valid_to is not None:
         raise UnknownScope(
-            f"--region {code} ({region_words(session, code)}) left the register after "
-            f"{region.valid_to}{_instead(code)}"
+            "retired",
+            **wanted,
+            words=region_words(session, code),
+            year=region.valid_to,
+            instead=_instead(code),
         )
     return region
 
 
 def _instead(code: str) -> str:
-    """; replaced by …, for a retired county the successors' table knows."""
+    """The code (and name) that replaced a retired county the successors' table knows, or ""."""
     new = successor(code)
     if new == code:
         return ""
-    old, now = divisions().get(code), divisions().get(new)
-    named = f" ({old.name})" if old else ""
-    return f"; {code}{named} was replaced by {new}" + (f" ({now.name})" if now else "")
+    now = divisions().get(new)
+    return f"{new} {now.name}" if now else new
 
 
 def _named(session: Session, text: str, length: int) -> list[str]:

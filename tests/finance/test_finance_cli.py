@@ -33,6 +33,7 @@ def wugong(database_url: str, tmp_path: Path, *args: str) -> subprocess.Complete
         WUGONG_SECRET_KEY=TEST_SECRET.decode(),
         WUGONG_VAR_DIR=str(tmp_path / "var"),
         WUGONG_LOG_LEVEL="WARNING",
+        WUGONG_LANGUAGE="en",
     )
     return subprocess.run(
         [sys.executable, "-m", "wugong.cli", *args],
@@ -79,8 +80,8 @@ def test_export_send_and_pay_from_the_command_line(county, database_url, session
                     "--county", "140581")  # fmt: skip
     assert result.returncode == 1, result.stderr
     assert "1 paid, 0 already paid, 2 not paid" in result.stdout
-    assert "row 4 (6228***********4567): amount 500.00 in the file, 600.00" in result.stdout
-    assert "row 5 (1405**********0136): the transfer failed" in result.stdout
+    assert "Row 4 (6228***********4567): amount 500.00 in the file, 600.00" in result.stdout
+    assert "Row 5 (1405**********0136): the transfer failed" in result.stdout
     assert LI_CARD not in result.stdout and ZHAO_ID not in result.stdout
 
     # When the two others are recorded one by one, Then the batch is paid
