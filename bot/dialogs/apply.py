@@ -427,7 +427,9 @@ def summary_text(turn: Turn) -> str:
             if decision.eligible
             else turn.t("to be decided by the reviewers")
         )
-        lines.append(f"• {program_name(turn.t, program)}: {amount}")
+        lines.append(
+            turn.t("• {program}: {amount}", program=program_name(turn.t, program), amount=amount)
+        )
     return "\n".join(lines)
 
 
