@@ -84,6 +84,17 @@ td.amount { text-align: right; white-space: nowrap; }
 thead { display: table-header-group; }
 tr { page-break-inside: avoid; }
 p.signed { text-align: right; margin-top: 12pt; }
+@media screen and (max-width: 640px) {
+  /* A phone: one card per claim, each value under its column's name; print keeps the table. */
+  body { padding: 0 12px; font-size: 15px; }
+  h1 { font-size: 20px; }
+  thead { display: none; }
+  table, tbody, tr, td { display: block; width: auto; }
+  table { border: 0; }
+  tr { border: 1px solid #000; margin: 0 0 10px; padding: 4px 8px; }
+  td, td.short, td.amount { border: 0; padding: 2px 0; text-align: left; white-space: normal; }
+  td::before { content: attr(data-label) "："; font-weight: bold; }
+}
 """
 
 
@@ -94,9 +105,11 @@ CLASSES = ("short", "short", "short", "short", "", "", "short", "short", "amount
 def _html_cells(row: NoticeRow, language: str) -> str:
     values = row_values(row, language)
     values[-1] = yuan(row.amount_fen)
+    labels = [translate(language, column) for column, _ in LAYOUT]
     return "".join(
-        f'<td class="{kind}">{escape("" if value is None else str(value))}</td>'
-        for kind, value in zip(CLASSES, values, strict=True)
+        f'<td class="{kind}" data-label="{escape(label)}">'
+        f"{escape('' if value is None else str(value))}</td>"
+        for kind, label, value in zip(CLASSES, labels, values, strict=True)
     )
 
 

@@ -67,7 +67,11 @@ async def test_the_printable_page_lists_the_notice_with_masked_ids(chat, registr
     assert "140581199003151232" not in page and "140524196208150136" not in page
     assert "王&lt;b&gt;五" in page  # names are escaped
     assert "江苏" in page and "1,500" in page and "1,200" in page
-    assert '<td class="short">男</td><td class="short">34</td>' in page  # 张三 in March 2025
+    assert (  # 张三 in March 2025; each value labelled for the narrow (phone) layout
+        '<td class="short" data-label="性别">男</td><td class="short" data-label="年龄">34</td>'
+        in page
+    )
+    assert "@media screen and (max-width: 640px)" in page
     assert "2025年03月至2025年11月" in page
     assert f"/object {number}" in page and "向村委会当面反映" in page
     assert "监督电话" not in page  # 高平 has set no supervision phone
