@@ -9,6 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from db.division_names import display_name
 from db.enums import ActorKind, ApplicationStatus, Program
 from db.errors import DbError
 from db.models import (
@@ -160,10 +161,11 @@ def batch_applications(session: Session, batch: RosterBatch) -> Sequence[Applica
 
 
 def _region_names(session: Session, codes: set[str]) -> dict[str, str]:
+    """Register names as people write them (寺庄村, not 寺庄村委会), by code."""
     if not codes:
         return {}
     rows = session.execute(sa.select(Region.code, Region.name).where(Region.code.in_(codes)))
-    return {code: name for code, name in rows}
+    return {code: display_name(name) for code, name in rows}
 
 
 def _delegate(session: Session, application: Application) -> tuple[str | None, str | None]:
