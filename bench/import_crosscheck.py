@@ -137,15 +137,17 @@ def timed_import(path: Path, database_url: str) -> dict:
 
 
 def add_applications(engine) -> int:
-    """One open transport application for 2025 per person, with declared facts to compare."""
+    """One open transport application for 2025 per person, with declared facts to compare and
+    a card of its own (the blind index of the card each claim is paid to)."""
     with engine.begin() as connection:
         return connection.exec_driver_sql(
             "INSERT INTO application (person_id, program, year, region_code, status, facts, "
-            "capacity) SELECT p.id, 'transport', 2025, '140581', 'village_review', "
+            "capacity, account_index) SELECT p.id, 'transport', 2025, '140581', "
+            "'village_review', "
             "jsonb_build_object('work_place', '330212', 'work_from', '2025-03', "
             "'work_to', '2025-10', 'monthly_wage', 3000, 'home_county', '140581', "
-            "'household_type', 'poverty_alleviated', 'birth_date', p.birth_date::text), 'self' "
-            "FROM person p"
+            "'household_type', 'poverty_alleviated', 'birth_date', p.birth_date::text), 'self', "
+            "md5(p.id::text) FROM person p"
         ).rowcount
 
 
