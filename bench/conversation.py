@@ -53,6 +53,7 @@ FIRST_USER = 7_000_000
 WARMUP_USERS = 5
 RATE_BAR = 300.0
 RATIO_BAR = 0.5
+TODAY = date(2025, 12, 1)  # the conversations' day: within the 2025 claim windows
 
 
 # -- the scripted conversation ---------------------------------------------------------------
@@ -148,14 +149,21 @@ def serve_wugong(port: int, base_url: str, database_url: str, redis_url: str) ->
     from wugong.web import create_app
 
     os.environ.update(
-        WUGONG_DATABASE_URL=database_url, WUGONG_REDIS_URL=redis_url, WUGONG_SECRET_KEY=SECRET_KEY
+        WUGONG_DATABASE_URL=database_url,
+        WUGONG_REDIS_URL=redis_url,
+        WUGONG_SECRET_KEY=SECRET_KEY,
+        # The scripted work is of 2025: the conversations take a day of its claim window as
+        # today, whatever day the bench runs (as `wugong serve` does with WUGONG_TODAY).
+        WUGONG_TODAY=TODAY.isoformat(),
     )
     settings = Settings()
     install_keyring(Keyring.from_secret(settings.secret_key()))
     setup_broker(redis_url)
     engine = make_engine(database_url, **pool_options(settings))
     runtime = Runtime(settings=settings, engine=engine, sessions=make_sessionmaker(engine))
-    conversations = Conversations(runtime.dialog_sessions())  # as `wugong serve` wires it
+    conversations = Conversations(  # as `wugong serve` wires it
+        runtime.dialog_sessions(), today=settings.clock.today_function()
+    )
     telegram = TelegramSettings(
         telegram_token=SecretStr(FakeBotAPI().token),
         telegram_base_url=base_url,
