@@ -294,14 +294,12 @@ def crosscheck_after_import(runtime: Any) -> None:
 
         crosscheck_open.send()
         return
-    from db.engine import lock_for_writing
+    from db.engine import writing
     from db.queries import crosscheck as checks
 
-    with runtime.sessions.begin() as session:
-        lock_for_writing(session)
+    with writing(runtime.sessions) as session:
         counts = checks.crosscheck_open(session)
     ids = counts.reassess_ids
     for start in range(0, len(ids), 200):
-        with runtime.sessions.begin() as session:
-            lock_for_writing(session)
+        with writing(runtime.sessions) as session:
             checks.reassess(session, ids[start : start + 200])
