@@ -6,6 +6,7 @@ WORKDIR /app
 
 COPY pyproject.toml README.md ./
 COPY wugong ./wugong
+COPY common ./common
 COPY bot ./bot
 COPY workers ./workers
 COPY db ./db

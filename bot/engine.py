@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import router
 from bot.dialogs.base import Turn
 from bot.messages import Incoming, Reply
+from common.i18n import N_, normalize_language, translate
 from db.engine import lock_for_writing
 from db.models import ChatIdentity
 from db.types import utcnow
-from wugong.i18n import N_, normalize_language, translate
 
 log = logging.getLogger(__name__)
 

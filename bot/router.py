@@ -7,7 +7,7 @@ import logging
 from bot.dialogs import DIALOGS, menu
 from bot.dialogs.base import Answer, Reask, Turn
 from bot.parsing import normalize_text
-from wugong.i18n import N_
+from common.i18n import N_
 
 log = logging.getLogger(__name__)
 

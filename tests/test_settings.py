@@ -6,8 +6,8 @@ import stat
 
 import pytest
 
-from wugong.errors import ConfigurationError
-from wugong.settings import Settings
+from common.errors import ConfigurationError
+from common.settings import Settings
 
 WUGONG_VARIABLES = (
     "WUGONG_DATABASE_URL",
@@ -95,8 +95,8 @@ def test_a_county_folder_of_parameters_is_read_at_start(clean_env, tmp_path):
     started with it assesses with the county's value; without it, with the default."""
     from datetime import date
 
+    from common import runtime
     from policy import install_parameters, load_parameters
-    from wugong import runtime
 
     folder = tmp_path / "parameters"
     folder.mkdir()
@@ -116,7 +116,7 @@ def test_a_county_folder_of_parameters_is_read_at_start(clean_env, tmp_path):
 
 
 def test_a_malformed_county_parameter_file_stops_the_start_with_one_line(clean_env, tmp_path):
-    from wugong import runtime
+    from common import runtime
 
     folder = tmp_path / "parameters"
     folder.mkdir()

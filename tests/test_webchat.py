@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.channels.webchat import MAX_BODY_BYTES, STATIC
 from bot.engine import Conversations
+from common.runtime import Runtime
+from common.settings import Settings
 from db.enums import Channel
 from db.models import ChatIdentity, Notification, NotificationStatus
-from wugong.runtime import Runtime
-from wugong.settings import Settings
 from wugong.web import create_app
 
 SESSION = "test-session-0001"

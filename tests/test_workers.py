@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 import workers
+from common.runtime import Runtime
+from common.settings import Settings
 from db.enums import StaffRole
 from db.models import StaffInvite
 from workers import context, housekeeping
 from workers.broker import setup_broker
-from wugong.runtime import Runtime
-from wugong.settings import Settings
 
 
 def add_invites(session_factory) -> None:

@@ -4,8 +4,8 @@ Importing this package sets the global broker from WUGONG_REDIS_URL and declares
 `dramatiq workers` and `wugong worker` find them all.
 """
 
+from common.settings import get_settings
 from workers.broker import setup_broker
-from wugong.settings import get_settings
 
 broker = setup_broker(get_settings().queue.redis_url)
 

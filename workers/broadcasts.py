@@ -30,6 +30,7 @@ from bot.channels.telegram import (
     Undeliverable,
     send_notification_sync,
 )
+from common.i18n import N_, translate
 from db.engine import writing
 from db.enums import BroadcastStatus, Channel, DeliveryStatus
 from db.models import Broadcast, ChatIdentity, Notification
@@ -38,7 +39,6 @@ from db.types import utcnow
 from workers.context import runtime
 from workers.notifications import deliver_notification
 from workers.ratelimit import Limiter, acquire, limiter
-from wugong.i18n import N_, translate
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from wugong.runtime import Runtime, start
+from common.runtime import Runtime, start
 
 _runtime: Runtime | None = None
 _lock = threading.Lock()

@@ -11,15 +11,15 @@ import dramatiq
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.notify import notify_identity
-from bot.texts import program_name
+from common.i18n import N_, translate
+from common.notify import notify_identity
+from common.texts import program_name
 from db.engine import writing
 from db.enums import StaffRole
 from db.models import AuditEvent, ChatIdentity, RosterBatch, Staff
 from db.queries import Actor, record_audit
 from db.queries.budgets import overdue_batches
 from workers.context import runtime
-from wugong.i18n import N_, translate
 
 log = logging.getLogger(__name__)
 

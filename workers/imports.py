@@ -9,6 +9,8 @@ import dramatiq
 import httpx
 import sqlalchemy as sa
 
+from common.i18n import N_, translate
+from common.import_texts import MOVED, SUMMARY, counts, describe
 from db.engine import writing
 from db.enums import Channel, ImportStatus
 from db.imports import ImportFileError, ImportResult, import_monitoring
@@ -17,8 +19,6 @@ from db.models import ChatIdentity, ImportBatch, Notification, Staff
 from db.pii import redact
 from db.queries import Actor
 from workers.context import runtime
-from wugong.i18n import N_, translate
-from wugong.imports_cli import MOVED, SUMMARY, counts, describe
 
 log = logging.getLogger(__name__)
 

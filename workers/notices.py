@@ -8,7 +8,7 @@ from datetime import datetime
 import dramatiq
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.notify import notify_status_change
+from common.notify import notify_status_change
 from db.engine import writing
 from db.queries.notices import close_notice, due_notice_ids
 from db.types import utcnow

@@ -23,7 +23,7 @@ from typing import Protocol
 
 import redis
 
-from wugong.settings import MessagingSettings, Settings
+from common.settings import MessagingSettings, Settings
 
 log = logging.getLogger(__name__)
 

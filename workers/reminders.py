@@ -16,7 +16,8 @@ import dramatiq
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.reminders import render
+from common.reminder_texts import render
+from common.settings import MessagingSettings
 from db.engine import writing
 from db.enums import Channel, Program, ReminderStatus
 from db.models import ChatIdentity, Notification, Reminder
@@ -25,7 +26,6 @@ from db.types import utcnow
 from policy import load_parameters, window
 from workers.context import runtime
 from workers.notifications import deliver_notification
-from wugong.settings import MessagingSettings
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ import signal
 import sys
 from typing import Any
 
-from wugong import runtime as wugong_runtime
-from wugong.errors import ConfigurationError
-from wugong.i18n import N_, translate
-from wugong.settings import get_settings
+from common import runtime as wugong_runtime
+from common.errors import ConfigurationError
+from common.i18n import N_, translate
+from common.settings import get_settings
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from wugong.i18n import N_, translate
+from common.i18n import N_, translate
 from wugong.imports_cli import cli_language
 
 PREVIEW = N_("Broadcast to {count} recipient(s) ({audience}):\n{text}")
@@ -45,8 +45,8 @@ def add_commands(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from common import runtime as wugong_runtime
     from db.queries import broadcasts as rows
-    from wugong import runtime as wugong_runtime
 
     language = cli_language()
 

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
+from common.settings import get_settings
 from policy import (
     PROGRAMS,
     AmbiguousPlace,
@@ -21,7 +22,6 @@ from policy import (
     parse_id,
     resolve_place,
 )
-from wugong.settings import get_settings
 
 EXIT_INVALID = 2
 

@@ -67,8 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return imports_cli.run(args)
 
+    from common.errors import WugongError
     from wugong import app
-    from wugong.errors import WugongError
 
     try:
         return app.run_command(args)

@@ -9,9 +9,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from common.errors import ConfigurationError, WugongError
+from common.i18n import N_, translate
 from policy import PROGRAMS
-from wugong.errors import ConfigurationError, WugongError
-from wugong.i18n import N_, translate
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -59,7 +59,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _notify(session: Session, applications: Iterable[Application]) -> None:
-    from bot.notify import notify_status_change
+    from common.notify import notify_status_change
 
     for application in applications:
         notify_status_change(session, application)
@@ -67,10 +67,10 @@ def _notify(session: Session, applications: Iterable[Application]) -> None:
 
 def export_roster(args: argparse.Namespace) -> int:
     """Write the roster; without --batch it is the county's next batch of approved claims."""
+    from common import runtime as wugong_runtime
+    from common.roster_xlsx import roster_date, write_roster
     from db.queries import Actor, record_audit
     from db.queries.roster import find_batch, open_draft, roster_entries
-    from wugong import runtime as wugong_runtime
-    from wugong.roster_xlsx import roster_date, write_roster
 
     actor = Actor.system("cli")
     runtime = wugong_runtime.start(upgrade=True)
@@ -115,10 +115,10 @@ def export_roster(args: argparse.Namespace) -> int:
 
 def roster_sent(args: argparse.Namespace) -> int:
     """Mark the exported roster sent; its claims move to roster_sent and their people are told."""
+    from common import runtime as wugong_runtime
     from db.queries import Actor
     from db.queries.roster import mark_sent
     from policy import load_parameters
-    from wugong import runtime as wugong_runtime
 
     today = args.date or date.today()
     days = load_parameters().get("process.payment_working_days", today, args.county)
@@ -185,10 +185,10 @@ def describe(problem: Problem) -> str:
 
 def roster_paid(args: argparse.Namespace) -> int:
     """0 when every row (or the claim) is paid, 1 when some rows are listed as not paid."""
+    from common import runtime as wugong_runtime
     from db.models import Application
     from db.queries import Actor, parse_application_number
     from db.queries.payments import import_bank_results, record_payment
-    from wugong import runtime as wugong_runtime
 
     actor = Actor.system("cli")
     if args.file is not None and args.county is None:

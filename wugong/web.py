@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.channels import exports, notice_pages, webchat
 from bot.engine import Conversations
-from wugong.runtime import Runtime
+from common.runtime import Runtime
 
 
 class Channel(Protocol):

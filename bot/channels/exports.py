@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from wugong.exports import redeem_link
-from wugong.i18n import N_, translate
+from common.i18n import N_, translate
+from common.roster_links import redeem_link
 
 log = logging.getLogger(__name__)
 

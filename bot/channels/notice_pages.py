@@ -29,12 +29,12 @@ from bot.channels.notice_text import (
     total,
     yuan,
 )
+from common.i18n import N_, long_date, normalize_language, translate
 from db.enums import NoticeLevel, NoticeStatus
 from db.queries.notices import NoticeRow, find_notice, first_day, last_day, local_date, notice_rows
 from db.queries.regions import region_words
 from db.xlsx import add_styles, cell, cells, fit_height, merge, page_a4
 from policy import Parameters, load_parameters
-from wugong.i18n import N_, long_date, normalize_language, translate
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NOT_FOUND = N_("There is no public notice with this number.")

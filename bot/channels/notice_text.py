@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from bot.texts import program_name
+from common.i18n import N_, long_date, translate
+from common.texts import program_name
 from db.enums import NoticeLevel, Sex
 from db.queries.notices import NoticeRow
 from policy import Month, PolicyError, place_name
-from wugong.i18n import N_, long_date, translate
 
 OBJECT_WITH_PHONE = N_(
     "The applications below have been reviewed and are made public. Anyone who objects may, "

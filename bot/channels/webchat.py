@@ -22,9 +22,9 @@ from starlette.staticfiles import StaticFiles
 
 from bot.engine import Conversations
 from bot.messages import MAX_BUTTON_VALUE_BYTES, Incoming, Reply
+from common.i18n import N_, normalize_language, translate
 from db.enums import Channel
 from db.models import ChatIdentity, Notification, NotificationStatus
-from wugong.i18n import N_, normalize_language, translate
 
 log = logging.getLogger(__name__)
 

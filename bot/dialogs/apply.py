@@ -11,7 +11,8 @@ from typing import Any
 
 from bot.dialogs import check
 from bot.dialogs.base import Answer, Dialog, Reask, Turn
-from bot.texts import decisions_text, program_name
+from common.i18n import N_
+from common.texts import decisions_text, program_name
 from db.crypto import keyring
 from db.enums import ApplicationStatus, AttachmentKind, Capacity, Program
 from db.models import Person
@@ -35,7 +36,6 @@ from policy import (
 from policy.errors import InvalidIdNumber
 from policy.ric import parse as parse_id
 from workers.applications import crosscheck_application
-from wugong.i18n import N_
 
 MAX_FILES = 10
 

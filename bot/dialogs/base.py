@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from bot.messages import Button, FileRef, Incoming, Reply
 from bot.parsing import normalize_text
+from common.i18n import translate
 from db.models import ChatIdentity, Notification
-from wugong.i18n import translate
 
 
 class DialogError(Exception):

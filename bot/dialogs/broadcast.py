@@ -8,13 +8,13 @@ from enum import StrEnum
 
 from bot.dialogs.base import Answer, Dialog, Reask, Turn
 from bot.dialogs.review import staff_of
-from bot.texts import program_name
+from common.i18n import N_
+from common.texts import program_name
 from db.enums import BroadcastStatus, Program, StaffRole
 from db.models import Broadcast, Staff
 from db.queries import Actor, record_audit
 from db.queries import broadcasts as rows
 from db.types import utcnow
-from wugong.i18n import N_
 
 ADMINS = frozenset({StaffRole.COUNTY_ADMIN, StaffRole.CITY_ADMIN})
 

@@ -4,12 +4,12 @@ left, and the people supported and the satisfaction against the budget's targets
 from __future__ import annotations
 
 from bot.dialogs.base import Turn
-from bot.texts import program_name
+from common.i18n import N_
+from common.texts import program_name
 from db.enums import Program, StaffRole
 from db.models import Staff
 from db.queries.budgets import BudgetLine, budget_summary, overdue_batches
 from db.queries.regions import region_words
-from wugong.i18n import N_
 
 INDENT = "\u3000"  # the targets line up under their program's line
 

@@ -24,7 +24,8 @@ from bot.parsing import (
     parse_still_working,
     parse_yes_no,
 )
-from bot.texts import decisions_text, program_name
+from common.i18n import N_
+from common.texts import decisions_text, program_name
 from db.models import Person
 from policy import (
     FACT_NAMES,
@@ -39,7 +40,6 @@ from policy import (
     window,
 )
 from policy.errors import AmbiguousPlace, InvalidFacts, UnknownPlace
-from wugong.i18n import N_
 
 
 class Step(StrEnum):

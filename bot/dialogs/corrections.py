@@ -9,7 +9,7 @@ from typing import Any
 from bot.dialogs import check
 from bot.dialogs.base import Answer, Dialog, Reask, Turn
 from bot.dialogs.review import employer_words, refuse
-from bot.notify import notify_status_change
+from common.notify import notify_status_change
 from db.enums import ApplicationStatus
 from db.models import Application
 from db.pii import redact

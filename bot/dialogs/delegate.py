@@ -15,13 +15,13 @@ import sqlalchemy as sa
 from bot.dialogs import apply
 from bot.dialogs.base import Answer, Dialog, Reask, Turn, pick
 from bot.messages import Button
-from bot.texts import program_name
+from common.i18n import N_, translate
+from common.texts import program_name
 from db.enums import ApplicationStatus, StaffRole
 from db.models import Application, ChatIdentity, Person, Staff
 from db.pii import mask_id
 from db.queries import Actor, application_number, record_consent
 from workers.applications import crosscheck_application
-from wugong.i18n import N_, translate
 
 AGREED = N_("The worker agreed to application {number}.")
 REFUSED = N_("The worker did not agree to application {number}; it is cancelled.")

@@ -7,7 +7,9 @@ import sqlalchemy as sa
 from bot.dialogs.base import Turn
 from bot.dialogs.budget import county_admin, yuan
 from bot.dialogs.budget import program_label as _program
-from bot.notify import notify_status_change
+from common.i18n import N_
+from common.notify import notify_status_change
+from common.roster_links import issue_link
 from db.enums import ApplicationStatus, Program, StaffRole
 from db.models import Application, RosterBatch, RosterStatus, Staff
 from db.queries import Actor, application_number
@@ -15,8 +17,6 @@ from db.queries.payments import NotPayable, record_payment
 from db.queries.roster import NothingToSend, UnknownBatch, find_batch, mark_sent, open_draft
 from db.workdays import UnknownCalendarYear
 from policy import load_parameters
-from wugong.exports import issue_link
-from wugong.i18n import N_
 
 PAGE = 10
 

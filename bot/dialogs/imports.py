@@ -6,10 +6,10 @@ from enum import StrEnum
 from pathlib import Path
 
 from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from common.i18n import N_
 from db.enums import Channel, ImportKind, StaffRole
 from db.models import ImportBatch, Staff
 from db.queries import Actor, record_audit
-from wugong.i18n import N_
 
 # Who may replace the registry's records: the county and the city administrators.
 IMPORTERS = frozenset({StaffRole.COUNTY_ADMIN, StaffRole.CITY_ADMIN})

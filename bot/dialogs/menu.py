@@ -8,9 +8,9 @@ from types import ModuleType
 from bot.dialogs import apply, check, delegate, staff, status
 from bot.dialogs.base import Turn
 from bot.messages import Button
+from common.i18n import LANGUAGES, N_
 from db.enums import StaffRole
 from db.models import Staff
-from wugong.i18n import LANGUAGES, N_
 
 Handler = Callable[[Turn], None]
 ButtonHandler = Callable[[Turn, str], None]

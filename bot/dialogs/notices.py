@@ -7,14 +7,14 @@ from datetime import date
 
 from bot.dialogs.base import Turn
 from bot.dialogs.review import refuse, show_queue, staff_of
-from bot.notify import notify_status_change
+from common.i18n import N_, long_date
+from common.notify import notify_status_change
+from common.settings import get_settings
 from db.enums import StaffRole
 from db.queries import review as rules
 from db.queries.notices import first_day, last_day, local_date, post_notice
 from db.types import utcnow
 from policy import load_parameters
-from wugong.i18n import N_, long_date
-from wugong.settings import get_settings
 
 PAGE_PATH = "/notices/{number}"
 XLSX_PATH = "/notices/{number}.xlsx"

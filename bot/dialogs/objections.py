@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from bot.dialogs.base import Answer, Dialog, Reask, Turn
 from bot.dialogs.review import refuse, show_queue, staff_of
 from bot.messages import Button
-from bot.notify import notify_identity, notify_status_change
+from common.i18n import N_
+from common.notify import notify_identity, notify_status_change
 from db.enums import ApplicationStatus, NoticeLevel, StaffRole
 from db.models import Application, ChatIdentity, Notice, Objection, Person, Staff
 from db.pii import mask_id, redact
@@ -25,7 +26,6 @@ from db.queries.objections import (
     resolve_objection,
 )
 from db.types import utcnow
-from wugong.i18n import N_
 
 
 class Step(StrEnum):

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from bot.dialogs.base import Answer, Dialog, Reask, Turn
 from bot.dialogs.broadcast import ADMINS
 from bot.dialogs.review import staff_of
-from bot.reminders import RATINGS
+from common.i18n import N_
+from common.reminder_texts import RATINGS
 from db.enums import ApplicationStatus, Rating
 from db.models import Application, Satisfaction
 from db.pii import redact
-from wugong.i18n import N_
 
 TARGET = 0.95  # the satisfaction target of the provincial assessment
 MAX_COMMENT = 500

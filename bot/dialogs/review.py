@@ -11,9 +11,10 @@ from enum import StrEnum
 from typing import Any
 
 from bot.dialogs.base import Answer, Dialog, Reask, Turn
-from bot.findings import finding_lines
-from bot.notify import notify_approved_at_level, notify_status_change
-from bot.texts import decision_text, program_name
+from common.findings import finding_lines
+from common.i18n import N_
+from common.notify import notify_approved_at_level, notify_status_change
+from common.texts import decision_text, program_name
 from db.enums import Capacity, StaffRole
 from db.models import Application, Staff
 from db.pii import mask_id, redact
@@ -23,7 +24,6 @@ from db.queries import review_queue as queues
 from db.queries.budgets import BudgetExceeded, NoAllocation
 from db.queries.regions import region_words
 from policy import Decision, Reason, place_name
-from wugong.i18n import N_
 
 
 class Step(StrEnum):

@@ -14,6 +14,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 
 from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from common.i18n import N_
 from db.enums import Channel, StaffRole
 from db.errors import InvalidValueError
 from db.models import Staff, StaffInvite
@@ -21,7 +22,6 @@ from db.pii import mask_phone, normalize_phone
 from db.queries import Actor, record_audit
 from db.queries.regions import region_words
 from db.types import utcnow
-from wugong.i18n import N_
 
 ROLE_NAMES = {
     StaffRole.CADRE: N_("village cadre"),

@@ -5,13 +5,13 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.dialogs.base import Answer, Dialog, Reask, Turn
-from bot.notify import payment_due
-from bot.texts import program_name
+from common.i18n import N_
+from common.notify import payment_due
+from common.texts import program_name
 from db.enums import ApplicationStatus
 from db.models import Application
 from db.queries import Actor, application_number, applications_of, withdraw
 from db.queries.applications import WITHDRAWABLE
-from wugong.i18n import N_
 
 
 class Step(StrEnum):

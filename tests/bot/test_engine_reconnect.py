@@ -15,11 +15,11 @@ from sqlalchemy.engine import make_url
 
 from bot.engine import SORRY, Conversations
 from bot.messages import Channel, Incoming
+from common.i18n import translate
+from common.runtime import Runtime
+from common.settings import Settings
 from db.engine import make_engine
 from db.migrate import upgrade
-from wugong.i18n import translate
-from wugong.runtime import Runtime
-from wugong.settings import Settings
 
 pytestmark = pytest.mark.postgres
 

@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 from bot import router
 from bot.channels.telegram.channel import APOLOGY, PRIVATE_ONLY, SECRET_HEADER, TelegramChannel
 from bot.engine import Conversations
+from common.errors import ConfigurationError
+from common.i18n import translate
 from db.models import ChatIdentity
 from tests.fakes.telegram_api import Updates, serve_fake
 from tests.fakes.telegram_harness import SECRET, asgi_bot, inline_values, telegram_settings
-from wugong.errors import ConfigurationError
-from wugong.i18n import translate
 
 USER = 555001
 

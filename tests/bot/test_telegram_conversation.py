@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from common.i18n import translate
 from tests.fakes.telegram_api import serve_fake
 from tests.fakes.telegram_harness import asgi_bot, uvicorn_bot
-from wugong.i18n import translate
 
 USER = 777001
 

@@ -8,6 +8,8 @@ import dramatiq
 import pytest
 from sqlalchemy import select, update
 
+from common.runtime import Runtime
+from common.settings import Settings
 from db.enums import Channel
 from db.models import ChatIdentity, Notification, NotificationStatus
 from tests.fakes.telegram_api import serve_fake
@@ -15,8 +17,6 @@ from tests.fakes.telegram_harness import inline_values, telegram_settings
 from workers import context
 from workers.broker import setup_broker
 from workers.notifications import MAX_ATTEMPTS, deliver_notification, sweep_pending_notifications
-from wugong.runtime import Runtime
-from wugong.settings import Settings
 
 CHAT = 424242
 

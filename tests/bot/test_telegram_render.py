@@ -8,8 +8,8 @@ from bot.channels.telegram.channel import file_base_url
 from bot.channels.telegram.convert import convert
 from bot.channels.telegram.render import MAX_TEXT, SHARE_PHONE, render, split_text
 from bot.messages import Button, FileRef, Reply
+from common.i18n import translate
 from tests.fakes.telegram_api import Updates
-from wugong.i18n import translate
 
 YES_NO = (Button("是", "yes"), Button("否", "no"))
 LONG = (

@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import partial
 from types import SimpleNamespace
 
-from bot.findings import finding_lines
+from common.findings import finding_lines
+from common.i18n import translate
 from db.models import Finding
 from tests.crosscheck.conftest import Registry, run_each
-from wugong.i18n import translate
 
 RECORD = {
     "place_code": "330203",

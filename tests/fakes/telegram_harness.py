@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.channels.telegram import TelegramChannel
 from bot.channels.telegram.channel import SECRET_HEADER, WEBHOOK_PATH
 from bot.engine import Conversations
+from common.runtime import Runtime
+from common.settings import Settings, TelegramSettings
 from tests.fakes.telegram_api import TOKEN, Call, FakeBotAPI, Updates, free_port
-from wugong.runtime import Runtime
-from wugong.settings import Settings, TelegramSettings
 from wugong.web import create_app
 
 SECRET = "webhook-secret-for-tests"

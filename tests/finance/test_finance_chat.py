@@ -15,6 +15,8 @@ from openpyxl import load_workbook
 
 from bot.engine import Conversations
 from bot.messages import Incoming
+from common.runtime import Runtime
+from common.settings import Settings
 from db.enums import ApplicationStatus, Channel, Rating
 from db.models import (
     Application,
@@ -27,8 +29,6 @@ from db.models import (
 )
 from db.workdays import add_workdays
 from tests.finance.county import LI_ID
-from wugong.runtime import Runtime
-from wugong.settings import Settings
 from wugong.web import create_app
 
 LINK = re.compile(r"https?://\S+(/exports/[A-Za-z0-9_-]+\.xlsx)")

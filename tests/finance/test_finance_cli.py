@@ -10,13 +10,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from common.roster_xlsx import COLUMNS
 from db.enums import ApplicationStatus
 from db.models import Application, Notification, RosterBatch, RosterStatus
 from db.queries import application_number
 from tests.conftest import TEST_SECRET
 from tests.finance.county import LI_CARD, ZHANG_ID, ZHAO_ID
 from tests.finance.test_roster import write_bank_file
-from wugong.roster_xlsx import COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 SCOPE = ["--county", "140581", "--year", "2025", "--program", "transport"]

@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
+from common.runtime import Runtime
+from common.settings import Settings
 from db.enums import Program
 from db.models import Notification, RosterBatch, RosterStatus
 from tests.finance.county import COUNTY, YEAR
 from workers import context, finance
-from wugong.runtime import Runtime
-from wugong.settings import Settings
 
 
 def test_an_overdue_roster_is_reminded_to_the_county_admin_once(county, engine, session_factory):

@@ -10,15 +10,15 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
 
-from bot.notify import STATUS_MESSAGES, notify_status_change
+from common.i18n import translate
+from common.notify import STATUS_MESSAGES, notify_status_change
+from common.roster_xlsx import roster_date, write_roster
 from db.enums import ApplicationStatus
 from db.models import Application, AuditEvent, Notification, RosterBatch, RosterStatus
 from db.queries import Actor
 from db.queries.payments import NotPayable, import_bank_results, record_payment
 from db.queries.roster import NothingToSend, mark_sent, open_draft, roster_entries
 from tests.finance.county import COUNTY, LI_CARD, YEAR, ZHANG_ID, ZHAO_ID
-from wugong.i18n import translate
-from wugong.roster_xlsx import roster_date, write_roster
 
 CLERK = Actor.system("test")
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from common.roster_xlsx import COLUMNS, heading, roster_date, write_roster
 from db.enums import Program
 from db.models import Application, MonitoringEmployment, Person, RosterBatch
 from db.queries.roster import roster_entries
 from policy import load_parameters
 from tests.finance.county import LI_CARD, LI_ID, ZHANG_CARD, ZHANG_ID
 from tests.finance.test_roster import export, send
-from wugong.roster_xlsx import COLUMNS, heading, roster_date, write_roster
 
 NUMBERS = ("序号", "年龄", "月数", "月均收入", "金额")
 

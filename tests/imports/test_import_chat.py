@@ -8,6 +8,8 @@ import pytest
 
 from bot.engine import Conversations
 from bot.messages import FileRef, Incoming
+from common.runtime import Runtime
+from common.settings import PathSettings, Settings
 from db.enums import Channel, ImportStatus, StaffRole
 from db.models import ChatIdentity, ImportBatch, Notification, Staff
 from tests.fakes.telegram_api import serve_fake
@@ -16,8 +18,6 @@ from tests.fakes.telegram_harness import telegram_settings
 from tests.imports.conftest import DATA, WORK_XLSX, count, sample_rows, write_xlsx
 from workers import context
 from workers.broker import setup_broker
-from wugong.runtime import Runtime
-from wugong.settings import PathSettings, Settings
 
 ADMIN = 880001
 VILLAGER = 880002

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from common.import_texts import describe
 from db.enums import ApplicationStatus, Program
 from db.imports import import_monitoring
 from db.imports.errorfile import ErrorFile
@@ -14,7 +15,6 @@ from db.imports.regions import Regions
 from db.models import Application, AuditEvent, Household
 from db.queries import find_person_by_id_number
 from tests.imports.conftest import PERSONS_XLSX, WORK_XLSX, sample_rows, write_xlsx
-from wugong.imports_cli import describe
 
 LI = "140581198004125314"  # 李建国 of 高平市 三甲镇 三甲北村 (not in the register)
 WANG = "140581198509072481"  # 王秀英 of 寺庄镇 寺庄村

@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from common.runtime import Runtime
+from common.settings import MessagingSettings, Settings
 from db.enums import Channel, StaffRole
 from db.models import ChatIdentity, Staff
 from db.queries import upsert_person
@@ -15,8 +17,6 @@ from tests.bot.conftest import chat, conversations, registry  # noqa: F401  (fix
 from tests.fakes.telegram_api import FakeBotAPI, serve_fake
 from tests.fakes.telegram_harness import telegram_settings
 from workers import context
-from wugong.runtime import Runtime
-from wugong.settings import MessagingSettings, Settings
 
 COUNTY = "140581"  # 高平市
 VILLAGE = "140581100200"

@@ -15,6 +15,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from common.runtime import Runtime
+from common.settings import Settings
 from db.crypto import install_keyring
 from db.engine import make_sessionmaker
 from db.enums import BroadcastStatus, Channel, DeliveryStatus
@@ -32,8 +34,6 @@ from tests.fakes.processes import (
 from tests.fakes.telegram_api import TOKEN, free_port
 from workers import broadcasts, context
 from workers.broker import setup_broker
-from wugong.runtime import Runtime
-from wugong.settings import Settings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

@@ -9,6 +9,8 @@ import dramatiq
 import pytest
 import sqlalchemy as sa
 
+from common.runtime import Runtime
+from common.settings import Settings
 from db.enums import ApplicationStatus as S
 from db.enums import NoticeStatus, StaffRole
 from db.models import Application, Notice, Staff
@@ -18,8 +20,6 @@ from db.types import utcnow
 from tests.review.conftest import add_claim
 from workers import context, notices
 from workers.broker import setup_broker
-from wugong.runtime import Runtime
-from wugong.settings import Settings
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from bot.notify import STATUS_MESSAGES
+from common.i18n import translate
+from common.notify import STATUS_MESSAGES
 from db.enums import ApplicationStatus as S
 from db.enums import ObjectionStatus, StaffRole
 from db.models import Application, Notice, Objection
@@ -21,7 +22,6 @@ from tests.review.conftest import (
     notifications_of,
 )
 from workers.notices import close_due
-from wugong.i18n import translate
 
 WANG_ID = "140524196208150136"
 

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.dialogs.review import REFUSALS
+from common.i18n import translate
 from db.enums import ApplicationStatus as S
 from db.enums import Channel, Program, StaffRole
 from db.models import Application, AuditEvent, BudgetAllocation, ChatIdentity, Objection, Staff
@@ -25,7 +26,6 @@ from db.queries.objections import Outcome, object_to_notice, resolve_objection
 from db.queries.roster_notes import set_roster_note
 from db.types import utcnow
 from tests.review.conftest import make_staff
-from wugong.i18n import translate
 
 VILLAGE, TOWNSHIP, COUNTY, CITY = "140581100200", "140581100", "140581", "1405"
 PLACES = {

@@ -24,9 +24,9 @@ from bot.channels.telegram.convert import convert
 from bot.channels.telegram.render import ReplyKeyboards, render
 from bot.channels.telegram.transport import AiohttpRequest
 from bot.messages import Reply
-from wugong.errors import ConfigurationError
-from wugong.i18n import N_, normalize_language, translate
-from wugong.settings import TelegramSettings
+from common.errors import ConfigurationError
+from common.i18n import N_, normalize_language, translate
+from common.settings import TelegramSettings
 
 if TYPE_CHECKING:  # workers send notifications without loading the dialogs
     from bot.engine import Conversations

@@ -16,8 +16,8 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.channels.telegram.channel import file_base_url
 from bot.channels.telegram.render import inline_keyboard
 from bot.messages import Button
-from wugong.errors import ConfigurationError
-from wugong.settings import TelegramSettings
+from common.errors import ConfigurationError
+from common.settings import TelegramSettings
 
 
 class DeliveryError(Exception):

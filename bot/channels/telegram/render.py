@@ -16,7 +16,7 @@ from telegram import (
 )
 
 from bot.messages import Button, Reply
-from wugong.i18n import N_, translate
+from common.i18n import N_, translate
 
 # Labels longer than this get a row each; shorter ones go two to a row.
 SHORT_LABEL = 8

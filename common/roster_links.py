@@ -1,4 +1,4 @@
-"""One-time download links for the roster (花名册, written by wugong.roster_xlsx)."""
+"""One-time download links for the roster (花名册, written by common.roster_xlsx)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from common.roster_xlsx import roster_date, write_roster
+from common.settings import get_settings
 from db.engine import lock_for_writing
 from db.enums import ActorKind
 from db.models import AuditEvent, RosterBatch
 from db.queries.audit import Actor, record_audit
 from db.queries.notices import local_date
 from db.queries.roster import find_batch, roster_entries
-from wugong.roster_xlsx import roster_date, write_roster
-from wugong.settings import get_settings
 
 LINK_TTL = timedelta(hours=1)
 ISSUED, USED = "roster_link", "roster_downloaded"

@@ -13,8 +13,9 @@ from functools import partial
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.notify import FIX_BUTTON
-from bot.texts import program_name
+from common.i18n import N_, translate
+from common.notify import FIX_BUTTON
+from common.texts import program_name
 from db.enums import ApplicationStatus, NoticeStatus, Program, Rating
 from db.models import (
     Application,
@@ -27,7 +28,6 @@ from db.models import (
 )
 from db.queries import application_number
 from db.queries.reminders import Kind
-from wugong.i18n import N_, translate
 
 WINDOW_CLOSING = N_(
     "⏰ Applications for the {program} of {year} close on {date}: {days} day(s) left. From the "

@@ -13,14 +13,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from bot.texts import program_name
+from common.i18n import N_, translate
+from common.texts import program_name
 from db.enums import ApplicationStatus, Capacity, NoticeLevel, NoticeStatus
 from db.models import Application, ChatIdentity, Notice, NoticeItem, Notification, RosterBatch
 from db.pii import redact
 from db.queries import application_number
 from db.queries.notices import last_day
 from policy import load_parameters
-from wugong.i18n import N_, translate
 
 HEADER = N_("{number} · {program} {year}")
 FIX_BUTTON = N_("Correct my application")

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from wugong.errors import ConfigurationError
+from common.errors import ConfigurationError
 
 _CONFIG = SettingsConfigDict(env_prefix="WUGONG_", env_file=".env", extra="ignore")
 

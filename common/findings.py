@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
+from common.i18n import N_
 from policy import place_name
 from policy.errors import PolicyError
-from wugong.i18n import N_
 
 Translate = Callable[..., str]
 

@@ -18,8 +18,9 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 
-from bot.findings import finding_text
-from bot.texts import PROGRAM_NAMES
+from common.findings import finding_text
+from common.i18n import translate
+from common.texts import PROGRAM_NAMES
 from db.enums import Capacity, Severity, Sex
 from db.models import RosterBatch
 from db.pii import mask_account, mask_id, mask_phone
@@ -30,7 +31,6 @@ from db.xlsx import add_styles, cell, cells, fit_height, merge, page_a4
 from policy import Month, Parameters, age_on, load_parameters, months_in_year, place_name
 from policy.divisions import divisions
 from policy.errors import PolicyError
-from wugong.i18n import translate
 
 # The roster is an official document in Chinese, whatever language the clerk chats in.
 ROSTER_LANGUAGE = "zh_CN"

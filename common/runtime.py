@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from common import logging as wugong_logging
+from common.errors import ConfigurationError
+from common.settings import Settings, get_settings
 from db import migrate
 from db.crypto import Keyring, install_keyring
 from db.engine import make_engine, make_sessionmaker
 from policy import PolicyError, install_parameters, load_parameters
-from wugong import logging as wugong_logging
-from wugong.errors import ConfigurationError
-from wugong.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
