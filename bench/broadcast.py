@@ -97,12 +97,12 @@ def run_once(args: argparse.Namespace, database_url: str, *, kill: bool, workdir
     import sqlalchemy as sa
 
     from common import runtime as wugong_runtime
+    from common.broker import setup_broker
     from common.settings import get_settings
     from db.enums import DeliveryStatus
     from db.models import Delivery
     from db.queries import broadcasts as rows
     from workers import context
-    from workers.broker import setup_broker
 
     redis.Redis.from_url(args.redis_url).flushdb()
     with fake_api_process(args.limit, burst=max(1.0, args.limit / 2)) as fake_url:

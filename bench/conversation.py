@@ -141,11 +141,11 @@ def serve_wugong(port: int, base_url: str, database_url: str, redis_url: str) ->
 
     from bot.channels.telegram import TelegramChannel
     from bot.engine import Conversations
+    from common.broker import setup_broker
     from common.runtime import Runtime, pool_options
     from common.settings import Settings, TelegramSettings
     from db.crypto import Keyring, install_keyring
     from db.engine import make_engine, make_sessionmaker
-    from workers.broker import setup_broker
     from wugong.web import create_app
 
     os.environ.update(

@@ -22,9 +22,16 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from common.broker import setup_broker
 from db.crypto import Keyring, install_keyring
 from db.engine import make_engine, make_sessionmaker, normalize_url
 from db.migrate import upgrade
+from workers import declare_actors
+
+# Actors bind to the global broker when declared: the in-process one, set before any test module
+# imports an actor (tests on Redis set their own broker, which takes the actors over).
+setup_broker(None)
+declare_actors()
 
 POSTGRES_URL_ENV = "WUGONG_TEST_DATABASE_URL"
 TEST_SECRET = b"wugong-tests-only-secret-0123456789abcdefghijklmnop"
@@ -171,7 +178,7 @@ def wugong_worker(redis_url: str, tmp_path: Path) -> Iterator[Callable[..., subp
     """Start real `wugong worker` processes on Redis against a database, with this process's
     broker on the same Redis; they are stopped after the test, which fails if one logged a
     traceback."""
-    from workers.broker import setup_broker
+    from common.broker import setup_broker
 
     processes: list[subprocess.Popen[str]] = []
 

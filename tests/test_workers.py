@@ -9,13 +9,12 @@ import dramatiq
 import pytest
 from sqlalchemy import select
 
-import workers
+from common.broker import setup_broker
 from common.runtime import Runtime
 from common.settings import Settings
 from db.enums import StaffRole
 from db.models import StaffInvite
 from workers import context, housekeeping
-from workers.broker import setup_broker
 
 
 def add_invites(session_factory) -> None:
@@ -92,7 +91,7 @@ def test_wugong_worker_consumes_from_redis(wugong_worker, engine, session_factor
 
 def test_every_actor_has_explicit_retries_and_time_limit():
     """docs/stack-notes.md §5: dramatiq's defaults (20 retries, backoff up to 7 days) are unfit."""
-    declared = list(workers.broker.actors.values())
+    declared = list(dramatiq.get_broker().actors.values())
     assert declared, "no actors declared"
     for actor in declared:
         assert "max_retries" in actor.options, actor.actor_name
@@ -182,3 +181,14 @@ def test_an_actor_failing_in_an_in_process_worker_is_reported_to_the_test(
         worker.stop()
     assert any("database is locked" in line for line in worker_errors.unexpected())
     worker_errors.expect("fails()")  # seen; the fixture need not fail this test
+
+
+def test_every_job_sent_by_name_is_an_actor_on_its_queue():
+    """The conversations send jobs by name (common.jobs); each names a declared actor of the
+    same queue, so a renamed actor cannot leave messages nobody takes."""
+    from common import jobs
+
+    broker = dramatiq.get_broker()
+    for job in (value for value in vars(jobs).values() if isinstance(value, jobs.Job)):
+        actor = broker.get_actor(job.actor)
+        assert actor.queue_name == job.queue, job

@@ -1,30 +1,18 @@
 """Background jobs: dramatiq actors (one module per domain) and the scheduler that enqueues sweeps.
 
-Importing this package sets the global broker from WUGONG_REDIS_URL and declares every actor, so
-`dramatiq workers` and `wugong worker` find them all.
+Importing this package does nothing: the process sets its broker first (common.broker), then
+declares the actors with `declare_actors()` (`wugong serve` in the embedded mode, the module
+`wugong.worker_process` that `wugong worker` hands to dramatiq, the scheduler).
 """
 
-from common.settings import get_settings
-from workers.broker import setup_broker
+from __future__ import annotations
 
-broker = setup_broker(get_settings().queue.redis_url)
+import importlib
 
-from workers import (  # noqa: E402  (actors bind to the broker above)
-    applications,
-    broadcasts,
-    crosscheck,
-    finance,
-    housekeeping,
-    imports,
-    notices,
-    notifications,
-    reminders,
-)
-
-__all__ = [
+# Every module that declares actors, in the order they are declared.
+ACTOR_MODULES = (
     "applications",
     "broadcasts",
-    "broker",
     "crosscheck",
     "finance",
     "housekeeping",
@@ -32,4 +20,10 @@ __all__ = [
     "notices",
     "notifications",
     "reminders",
-]
+)
+
+
+def declare_actors() -> None:
+    """Import every actor module, so the broker set before knows all actors."""
+    for name in ACTOR_MODULES:
+        importlib.import_module(f"workers.{name}")

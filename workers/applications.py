@@ -1,7 +1,7 @@
 """Application jobs: the sweep that re-enqueues submissions whose cross-check was lost.
 
-The cross-check itself lives in `workers.crosscheck`; `crosscheck_application` is re-exported
-here because dialogs enqueue it from this module.
+The cross-check itself lives in `workers.crosscheck`; conversations enqueue it by name
+(`common.jobs.CROSSCHECK_APPLICATION`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from workers.crosscheck import crosscheck_application
 
 log = logging.getLogger(__name__)
 
-__all__ = ["LEFT_BEHIND_AFTER", "SWEEP_BATCH", "crosscheck_application", "sweep_submitted"]
+__all__ = ["LEFT_BEHIND_AFTER", "SWEEP_BATCH", "sweep_submitted"]
 
 # A submission normally gets its cross-check within seconds; older ones were left behind by a
 # lost message (Redis restart, the in-process queue of a stopped server).

@@ -30,6 +30,7 @@ from bot.channels.telegram import (
     Undeliverable,
     send_notification_sync,
 )
+from common import jobs
 from common.i18n import N_, translate
 from db.engine import writing
 from db.enums import BroadcastStatus, Channel, DeliveryStatus
@@ -171,6 +172,17 @@ def start(broadcast_id: int, senders: int | None = None) -> None:
         expected.leave()
     for _ in range(count):
         send_broadcast.send(broadcast_id)
+
+
+@dramatiq.actor(
+    actor_name=jobs.START_BROADCAST.actor,
+    queue_name=jobs.START_BROADCAST.queue,
+    max_retries=3,
+    time_limit=60_000,
+)
+def start_broadcast(broadcast_id: int) -> None:
+    """Start the senders of a broadcast confirmed in chat or on the command line."""
+    start(broadcast_id)
 
 
 @dramatiq.actor(queue_name="broadcasts", max_retries=3, time_limit=(SLICE_SECONDS + 60) * 1000)

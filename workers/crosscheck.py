@@ -6,6 +6,7 @@ import logging
 
 import dramatiq
 
+from common import jobs
 from db.engine import writing
 from db.queries import crosscheck as checks
 from workers.context import runtime
@@ -16,7 +17,12 @@ log = logging.getLogger(__name__)
 REASSESS_BATCH = 200
 
 
-@dramatiq.actor(queue_name="crosscheck", max_retries=5, time_limit=120_000)
+@dramatiq.actor(
+    actor_name=jobs.CROSSCHECK_APPLICATION.actor,
+    queue_name=jobs.CROSSCHECK_APPLICATION.queue,
+    max_retries=5,
+    time_limit=120_000,
+)
 def crosscheck_application(application_id: int) -> None:
     """Compare one application with the monitoring records, recompute its decision, and move a
     fresh submission on to the village review.
@@ -30,7 +36,12 @@ def crosscheck_application(application_id: int) -> None:
         log.info("application %s is not open: nothing to cross-check", application_id)
 
 
-@dramatiq.actor(queue_name="crosscheck", max_retries=3, time_limit=30 * 60_000)
+@dramatiq.actor(
+    actor_name=jobs.CROSSCHECK_OPEN.actor,
+    queue_name=jobs.CROSSCHECK_OPEN.queue,
+    max_retries=3,
+    time_limit=30 * 60_000,
+)
 def crosscheck_open(year: int | None = None) -> None:
     """Refresh the findings of every open application in one set-based pass (after an import),
     then re-assess, in batches, those whose registry facts changed."""

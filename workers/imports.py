@@ -9,6 +9,7 @@ import dramatiq
 import httpx
 import sqlalchemy as sa
 
+from common import jobs
 from common.i18n import N_, translate
 from common.import_texts import MOVED, SUMMARY, counts, describe
 from db.engine import writing
@@ -165,7 +166,12 @@ def _first_lines(path: Path | None, sheet: int = 0) -> list[tuple]:
         workbook.close()
 
 
-@dramatiq.actor(queue_name="imports", max_retries=0, time_limit=2 * 60 * 60_000)
+@dramatiq.actor(
+    actor_name=jobs.IMPORT_UPLOAD.actor,
+    queue_name=jobs.IMPORT_UPLOAD.queue,
+    max_retries=0,
+    time_limit=2 * 60 * 60_000,
+)
 def import_upload(batch_id: int, chat_identity_id: int, file_id: str) -> None:
     """Download the file a county admin sent, import it into ``batch_id`` and report in chat.
 

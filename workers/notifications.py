@@ -16,6 +16,7 @@ from bot.channels.telegram import (
     send_notification_sync,
 )
 from bot.channels.telegram.render import stored_buttons
+from common import jobs
 from db.engine import writing
 from db.enums import Channel
 from db.models import ChatIdentity, Notification, NotificationStatus
@@ -33,7 +34,12 @@ SWEEP_AFTER = timedelta(minutes=2)
 SWEEP_BATCH = 500
 
 
-@dramatiq.actor(queue_name="notifications", max_retries=MAX_RETRIES, time_limit=60_000)
+@dramatiq.actor(
+    actor_name=jobs.DELIVER_NOTIFICATION.actor,
+    queue_name=jobs.DELIVER_NOTIFICATION.queue,
+    max_retries=MAX_RETRIES,
+    time_limit=60_000,
+)
 def deliver_notification(notification_id: int) -> None:
     """Send one pending notification of a Telegram identity; safe to run twice.
 

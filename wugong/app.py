@@ -25,12 +25,12 @@ def serve() -> int:
     settings = get_settings()
     runtime = wugong_runtime.start(settings, upgrade=True, log_level="INFO")
 
-    import workers
     from bot.engine import Conversations
-    from workers import context, scheduler
+    from common.broker import setup_broker
     from wugong.web import create_app
 
-    context.install(runtime)
+    # Jobs go to Redis, or to the in-process queue that this process's worker threads serve.
+    broker = setup_broker(settings.queue.redis_url)
     conversations = Conversations(runtime.dialog_sessions(), today=settings.clock.today_function())
     if settings.clock.today is not None:
         log.warning("WUGONG_TODAY is set: conversations take %s as today", settings.clock.today)
@@ -41,7 +41,11 @@ def serve() -> int:
         channels.append(TelegramChannel(settings.telegram, conversations))
     worker = background = None
     if settings.embedded:
-        worker = dramatiq.Worker(workers.broker, worker_threads=settings.queue.worker_threads)
+        from workers import context, declare_actors, scheduler
+
+        declare_actors()
+        context.install(runtime)
+        worker = dramatiq.Worker(broker, worker_threads=settings.queue.worker_threads)
         worker.start()
         background = scheduler.start_background()
         log.info("embedded mode: in-process queue with %d worker threads", worker.worker_threads)
@@ -79,7 +83,10 @@ def worker(processes: int, threads: int) -> int:
             file=sys.stderr,
         )
         return 2
-    argv = [sys.executable, "-m", "dramatiq", "workers", "-p", str(processes), "-t", str(threads)]
+    argv = [
+        sys.executable, "-m", "dramatiq", "wugong.worker_process",
+        "-p", str(processes), "-t", str(threads),
+    ]  # fmt: skip
     # A worker holds no more messages than it has threads (dramatiq's default is twice as
     # many): a killed worker then takes only what it was running with it, and long messages
     # such as broadcast senders spread over the workers instead of queueing behind one.
@@ -96,8 +103,12 @@ def scheduler() -> int:
             file=sys.stderr,
         )
         return 2
-    wugong_runtime.start(log_level="INFO")
-    from workers import scheduler as schedule
+    settings = get_settings()
+    wugong_runtime.start(settings, log_level="INFO")
+    from common.broker import setup_broker
+
+    setup_broker(settings.queue.redis_url)
+    from workers import scheduler as schedule  # declares the actors it enqueues
 
     schedule.run_forever()
     return 0

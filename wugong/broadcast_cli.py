@@ -102,10 +102,11 @@ def run(args: argparse.Namespace) -> int:
         if embedded:
             say(EMBEDDED)
         else:
-            from workers import broadcasts, context
+            from common import jobs
+            from common.broker import setup_broker
 
-            context.install(runtime)
-            broadcasts.start(number)
+            setup_broker(runtime.settings.queue.redis_url)
+            jobs.START_BROADCAST.send(number)
         return _follow(runtime, number, say, wait=args.wait) if args.wait else 0
     finally:
         runtime.close()

@@ -192,9 +192,11 @@ def crosscheck_after_import(runtime: Any) -> None:
     would take the message, so the cross-check runs here, the same steps the actors take.
     """
     if not runtime.settings.embedded:
-        from workers.crosscheck import crosscheck_open
+        from common import jobs
+        from common.broker import setup_broker
 
-        crosscheck_open.send()
+        setup_broker(runtime.settings.queue.redis_url)
+        jobs.CROSSCHECK_OPEN.send()
         return
     from db.engine import writing
     from db.queries import crosscheck as checks

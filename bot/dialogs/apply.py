@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.dialogs import check
 from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from common import jobs
 from common.i18n import N_
 from common.texts import decisions_text, program_name
 from db.crypto import keyring
@@ -35,7 +36,6 @@ from policy import (
 )
 from policy.errors import InvalidIdNumber
 from policy.ric import parse as parse_id
-from workers.applications import crosscheck_application
 
 MAX_FILES = 10
 
@@ -554,7 +554,7 @@ def finish(turn: Turn) -> None:
     turn.state = {}
     if created and not waiting_consent:
         ids = [application.id for application in created]
-        turn.after_commit.append(lambda: [crosscheck_application.send(i) for i in ids])
+        turn.after_commit.append(lambda: [jobs.CROSSCHECK_APPLICATION.send(i) for i in ids])
     if waiting_consent:
         from bot.dialogs import delegate
 

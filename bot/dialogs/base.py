@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.messages import Button, FileRef, Incoming, Reply
 from bot.parsing import normalize_text
+from common import jobs
 from common.i18n import translate
 from db.models import ChatIdentity, Notification
 
@@ -97,9 +98,7 @@ class Turn:
         notification_id = notification.id
 
         def deliver() -> None:
-            from workers.notifications import deliver_notification
-
-            deliver_notification.send(notification_id)
+            jobs.DELIVER_NOTIFICATION.send(notification_id)
 
         self.after_commit.append(deliver)
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from bot.dialogs.base import Answer, Dialog, Reask, Turn
 from bot.dialogs.review import staff_of
+from common import jobs
 from common.i18n import N_
 from common.texts import program_name
 from db.enums import BroadcastStatus, Program, StaffRole
@@ -218,12 +219,7 @@ def take_confirm(turn: Turn, answer: Answer) -> None:
     )
     number = broadcast.id
 
-    def enqueue() -> None:
-        from workers.broadcasts import start as start_senders
-
-        start_senders(number)
-
-    turn.after_commit.append(enqueue)
+    turn.after_commit.append(lambda: jobs.START_BROADCAST.send(number))
     turn.state.pop("broadcast", None)
     turn.go(None, None)
     turn.say(

@@ -9,6 +9,7 @@ from typing import Any
 from bot.dialogs import check
 from bot.dialogs.base import Answer, Dialog, Reask, Turn
 from bot.dialogs.review import employer_words, refuse
+from common import jobs
 from common.notify import notify_status_change
 from db.enums import ApplicationStatus
 from db.models import Application
@@ -16,7 +17,6 @@ from db.pii import redact
 from db.queries import application_number
 from db.queries import review as rules
 from policy import place_name
-from workers.applications import crosscheck_application
 
 
 class Step(StrEnum):
@@ -148,7 +148,7 @@ def send_again(turn: Turn) -> None:
     application_id = application.id
 
     def enqueue() -> None:
-        crosscheck_application.send(application_id)
+        jobs.CROSSCHECK_APPLICATION.send(application_id)
 
     turn.after_commit.append(enqueue)
     turn.state = {}

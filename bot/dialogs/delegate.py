@@ -15,13 +15,13 @@ import sqlalchemy as sa
 from bot.dialogs import apply
 from bot.dialogs.base import Answer, Dialog, Reask, Turn, pick
 from bot.messages import Button
+from common import jobs
 from common.i18n import N_, translate
 from common.texts import program_name
 from db.enums import ApplicationStatus, StaffRole
 from db.models import Application, ChatIdentity, Person, Staff
 from db.pii import mask_id
 from db.queries import Actor, application_number, record_consent
-from workers.applications import crosscheck_application
 
 AGREED = N_("The worker agreed to application {number}.")
 REFUSED = N_("The worker did not agree to application {number}; it is cancelled.")
@@ -230,7 +230,7 @@ def answer_consent_request(turn: Turn, value: str) -> None:
     number = application_number(application)
     if given:
         application_id = application.id
-        turn.after_commit.append(lambda: crosscheck_application.send(application_id))
+        turn.after_commit.append(lambda: jobs.CROSSCHECK_APPLICATION.send(application_id))
         turn.say(turn.t("Thank you. Application {number} is sent.", number=number))
     else:
         turn.say(turn.t("Application {number} is cancelled.", number=number))

@@ -6,6 +6,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from common import jobs
 from common.i18n import N_
 from db.enums import Channel, ImportKind, StaffRole
 from db.models import ImportBatch, Staff
@@ -85,12 +86,7 @@ def answer_file(turn: Turn, answer: Answer) -> None:
     )
     batch_id, identity_id, file_id = batch.id, turn.identity.id, document.file_id
 
-    def enqueue() -> None:
-        from workers.imports import import_upload
-
-        import_upload.send(batch_id, identity_id, file_id)
-
-    turn.after_commit.append(enqueue)
+    turn.after_commit.append(lambda: jobs.IMPORT_UPLOAD.send(batch_id, identity_id, file_id))
     turn.go(None, None)
     turn.say(
         turn.t("Received {file}. The import starts in a moment.", file=name),

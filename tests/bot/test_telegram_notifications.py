@@ -8,6 +8,7 @@ import dramatiq
 import pytest
 from sqlalchemy import select, update
 
+from common.broker import setup_broker
 from common.runtime import Runtime
 from common.settings import Settings
 from db.enums import Channel
@@ -15,7 +16,6 @@ from db.models import ChatIdentity, Notification, NotificationStatus
 from tests.fakes.telegram_api import serve_fake
 from tests.fakes.telegram_harness import inline_values, telegram_settings
 from workers import context
-from workers.broker import setup_broker
 from workers.notifications import MAX_ATTEMPTS, deliver_notification, sweep_pending_notifications
 
 CHAT = 424242

@@ -7,13 +7,13 @@ import time
 import dramatiq
 import pytest
 
+from common.broker import setup_broker
 from common.runtime import Runtime
 from common.settings import Settings
 from db.enums import ApplicationStatus, HouseholdType
 from db.models import Person
 from tests.crosscheck.conftest import Registry
 from workers import applications, context, crosscheck
-from workers.broker import setup_broker
 
 
 @pytest.fixture

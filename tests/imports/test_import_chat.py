@@ -8,6 +8,7 @@ import pytest
 
 from bot.engine import Conversations
 from bot.messages import FileRef, Incoming
+from common.broker import setup_broker
 from common.runtime import Runtime
 from common.settings import PathSettings, Settings
 from db.enums import Channel, ImportStatus, StaffRole
@@ -17,7 +18,6 @@ from tests.fakes.telegram_files import FakeFileBotAPI
 from tests.fakes.telegram_harness import telegram_settings
 from tests.imports.conftest import DATA, WORK_XLSX, count, sample_rows, write_xlsx
 from workers import context
-from workers.broker import setup_broker
 
 ADMIN = 880001
 VILLAGER = 880002

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from common.broker import setup_broker
 from common.runtime import Runtime
 from common.settings import Settings
 from db.crypto import install_keyring
@@ -33,7 +34,6 @@ from tests.fakes.processes import (
 )
 from tests.fakes.telegram_api import TOKEN, free_port
 from workers import broadcasts, context
-from workers.broker import setup_broker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

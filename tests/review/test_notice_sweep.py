@@ -9,6 +9,7 @@ import dramatiq
 import pytest
 import sqlalchemy as sa
 
+from common.broker import setup_broker
 from common.runtime import Runtime
 from common.settings import Settings
 from db.enums import ApplicationStatus as S
@@ -19,7 +20,6 @@ from db.queries.notices import close_notice, post_notice
 from db.types import utcnow
 from tests.review.conftest import add_claim
 from workers import context, notices
-from workers.broker import setup_broker
 
 
 @pytest.fixture
