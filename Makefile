@@ -29,10 +29,11 @@ run: install ## run the main job embedded: SQLite under var/, in-process queue, 
 test: install ## run every test (PostgreSQL/Redis tests need WUGONG_TEST_DATABASE_URL/_REDIS_URL)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install ## ruff (check and format) and mypy
+lint: install ## ruff (check and format), mypy and the import layers (lint-imports)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff format .
