@@ -52,4 +52,4 @@ babel-compile: install ## compile messages.po into messages.mo
 	$(BIN)/pybabel compile --statistics -d locales -D messages
 
 clean: ## remove the environment, caches and compiled catalogs (keeps var/)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis $(MO)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache $(MO)
