@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import router
+from bot.dialogs import REGISTRY
 from bot.dialogs.base import Turn
 from bot.messages import Incoming, Reply
 from common.i18n import N_, normalize_language, translate
@@ -69,6 +70,7 @@ class Conversations:
                     log.info("dropped redelivered update %s", incoming.update_id)
                     return []
                 turn = Turn(
+                    registry=REGISTRY,
                     session=session,
                     identity=identity,
                     incoming=incoming,

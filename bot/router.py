@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.dialogs import DIALOGS, menu
+from bot.dialogs import menu
 from bot.dialogs.base import Answer, Reask, Turn
 from bot.parsing import normalize_text
 from common.i18n import N_
@@ -24,7 +24,7 @@ def route(turn: Turn) -> None:
     if answer.text is not None and answer.text.startswith("/"):
         menu.command(turn, answer.text)
         return
-    handler = menu.button_handler(answer.button) if answer.button is not None else None
+    handler = turn.registry.button_handler(answer.button) if answer.button is not None else None
     if handler is not None and answer.button is not None:
         handler(turn, answer.button)
         return
@@ -34,7 +34,7 @@ def route(turn: Turn) -> None:
     if answer.text is not None and menu.is_menu_word(answer.words):
         menu.show(turn)
         return
-    dialog = DIALOGS.get(turn.identity.dialog or "")
+    dialog = turn.registry.dialogs.get(turn.identity.dialog or "")
     step = dialog.step_of(turn.identity.step) if dialog is not None else None
     if dialog is None or step is None:
         menu.show(turn, greeting=True)
@@ -53,7 +53,7 @@ def route(turn: Turn) -> None:
 def apologise(turn: Turn) -> None:
     """After a failed step: say sorry and ask the same question again, or show the menu."""
     turn.say(turn.t("Sorry, something went wrong on our side. Please try again."))
-    dialog = DIALOGS.get(turn.identity.dialog or "")
+    dialog = turn.registry.dialogs.get(turn.identity.dialog or "")
     step = dialog.step_of(turn.identity.step) if dialog is not None else None
     try:
         if dialog is not None and step is not None:

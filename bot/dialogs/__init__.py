@@ -1,41 +1,49 @@
-"""The dialogs: one state machine per module, registered by name for the router."""
+"""The dialogs: one module per conversation, each declaring what it handles (its MODULE); this
+list wires them into the one registry every turn carries."""
 
-from bot.dialogs import apply, check, delegate, status
-from bot.dialogs.base import Dialog
-
-DIALOGS: dict[str, Dialog] = {
-    module.dialog.name: module.dialog for module in (check, apply, delegate, status)
-}
-
-from bot.dialogs import budget, finance, menu, staff  # noqa: E402  (menu imports the above)
-
-DIALOGS[staff.dialog.name] = staff.dialog
-menu.extend(budget)
-menu.extend(finance)
-
-from bot.dialogs import (  # noqa: E402  (review chain)
+from bot.dialogs import (
+    apply,
     assign_village,
+    broadcast,
+    budget,
+    check,
+    consent,
     corrections,
+    delegate,
+    finance,
+    imports,
+    menu,
     notices,
     objections,
+    reminders,
     review,
     roster_note,
+    staff,
+    status,
 )
+from bot.dialogs.base import Registry
 
-_REVIEW_CHAIN = (review, objections, corrections, assign_village, roster_note)
-DIALOGS.update({m.dialog.name: m.dialog for m in _REVIEW_CHAIN})
-for _module in (*_REVIEW_CHAIN, notices):
-    menu.extend(_module)
+MODULES = (
+    menu.MODULE,
+    staff.MODULE,
+    check.MODULE,
+    apply.MODULE,
+    delegate.MODULE,
+    consent.MODULE,
+    status.MODULE,
+    corrections.MODULE,
+    review.MODULE,
+    assign_village.MODULE,
+    roster_note.MODULE,
+    notices.MODULE,
+    objections.MODULE,
+    budget.MODULE,
+    finance.MODULE,
+    imports.MODULE,
+    broadcast.MODULE,
+    reminders.MODULE,
+)
+REGISTRY = Registry.of(MODULES)
+DIALOGS = REGISTRY.dialogs
 
-from bot.dialogs import imports  # noqa: E402  (monitoring imports in chat)
-
-DIALOGS[imports.dialog.name] = imports.dialog
-menu.extend(imports)
-
-from bot.dialogs import broadcast, reminders  # noqa: E402  (messaging)
-
-DIALOGS.update({m.dialog.name: m.dialog for m in (broadcast, reminders)})
-for _module in (broadcast, reminders):
-    menu.extend(_module)
-
-__all__ = ["DIALOGS"]
+__all__ = ["DIALOGS", "MODULES", "REGISTRY"]

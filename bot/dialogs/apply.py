@@ -9,8 +9,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from bot.dialogs import check
-from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from bot.dialogs import check, consent
+from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
 from common import jobs
 from common.i18n import N_
 from common.texts import decisions_text, program_name
@@ -234,9 +234,6 @@ def after_facts(turn: Turn) -> None:
         turn.say("\n".join(closed))
     turn.state["programs"] = claimable
     dialog.ask(turn, Step.BANK)
-
-
-check.CONTINUATIONS["apply"] = after_facts
 
 
 @dialog.asks(Step.BANK)
@@ -556,9 +553,7 @@ def finish(turn: Turn) -> None:
         ids = [application.id for application in created]
         turn.after_commit.append(lambda: [jobs.CROSSCHECK_APPLICATION.send(i) for i in ids])
     if waiting_consent:
-        from bot.dialogs import delegate
-
-        delegate.request_consent(turn, found, created)
+        consent.request_consent(turn, found, created)
     if not created:
         head = turn.t("Nothing new was sent.")
     elif delegated:
@@ -586,3 +581,11 @@ def _next_steps(turn: Turn) -> str:
         "tell you about every step.",
         days=days,
     )
+
+
+MODULE = DialogModule(
+    dialog=dialog,
+    commands={"/apply": start},
+    actions={"apply": start},
+    continuations={"apply": after_facts},
+)

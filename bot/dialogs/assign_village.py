@@ -8,7 +8,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 
 from bot.dialogs import review
-from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
 from bot.messages import Button
 from db.models import Application, Region
 from db.queries import review as rules
@@ -120,4 +120,7 @@ def answer_village(turn: Turn, answer: Answer) -> None:
     review.show_queue(turn)
 
 
-BUTTONS = {"assign:": start}
+MODULE = DialogModule(
+    dialog=dialog,
+    buttons={"assign:": start},
+)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -14,7 +14,7 @@ from bot.messages import Button, FileRef, Incoming, Reply
 from bot.parsing import normalize_text
 from common import jobs
 from common.i18n import translate
-from db.models import ChatIdentity, Notification
+from db.models import ChatIdentity, Notification, Staff
 
 
 class DialogError(Exception):
@@ -50,13 +50,15 @@ class Answer:
 
 @dataclass
 class Turn:
-    """One incoming message being handled: the user's identity (locked), state and replies."""
+    """One incoming message being handled: the user's identity (locked), state and replies,
+    and the registry of what every dialog module handles (commands, buttons, menus)."""
 
     session: Session
     identity: ChatIdentity
     incoming: Incoming
     today: date
     state: dict[str, Any]
+    registry: Registry
     replies: list[Reply] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
@@ -108,8 +110,18 @@ class Turn:
         self.identity.step = step.value if step is not None else None
 
 
+def active_staff(turn: Turn) -> Staff | None:
+    """The active staff member behind this chat, or None for everyone else."""
+    if turn.identity.staff_id is None:
+        return None
+    staff = turn.session.get(Staff, turn.identity.staff_id)
+    return staff if staff is not None and staff.active else None
+
+
 AskHandler = Callable[[Turn], None]
 AnswerHandler = Callable[[Turn, Answer], None]
+Handler = Callable[[Turn], None]
+ButtonHandler = Callable[[Turn, str], None]
 
 
 class Dialog:
@@ -170,3 +182,76 @@ def pick(answer: Answer, choices: Mapping[str, Iterable[str]]) -> str | None:
         if words in {s.lower() for s in synonyms}:
             return value
     return None
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """A button of the main menu that only some staff roles see; ``action`` answers menu:NAME."""
+
+    label: str  # an msgid (marked with N_)
+    action: str
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class DialogModule:
+    """What one dialog module adds to the bot: its dialog, its slash commands, its menu:NAME
+    actions, the buttons it answers from any step (by payload prefix), its staff menu entries,
+    and the continuations other dialogs may hand over to after collecting facts (`then=`).
+    Each module declares one; `bot/dialogs/__init__.py` wires the list."""
+
+    dialog: Dialog | None = None
+    commands: Mapping[str, Handler] = field(default_factory=dict)
+    actions: Mapping[str, Handler] = field(default_factory=dict)
+    buttons: Mapping[str, ButtonHandler] = field(default_factory=dict)
+    staff_menu: Sequence[MenuEntry] = ()
+    continuations: Mapping[str, Handler] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Every dialog module's declarations merged; a name declared twice is a wiring error."""
+
+    dialogs: Mapping[str, Dialog]
+    commands: Mapping[str, Handler]
+    actions: Mapping[str, Handler]
+    buttons: Mapping[str, ButtonHandler]
+    staff_menu: Sequence[MenuEntry]
+    continuations: Mapping[str, Handler]
+
+    @classmethod
+    def of(cls, modules: Iterable[DialogModule]) -> Registry:
+        dialogs: dict[str, Dialog] = {}
+        merged: dict[str, dict[str, Any]] = {
+            "commands": {},
+            "actions": {},
+            "buttons": {},
+            "continuations": {},
+        }
+        staff_menu: list[MenuEntry] = []
+        for module in modules:
+            if module.dialog is not None:
+                _add(dialogs, {module.dialog.name: module.dialog}, "dialog")
+            for kind, table in merged.items():
+                _add(table, getattr(module, kind), kind)
+            staff_menu.extend(module.staff_menu)
+        prefixes = list(merged["buttons"])
+        for prefix in prefixes:
+            clash = [p for p in prefixes if p != prefix and p.startswith(prefix)]
+            if clash:
+                raise ValueError(f"button prefix {prefix!r} also begins {clash}")
+        return cls(dialogs=dialogs, staff_menu=tuple(staff_menu), **merged)
+
+    def button_handler(self, value: str) -> ButtonHandler | None:
+        """The handler of a button that works from any step, by its payload's prefix."""
+        for prefix, handler in self.buttons.items():
+            if value.startswith(prefix):
+                return handler
+        return None
+
+
+def _add(table: dict[str, Any], entries: Mapping[str, Any], kind: str) -> None:
+    for name, value in entries.items():
+        if name in table:
+            raise ValueError(f"{kind} {name!r} is declared by two dialog modules")
+        table[name] = value

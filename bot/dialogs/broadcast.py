@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from bot.dialogs.base import Answer, Dialog, DialogModule, MenuEntry, Reask, Turn
 from bot.dialogs.review import staff_of
 from common import jobs
 from common.i18n import N_
@@ -288,7 +288,10 @@ def on_button(turn: Turn, value: str) -> None:
     )
 
 
-COMMANDS = {"/broadcast": start}
-ACTIONS = {"broadcast": start}
-BUTTONS = {"bcast:": on_button}
-STAFF_MENU = [(N_("Broadcast a notice"), "menu:broadcast", ADMINS)]
+MODULE = DialogModule(
+    dialog=dialog,
+    commands={"/broadcast": start},
+    actions={"broadcast": start},
+    buttons={"bcast:": on_button},
+    staff_menu=[MenuEntry(N_("Broadcast a notice"), "broadcast", ADMINS)],
+)

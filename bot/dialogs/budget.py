@@ -3,7 +3,7 @@ left, and the people supported and the satisfaction against the budget's targets
 
 from __future__ import annotations
 
-from bot.dialogs.base import Turn
+from bot.dialogs.base import DialogModule, MenuEntry, Turn
 from common.i18n import N_
 from common.texts import program_name
 from db.enums import Program, StaffRole
@@ -156,7 +156,9 @@ def budget_year(turn: Turn, value: str) -> None:
     show_budget(turn, int(raw) if raw.isdigit() and 2000 < int(raw) < 2100 else None)
 
 
-COMMANDS = {"/budget": show_budget}
-ACTIONS = {"budget": show_budget}
-BUTTONS = {"budget:": budget_year}
-STAFF_MENU = [(N_("Budget"), "menu:budget", frozenset({StaffRole.COUNTY_ADMIN}))]
+MODULE = DialogModule(
+    commands={"/budget": show_budget},
+    actions={"budget": show_budget},
+    buttons={"budget:": budget_year},
+    staff_menu=[MenuEntry(N_("Budget"), "budget", frozenset({StaffRole.COUNTY_ADMIN}))],
+)

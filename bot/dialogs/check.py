@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from bot.dialogs.base import Answer, Dialog, Reask, Turn, pick
+from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn, pick
 from bot.messages import Button
 from bot.parsing import (
     ParseError,
@@ -79,10 +79,6 @@ EMPLOYERS = {
     "employer:several": ("多个单位", "几个", "多个", "several"),
     "employer:workshop": ("帮扶车间", "车间", "workshop"),
 }
-
-# What to do once every needed fact is known: show results (quick check) or go on applying.
-Continuation = Callable[[Turn], None]
-CONTINUATIONS: dict[str, Continuation] = {}
 
 
 def applicant_name(turn: Turn) -> str | None:
@@ -173,7 +169,9 @@ def ask_next(turn: Turn) -> None:
         if name in missing and name not in declined and name not in data:
             dialog.ask(turn, step)
             return
-    CONTINUATIONS[turn.state.get("then", "check")](turn)
+    # What to do once every needed fact is known: the quick check's results, or the dialog
+    # that asked for the facts goes on (a continuation some dialog module declared).
+    turn.registry.continuations[turn.state.get("then", "check")](turn)
 
 
 def show_results(turn: Turn) -> None:
@@ -229,9 +227,6 @@ def window_lines(turn: Turn, programs: list[str], year: int, county: str | None)
             )
         )
     return lines
-
-
-CONTINUATIONS["check"] = show_results
 
 
 def _text(answer: Answer) -> str:
@@ -583,3 +578,11 @@ def answer_birth(turn: Turn, answer: Answer) -> None:
         raise Reask("Please send your own year and month of birth, for example 1990-03.")
     facts(turn)["birth_date"] = date(month.year, month.month, 1).isoformat()
     ask_next(turn)
+
+
+MODULE = DialogModule(
+    dialog=dialog,
+    commands={"/check": start},
+    actions={"check": start},
+    continuations={"check": show_results},
+)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from bot.dialogs import check
-from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from bot.dialogs import check, menu
+from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
 from bot.dialogs.review import employer_words, refuse
 from common import jobs
 from common.notify import notify_status_change
@@ -44,8 +44,6 @@ def _application(turn: Turn, application_id: int | None) -> Application | None:
 
 def start(turn: Turn, value: str) -> None:
     """fix:<id> on the "returned" notification, from anywhere."""
-    from bot.dialogs import menu
-
     raw_id = value.removeprefix("fix:")
     application = _application(turn, int(raw_id) if raw_id.isdigit() else None)
     if application is None or application.status != ApplicationStatus.RETURNED:
@@ -129,12 +127,7 @@ def back_to_choose(turn: Turn) -> None:
     dialog.ask(turn, Step.CHOOSE)
 
 
-check.CONTINUATIONS["fix"] = back_to_choose
-
-
 def send_again(turn: Turn) -> None:
-    from bot.dialogs import menu
-
     application = _application(turn, turn.state.get("fix"))
     if application is None:
         raise Reask("This application is not waiting for a correction.")
@@ -162,4 +155,8 @@ def send_again(turn: Turn) -> None:
     menu.show(turn)
 
 
-BUTTONS = {"fix:": start}
+MODULE = DialogModule(
+    dialog=dialog,
+    buttons={"fix:": start},
+    continuations={"fix": back_to_choose},
+)

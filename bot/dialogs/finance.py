@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from bot.dialogs.base import Turn
+from bot.dialogs.base import DialogModule, MenuEntry, Turn
 from bot.dialogs.budget import county_admin, yuan
 from bot.dialogs.budget import program_label as _program
 from common.i18n import N_
@@ -250,7 +250,9 @@ def roster_button(turn: Turn, value: str) -> None:
     show_rosters(turn)
 
 
-COMMANDS = {"/roster": show_rosters}
-ACTIONS = {"roster": show_rosters}
-BUTTONS = {"roster:": roster_button}
-STAFF_MENU = [(N_("Roster to finance"), "menu:roster", frozenset({StaffRole.COUNTY_ADMIN}))]
+MODULE = DialogModule(
+    commands={"/roster": show_rosters},
+    actions={"roster": show_rosters},
+    buttons={"roster:": roster_button},
+    staff_menu=[MenuEntry(N_("Roster to finance"), "roster", frozenset({StaffRole.COUNTY_ADMIN}))],
+)

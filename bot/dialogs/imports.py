@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from bot.dialogs.base import Answer, Dialog, DialogModule, MenuEntry, Reask, Turn
 from common import jobs
 from common.i18n import N_
 from db.enums import Channel, ImportKind, StaffRole
@@ -94,6 +94,9 @@ def answer_file(turn: Turn, answer: Answer) -> None:
     )
 
 
-COMMANDS = {"/import": start}
-ACTIONS = {"import": start}
-STAFF_MENU = [(N_("Import monitoring records"), "menu:import", IMPORTERS)]
+MODULE = DialogModule(
+    dialog=dialog,
+    commands={"/import": start},
+    actions={"import": start},
+    staff_menu=[MenuEntry(N_("Import monitoring records"), "import", IMPORTERS)],
+)

@@ -1,45 +1,15 @@
-"""The main menu, the slash commands, language switching and help: reachable from any step."""
+"""The main menu, language switching and help: reachable from any step.
+
+It knows no other dialog: the commands and menu actions of every dialog module come from the
+registry the turn carries (bot/dialogs/__init__.py wires it).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from types import ModuleType
-
-from bot.dialogs import apply, check, delegate, staff, status
-from bot.dialogs.base import Turn
+from bot.dialogs.base import DialogModule, Turn
 from bot.messages import Button
-from common.i18n import LANGUAGES, N_
-from db.enums import StaffRole
+from common.i18n import LANGUAGES
 from db.models import Staff
-
-Handler = Callable[[Turn], None]
-ButtonHandler = Callable[[Turn, str], None]
-
-# Filled by `extend()` from the dialog modules that add commands and menu entries.
-COMMANDS: dict[str, Handler] = {}
-ACTIONS: dict[str, Handler] = {}
-BUTTONS: dict[str, ButtonHandler] = {"consent:": delegate.answer_consent_request}
-# (label msgid marked with N_, button value, roles that see it)
-STAFF_MENU: list[tuple[str, str, frozenset[StaffRole]]] = [
-    (N_("Apply for someone (委托代办)"), "menu:delegate", frozenset({StaffRole.CADRE})),
-]
-
-
-def extend(module: ModuleType) -> None:
-    """Add a dialog module's COMMANDS, ACTIONS (menu:NAME), BUTTONS (prefix) and STAFF_MENU."""
-    COMMANDS.update(getattr(module, "COMMANDS", {}))
-    ACTIONS.update(getattr(module, "ACTIONS", {}))
-    BUTTONS.update(getattr(module, "BUTTONS", {}))
-    STAFF_MENU.extend(getattr(module, "STAFF_MENU", []))
-
-
-def button_handler(value: str) -> ButtonHandler | None:
-    """The handler of a button that works from anywhere (consent:…, review:…), if any."""
-    for prefix, handler in BUTTONS.items():
-        if value.startswith(prefix):
-            return handler
-    return None
-
 
 MENU_WORDS = {"菜单", "主菜单", "返回", "取消", "menu", "cancel", "back"}
 
@@ -68,9 +38,9 @@ def show(turn: Turn, *, greeting: bool = False) -> None:
     )
     if staff_member is not None and staff_member.active:
         buttons += [
-            turn.button(label, value)
-            for label, value, roles in STAFF_MENU
-            if staff_member.role in roles
+            turn.button(entry.label, f"menu:{entry.action}")
+            for entry in turn.registry.staff_menu
+            if staff_member.role in entry.roles
         ]
     buttons += [
         turn.button("Object to a notice", "menu:object"),
@@ -81,52 +51,32 @@ def show(turn: Turn, *, greeting: bool = False) -> None:
 
 
 def handles(value: str) -> bool:
-    return value.startswith(("menu:", "lang:"))
+    return value.startswith("menu:")
 
 
 def press(turn: Turn, value: str) -> None:
-    """A menu or language button, wherever the user is."""
-    if value.startswith("lang:"):
-        switch_language(turn, value.removeprefix("lang:"))
-        return
-    action = value.removeprefix("menu:")
-    {
-        "check": check.start,
-        "apply": apply.start,
-        "status": status.show,
-        "delegate": delegate.start,
-        "lang": ask_language,
-        "help": show_help,
-        **ACTIONS,
-    }.get(action, show)(turn)
+    """A menu:NAME button, wherever the user is; an unknown name shows the menu."""
+    turn.registry.actions.get(value.removeprefix("menu:"), show)(turn)
+
+
+def go(turn: Turn, action: str) -> None:
+    """Open another dialog module's menu action (review, roster, …) without importing it."""
+    turn.registry.actions.get(action, show)(turn)
 
 
 def command(turn: Turn, text: str) -> None:
-    """/start [CODE], /check, /apply, /status, /lang, /help, /menu, /cancel."""
-    parts = text.split()
-    name = parts[0].lower().split("@", 1)[0]
-    if name == "/start" and len(parts) > 1:
-        staff.redeem(turn, parts[1])
-        return
-    actions = {
-        "/start": lambda t: show(t, greeting=True),
-        "/check": check.start,
-        "/apply": apply.start,
-        "/status": status.show,
-        "/lang": ask_language,
-        "/language": ask_language,
-        "/help": show_help,
-        "/menu": show,
-        "/cancel": show,
-        "/delegate": delegate.start,
-        **COMMANDS,
-    }
-    action = actions.get(name)
+    """A slash command of any dialog module (/check, /apply, /review, …; /start is staff's)."""
+    name = text.split()[0].lower().split("@", 1)[0]
+    action = turn.registry.commands.get(name)
     if action is None:
         turn.say(turn.t("I do not know that command."))
         show(turn)
         return
     action(turn)
+
+
+def greet(turn: Turn) -> None:
+    show(turn, greeting=True)
 
 
 def is_menu_word(words: str) -> bool:
@@ -140,7 +90,9 @@ def ask_language(turn: Turn) -> None:
     )
 
 
-def switch_language(turn: Turn, code: str) -> None:
+def switch_language(turn: Turn, value: str) -> None:
+    """lang:CODE from any step."""
+    code = value.removeprefix("lang:")
     if code not in LANGUAGES:
         ask_language(turn)
         return
@@ -165,3 +117,16 @@ def show_help(turn: Turn) -> None:
         ),
         [turn.button("Check my subsidies", "menu:check"), turn.button("Main menu", "menu:main")],
     )
+
+
+MODULE = DialogModule(
+    commands={
+        "/menu": show,
+        "/cancel": show,
+        "/lang": ask_language,
+        "/language": ask_language,
+        "/help": show_help,
+    },
+    actions={"main": show, "lang": ask_language, "help": show_help},
+    buttons={"lang:": switch_language},
+)

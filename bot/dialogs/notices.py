@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.dialogs.base import Turn
-from bot.dialogs.review import refuse, show_queue, staff_of
+from bot.dialogs import menu
+from bot.dialogs.base import DialogModule, MenuEntry, Turn
+from bot.dialogs.refusals import refuse
 from common.i18n import N_, long_date
 from common.notify import notify_status_change
 from common.settings import get_settings
@@ -32,7 +33,7 @@ def notice_days(region_code: str, on: date) -> int:
 
 def post(turn: Turn) -> None:
     """Post the staff member's draft notice and hand over the links to print and to share."""
-    staff = staff_of(turn)
+    staff = rules.staff_of(turn.session, turn.identity)
     now = utcnow()
     try:
         if staff is None:
@@ -41,7 +42,7 @@ def post(turn: Turn) -> None:
         posted = post_notice(turn.session, staff, staff.region_code, now=now, days=days)
     except rules.ReviewError as error:
         refuse(turn, error)
-        show_queue(turn)
+        menu.go(turn, "review")
         return
     notice = posted.notice
     for application in posted.applications:
@@ -66,11 +67,13 @@ def post(turn: Turn) -> None:
     )
 
 
-ACTIONS = {"post_notice": post}
-STAFF_MENU = [
-    (
-        N_("Post the public notice"),
-        "menu:post_notice",
-        frozenset({StaffRole.CADRE, StaffRole.TOWNSHIP}),
-    ),
-]
+MODULE = DialogModule(
+    actions={"post_notice": post},
+    staff_menu=[
+        MenuEntry(
+            N_("Post the public notice"),
+            "post_notice",
+            frozenset({StaffRole.CADRE, StaffRole.TOWNSHIP}),
+        ),
+    ],
+)

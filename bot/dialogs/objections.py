@@ -7,8 +7,9 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
-from bot.dialogs.base import Answer, Dialog, Reask, Turn
-from bot.dialogs.review import refuse, show_queue, staff_of
+from bot.dialogs import menu
+from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
+from bot.dialogs.refusals import REFUSALS, refuse
 from bot.messages import Button
 from common.i18n import N_
 from common.notify import notify_identity, notify_status_change
@@ -72,8 +73,6 @@ def command(turn: Turn) -> None:
 
 
 def choose_notice(turn: Turn, number: str, reason: str = "") -> None:
-    from bot.dialogs import menu
-
     notice = find_notice(turn.session, number)
     if notice is None:
         turn.say(turn.t("I cannot find notice {number}. Please check the number.", number=number))
@@ -93,8 +92,6 @@ def choose_notice(turn: Turn, number: str, reason: str = "") -> None:
 
 
 def rules_message(code: str) -> str:
-    from bot.dialogs.review import REFUSALS
-
     return REFUSALS[code]
 
 
@@ -185,8 +182,6 @@ def answer_text(turn: Turn, answer: Answer) -> None:
 
 def record(turn: Turn) -> None:
     """Write the objection, hold the claims, tell the applicants and the reviewers."""
-    from bot.dialogs import menu
-
     pending = turn.state.pop("objection")
     notice = turn.session.get(Notice, pending["notice"])
     assert notice is not None
@@ -273,15 +268,15 @@ def on_decision(turn: Turn, value: str) -> None:
     _, outcome, raw_id = ([*value.split(":", 2), "", ""])[:3]
     objection = turn.session.get(Objection, int(raw_id)) if raw_id.isdigit() else None
     if objection is None or outcome not in {o.value for o in Outcome}:
-        show_queue(turn)
+        menu.go(turn, "review")
         return
     notice = turn.session.get(Notice, objection.notice_id)
     assert notice is not None
     try:
-        may_resolve(staff_of(turn), notice)
+        may_resolve(rules.staff_of(turn.session, turn.identity), notice)
     except rules.ReviewError as error:
         refuse(turn, error)
-        show_queue(turn)
+        menu.go(turn, "review")
         return
     turn.state["decision"] = {"objection": objection.id, "outcome": outcome}
     dialog.ask(turn, Step.DECISION_NOTE)
@@ -302,16 +297,21 @@ def answer_decision_note(turn: Turn, answer: Answer) -> None:
     pending = turn.state.pop("decision", None) or {}
     objection = turn.session.get(Objection, pending.get("objection") or 0)
     if objection is None:
-        show_queue(turn)
+        menu.go(turn, "review")
         return
     outcome = Outcome(pending["outcome"])
     try:
         resolved = resolve_objection(
-            turn.session, staff_of(turn), objection, outcome, answer.text.strip(), now=utcnow()
+            turn.session,
+            rules.staff_of(turn.session, turn.identity),
+            objection,
+            outcome,
+            answer.text.strip(),
+            now=utcnow(),
         )
     except rules.ReviewError as error:
         refuse(turn, error)
-        show_queue(turn)
+        menu.go(turn, "review")
         return
     for application in resolved.changed:
         notify_status_change(turn.session, application)
@@ -325,9 +325,12 @@ def answer_decision_note(turn: Turn, answer: Answer) -> None:
         number = resolved.notice.number
         notify_identity(turn.session, objector, OUTCOMES[outcome], number=number, note=note)
     turn.say(turn.t("The objection is resolved; the people concerned are told."))
-    show_queue(turn)
+    menu.go(turn, "review")
 
 
-COMMANDS = {"/object": command}
-ACTIONS = {"object": start}
-BUTTONS = {"objection:": on_decision}
+MODULE = DialogModule(
+    dialog=dialog,
+    commands={"/object": command},
+    actions={"object": start},
+    buttons={"objection:": on_decision},
+)

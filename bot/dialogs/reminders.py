@@ -7,7 +7,8 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
-from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from bot.dialogs import menu
+from bot.dialogs.base import Answer, Dialog, DialogModule, MenuEntry, Reask, Turn
 from bot.dialogs.broadcast import ADMINS
 from bot.dialogs.review import staff_of
 from common.i18n import N_
@@ -105,8 +106,6 @@ def ask_comment(turn: Turn) -> None:
 
 @dialog.answers(Step.COMMENT)
 def take_comment(turn: Turn, answer: Answer) -> None:
-    from bot.dialogs import menu
-
     if answer.button == "satisfaction:skip" or answer.words in ("跳过", "skip"):
         menu.show(turn)
         return
@@ -174,7 +173,10 @@ def results(turn: Turn) -> None:
     turn.say("\n".join(lines), [turn.button("Main menu", "menu:main")])
 
 
-COMMANDS = {"/reminders": show, "/satisfaction": results}
-ACTIONS = {"reminders": show, "satisfaction": results}
-BUTTONS = {"reminders:": switch, "sat:": rate}
-STAFF_MENU = [(N_("Satisfaction results"), "menu:satisfaction", ADMINS)]
+MODULE = DialogModule(
+    dialog=dialog,
+    commands={"/reminders": show, "/satisfaction": results},
+    actions={"reminders": show, "satisfaction": results},
+    buttons={"reminders:": switch, "sat:": rate},
+    staff_menu=[MenuEntry(N_("Satisfaction results"), "satisfaction", ADMINS)],
+)

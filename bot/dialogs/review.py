@@ -10,7 +10,9 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from bot.dialogs import menu, notices, objections
+from bot.dialogs.base import Answer, Dialog, DialogModule, MenuEntry, Reask, Turn
+from bot.dialogs.refusals import refuse, refuse_budget
 from common.findings import finding_lines
 from common.i18n import N_
 from common.notify import notify_approved_at_level, notify_status_change
@@ -21,7 +23,7 @@ from db.pii import mask_id, redact
 from db.queries import application_number
 from db.queries import review as rules
 from db.queries import review_queue as queues
-from db.queries.budgets import BudgetExceeded, NoAllocation
+from db.queries.budgets import BudgetExceeded
 from db.queries.regions import region_words
 from policy import Decision, Reason, place_name
 
@@ -32,41 +34,6 @@ class Step(StrEnum):
 
 dialog = Dialog("review", Step)
 
-REFUSALS = {
-    "not_staff": N_(
-        "This is for village, township and county staff. Staff get an invite code from "
-        "their township and send /start CODE."
-    ),
-    "inactive": N_("Your staff role is no longer active."),
-    "scope_mismatch": N_(
-        "Your role does not match the region code it was given. Please ask for a new invite code."
-    ),
-    "wrong_role": N_("Your role does not allow this."),
-    "wrong_level": N_("This belongs to another level of the review."),
-    "outside_region": N_("This is outside your region."),
-    "not_yours": N_("This application is not yours."),
-    "not_at_this_step": N_(
-        "This application is no longer waiting for your review; someone may have acted on it."
-    ),
-    "already_approved": N_("You approved this one already; it waits for the notice."),
-    "not_eligible": N_(
-        "The policy check says this claim is not eligible, so it cannot be approved. Return "
-        "it for correction or reject it."
-    ),
-    "note_required": N_("Please write a few words: they are sent to the person concerned."),
-    "nothing_to_post": N_("There is nothing to post: no claim was approved since the last notice."),
-    "notice_not_open": N_("This notice is not up any more, so objections can no longer be taken."),
-    "not_on_notice": N_("That person is not on this notice."),
-    "objection_resolved": N_("This objection has already been resolved."),
-    "not_returned": N_("This application is not waiting for a correction."),
-    "unknown_region": N_("That village is not in the region register."),
-    "reason_required": N_("A finding stands against this claim: say why you approve it."),
-    "roster_sent": N_(
-        "The roster with this claim has been sent to the finance bureau; its note can no "
-        "longer change."
-    ),
-    "note_too_long": N_("Please keep the roster note under 200 characters."),
-}
 UNSTAFFED = {
     rules.Unstaffed.NO_VILLAGE: N_(
         "⚠️ Nobody below the county can review it: it is registered under {region}, not a "
@@ -78,14 +45,6 @@ UNSTAFFED = {
         "return or reject it here."
     ),
 }
-BUDGET = N_(
-    "The county's budget for the {program} {year} does not cover this claim: {remaining} "
-    "yuan are left, the claim is {amount} yuan. It can be confirmed once the allocation is raised."
-)
-NO_BUDGET = N_(
-    "The county has no budget allocation for the {program} {year} yet, so nothing can be "
-    "confirmed. Import the allocation first."
-)
 CAPACITY_WORDS = {
     Capacity.RELATIVE: N_("a relative"),
     Capacity.VILLAGE_CADRE: N_("a village cadre"),
@@ -96,21 +55,6 @@ CAPACITY_WORDS = {
 
 def staff_of(turn: Turn) -> Staff | None:
     return rules.staff_of(turn.session, turn.identity)
-
-
-def refuse(turn: Turn, error: rules.ReviewError) -> None:
-    """Say why the action is refused, in plain words."""
-    turn.say(turn.t(REFUSALS.get(error.code, REFUSALS["wrong_role"])))
-
-
-def refuse_budget(turn: Turn, error: BudgetExceeded) -> None:
-    values: dict[str, Any] = {
-        "program": program_name(turn.t, error.program.value),
-        "year": error.year,
-        "remaining": error.remaining // 100,
-        "amount": error.requested // 100,
-    }
-    turn.say(turn.t(NO_BUDGET if isinstance(error, NoAllocation) else BUDGET, **values))
 
 
 def decision_of(application: Application) -> Decision:
@@ -203,8 +147,6 @@ def unstaffed_line(turn: Turn, application: Application) -> str | None:
 
 def show_queue(turn: Turn, *, after_id: int = 0) -> None:
     """Open objections first, then the next claim waiting at the staff member's level."""
-    from bot.dialogs import menu, objections
-
     staff = staff_of(turn)
     try:
         items = queues.queue(turn.session, staff, after_id=after_id, limit=1)
@@ -252,8 +194,6 @@ def show_queue(turn: Turn, *, after_id: int = 0) -> None:
 
 def on_button(turn: Turn, value: str) -> None:
     """review:approve|return|reject|next:<id> and review:post, from anywhere."""
-    from bot.dialogs import notices
-
     _, action, raw_id = ([*value.split(":", 2), ""])[:3]
     if action == "post":
         notices.post(turn)
@@ -373,13 +313,16 @@ def answer_note(turn: Turn, answer: Answer) -> None:
     show_queue(turn)
 
 
-COMMANDS = {"/review": show_queue}
-ACTIONS = {"review": show_queue}
-BUTTONS = {"review:": on_button}
-STAFF_MENU = [
-    (
-        N_("Review applications"),
-        "menu:review",
-        frozenset({StaffRole.CADRE, StaffRole.TOWNSHIP, StaffRole.COUNTY_ADMIN}),
-    ),
-]
+MODULE = DialogModule(
+    dialog=dialog,
+    commands={"/review": show_queue},
+    actions={"review": show_queue},
+    buttons={"review:": on_button},
+    staff_menu=[
+        MenuEntry(
+            N_("Review applications"),
+            "review",
+            frozenset({StaffRole.CADRE, StaffRole.TOWNSHIP, StaffRole.COUNTY_ADMIN}),
+        ),
+    ],
+)

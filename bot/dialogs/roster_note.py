@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.dialogs import review
-from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
 from db.models import Application
 from db.queries import application_number
 from db.queries import review as rules
@@ -77,4 +77,7 @@ def answer_note(turn: Turn, answer: Answer) -> None:
     review.show_queue(turn)
 
 
-BUTTONS = {"rnote:": start}
+MODULE = DialogModule(
+    dialog=dialog,
+    buttons={"rnote:": start},
+)

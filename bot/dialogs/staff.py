@@ -13,7 +13,8 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
-from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from bot.dialogs import menu
+from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
 from common.i18n import N_
 from db.enums import Channel, StaffRole
 from db.errors import InvalidValueError
@@ -49,8 +50,6 @@ dialog = Dialog("staff", Step)
 
 def redeem(turn: Turn, code: str) -> None:
     """Give this chat the role of a valid, unused, unexpired invite, then ask for the name."""
-    from bot.dialogs import menu
-
     invite = turn.session.scalars(
         sa.select(StaffInvite)
         .where(StaffInvite.code_hash == StaffInvite.hash_code(code))
@@ -91,8 +90,6 @@ def _staff(turn: Turn) -> Staff | None:
     """The staff member being named; None (and the menu) when the role is gone meanwhile."""
     staff = turn.session.get(Staff, turn.identity.staff_id) if turn.identity.staff_id else None
     if staff is None or not staff.active:
-        from bot.dialogs import menu
-
         menu.show(turn)
         return None
     return staff
@@ -184,8 +181,6 @@ def _mobile(text: str) -> str | None:
 
 
 def welcome(turn: Turn, staff: Staff) -> None:
-    from bot.dialogs import menu
-
     turn.say(
         turn.t(
             "Welcome, {name}! You are now {role} for {region}.",
@@ -200,3 +195,15 @@ def welcome(turn: Turn, staff: Staff) -> None:
         )
     )
     menu.show(turn)
+
+
+def start_command(turn: Turn) -> None:
+    """/start: the greeting, or /start CODE: take the role of a staff invite."""
+    parts = (turn.incoming.text or "").split()
+    if len(parts) > 1:
+        redeem(turn, parts[1])
+        return
+    menu.greet(turn)
+
+
+MODULE = DialogModule(dialog=dialog, commands={"/start": start_command})

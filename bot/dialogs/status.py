@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
 from common.i18n import N_
 from common.notify import payment_due
 from common.texts import program_name
@@ -144,3 +144,6 @@ def answer_withdraw(turn: Turn, answer: Answer) -> None:
     else:
         turn.say(turn.t("This application can no longer be withdrawn."))
     show(turn)
+
+
+MODULE = DialogModule(dialog=dialog, commands={"/status": show}, actions={"status": show})

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from bot.dialogs.review import REFUSALS
+from bot.dialogs.refusals import REFUSALS
 from common.i18n import translate
 from db.enums import ApplicationStatus as S
 from db.enums import Channel, Program, StaffRole
