@@ -8,6 +8,7 @@ from bot.dialogs import menu
 from bot.dialogs.base import Answer, Reask, Turn
 from bot.parsing import normalize_text
 from common.i18n import N_
+from common.payloads import StaleButton
 
 log = logging.getLogger(__name__)
 
@@ -24,30 +25,31 @@ def route(turn: Turn) -> None:
     if answer.text is not None and answer.text.startswith("/"):
         menu.command(turn, answer.text)
         return
-    handler = turn.registry.button_handler(answer.button) if answer.button is not None else None
-    if handler is not None and answer.button is not None:
-        handler(turn, answer.button)
-        return
-    if answer.button is not None and menu.handles(answer.button):
-        menu.press(turn, answer.button)
-        return
-    if answer.text is not None and menu.is_menu_word(answer.words):
-        menu.show(turn)
-        return
     dialog = turn.registry.dialogs.get(turn.identity.dialog or "")
     step = dialog.step_of(turn.identity.step) if dialog is not None else None
-    if dialog is None or step is None:
-        menu.show(turn, greeting=True)
-        return
     try:
+        handler = turn.registry.button_handler(answer.button) if answer.button else None
+        if handler is not None:
+            handler(turn)
+            return
+        if answer.text is not None and menu.is_menu_word(answer.words):
+            menu.show(turn)
+            return
+        if dialog is None or step is None:
+            menu.show(turn, greeting=True)
+            return
         if answer.unsupported is not None:
             raise Reask(UNSUPPORTED)
         if answer.text is not None and len(answer.text) > MAX_TEXT_LENGTH:
             raise Reask(TOO_LONG)
         dialog.answer(turn, step, answer)
-    except Reask as reask:
-        turn.say(turn.t(reask.message, **reask.values))
-        dialog.ask(turn, step)
+    except (Reask, StaleButton) as reask:
+        values = reask.values if isinstance(reask, Reask) else {}
+        turn.say(turn.t(reask.message, **values))
+        if dialog is not None and step is not None:
+            dialog.ask(turn, step)
+        else:
+            menu.show(turn)
 
 
 def apologise(turn: Turn) -> None:

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from common.i18n import N_, translate
+from common.payloads import Fix
 from common.texts import program_name
 from db.enums import ApplicationStatus, Capacity, NoticeLevel, NoticeStatus
 from db.models import Application, ChatIdentity, Notice, NoticeItem, Notification, RosterBatch
@@ -192,7 +193,7 @@ def notify_status_change(
         values.update(payment_due(session, application))
     buttons = []
     if application.status == ApplicationStatus.RETURNED:
-        buttons.append((FIX_BUTTON, f"fix:{application.id}"))
+        buttons.append((FIX_BUTTON, Fix(application.id).pack()))
     notify_application(session, application, message, buttons=buttons, skip=skip, **values)
 
 

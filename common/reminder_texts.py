@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from common.i18n import N_, translate
 from common.notify import FIX_BUTTON
+from common.payloads import Fix, Rate, Reminders, Switch, to_menu
 from common.texts import program_name
 from db.enums import ApplicationStatus, NoticeStatus, Program, Rating
 from db.models import (
@@ -73,7 +74,7 @@ def render(
     def button(label: str, value: str) -> dict[str, str]:
         return {"label": t(label), "value": value}
 
-    stop = button(STOP, "reminders:off")
+    stop = button(STOP, Reminders(Switch.OFF).pack())
     application = (
         session.get(Application, reminder.application_id) if reminder.application_id else None
     )
@@ -96,8 +97,8 @@ def render(
             days=payload["days"],
         )
         return text, [
-            button("Check my subsidies", "menu:check"),
-            button("Apply", "menu:apply"),
+            button("Check my subsidies", to_menu("check")),
+            button("Apply", to_menu("apply")),
             stop,
         ]
     if reminder.kind == Kind.RETURNED_UNFIXED:
@@ -110,7 +111,7 @@ def render(
             date=payload["returned"],
             note=application.review_note or "",
         )
-        return text, [button(FIX_BUTTON, f"fix:{application.id}"), stop]
+        return text, [button(FIX_BUTTON, Fix(application.id).pack()), stop]
     if reminder.kind == Kind.NOTICE_ENDING:
         posted = session.scalar(
             sa.select(Notice.id).where(
@@ -120,10 +121,10 @@ def render(
         if posted is None:
             return None
         text = t(NOTICE_ENDING, notice=payload["notice"], date=payload["date"])
-        return text, [button("Review applications", "menu:review"), stop]
+        return text, [button("Review applications", to_menu("review")), stop]
     if reminder.kind == Kind.REVIEW_BACKLOG:
         text = t(REVIEW_BACKLOG, count=payload["count"], days=payload["days"])
-        return text, [button("Review applications", "menu:review"), stop]
+        return text, [button("Review applications", to_menu("review")), stop]
     if reminder.kind == Kind.PAYMENT_DUE:
         batch = session.get(RosterBatch, int(payload["batch"]))
         if batch is None or batch.status != RosterStatus.SENT:
@@ -151,7 +152,6 @@ def render(
             amount=(application.amount_fen or 0) // 100,
         )
         return text, [
-            button(label, f"sat:{application.id}:{rating.value}")
-            for rating, label in RATINGS.items()
+            button(label, Rate(application.id, rating).pack()) for rating, label in RATINGS.items()
         ]
     return None

@@ -13,6 +13,7 @@ from bot.dialogs import check, consent
 from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
 from common import jobs
 from common.i18n import N_
+from common.payloads import BankName, to_menu
 from common.texts import decisions_text, program_name
 from db.crypto import keyring
 from db.enums import ApplicationStatus, AttachmentKind, Capacity, Program
@@ -87,7 +88,7 @@ def identify(turn: Turn, answer: Answer) -> Person | None:
                 "If you think it should be, please ask your village cadre.",
                 id=mask_id(record.number),
             ),
-            [turn.button("Main menu", "menu:main")],
+            [turn.button("Main menu", to_menu("main"))],
         )
         turn.go(None, None)
         return None
@@ -122,7 +123,7 @@ def collect(turn: Turn, found: Person) -> None:
             turn.t("No claims are taken now.")
             + "\n"
             + next_windows_text(turn, known["home_county"]),
-            [turn.button("Main menu", "menu:main")],
+            [turn.button("Main menu", to_menu("main"))],
         )
         return
     quick = turn.state.get("quick_facts") or {}
@@ -227,7 +228,10 @@ def after_facts(turn: Turn) -> None:
             + "\n\n"
             + decisions_text(turn.t, decisions)
             + ("\n\n" + "\n".join(closed) if closed else ""),
-            [turn.button("Check again", "menu:check"), turn.button("Main menu", "menu:main")],
+            [
+                turn.button("Check again", to_menu("check")),
+                turn.button("Main menu", to_menu("main")),
+            ],
         )
         return
     if closed:
@@ -343,15 +347,15 @@ def ask_bank_name(turn: Turn) -> None:
             "Which bank is the card from? Tap it, or type the bank and branch, for example "
             "高平农商银行三甲支行."
         ),
-        [turn.button(label, f"bankname:{index}") for index, (label, _) in enumerate(BANKS)],
+        [turn.button(label, BankName(index).pack()) for index, (label, _) in enumerate(BANKS)],
     )
 
 
 @dialog.answers(Step.BANK_NAME)
 def answer_bank_name(turn: Turn, answer: Answer) -> None:
-    raw = (answer.button or "").removeprefix("bankname:")
-    if answer.button is not None and raw.isdigit() and int(raw) < len(BANKS):
-        turn.state["bank_name"] = BANKS[int(raw)][1]
+    pressed = BankName.read(answer.button)
+    if pressed is not None and pressed.index < len(BANKS):
+        turn.state["bank_name"] = BANKS[pressed.index][1]
     elif answer.text and any(word in answer.words.lower() for word in BANK_WORDS):
         turn.state["bank_name"] = answer.words[:100]
     else:
@@ -437,7 +441,7 @@ def ask_summary(turn: Turn) -> None:
         [
             turn.button("Correct, continue", "confirm"),
             turn.button("Change the answers", "change"),
-            turn.button("Cancel", "menu:main"),
+            turn.button("Cancel", to_menu("main")),
         ],
     )
 
@@ -473,7 +477,10 @@ def ask_pledge(turn: Turn) -> None:
         turn,
         PLEDGE,
         DELEGATE_PLEDGE,
-        [turn.button("I promise (我承诺)", "pledge:accept"), turn.button("Cancel", "menu:main")],
+        [
+            turn.button("I promise (我承诺)", "pledge:accept"),
+            turn.button("Cancel", to_menu("main")),
+        ],
     )
 
 
@@ -565,7 +572,10 @@ def finish(turn: Turn) -> None:
         + "\n"
         + "\n".join(lines + closed_meanwhile)
         + ("\n\n" + next_steps if created else ""),
-        [turn.button("My applications", "menu:status"), turn.button("Main menu", "menu:main")],
+        [
+            turn.button("My applications", to_menu("status")),
+            turn.button("Main menu", to_menu("main")),
+        ],
     )
 
 

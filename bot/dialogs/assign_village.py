@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from bot.dialogs import review
 from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
 from bot.messages import Button
+from common.payloads import AssignVillage, to_menu
+from common.payloads import Region as RegionButton
 from db.models import Application, Region
 from db.queries import review as rules
 from db.queries.regions import region_words
@@ -23,12 +25,11 @@ class Step(StrEnum):
 dialog = Dialog("assign_village", Step)
 
 
-def start(turn: Turn, value: str) -> None:
+def start(turn: Turn, payload: AssignVillage) -> None:
     """assign:<id>: refused at once when the village could not be assigned anyway."""
-    raw = value.removeprefix("assign:")
     staff = review.staff_of(turn)
     try:
-        application = rules.view(turn.session, staff, int(raw) if raw.isdigit() else 0)
+        application = rules.view(turn.session, staff, payload.application)
         rules.authorize(staff, rules.Action.ASSIGN_REGION, application.region_code)
         if application.status not in rules.ASSIGNABLE:
             raise rules.NotAtThisStep("not_at_this_step", application.status.value)
@@ -50,9 +51,9 @@ def _children(turn: Turn, parent: str) -> list[Region]:
 
 def _pick(answer: Answer, choices: list[Region]) -> Region:
     """The region a button, or a typed name or code, picks among ``choices``."""
-    if answer.button is not None and answer.button.startswith("region:"):
-        code = answer.button.removeprefix("region:")
-        found = [r for r in choices if r.code == code]
+    picked = RegionButton.read(answer.button)
+    if picked is not None:
+        found = [r for r in choices if r.code == picked.code]
     else:
         typed = "".join(answer.words.split())
         found = [r for r in choices if typed and (typed == r.code or typed in r.name)]
@@ -70,8 +71,8 @@ def _county(turn: Turn) -> str:
 def ask_township(turn: Turn) -> None:
     turn.say(
         turn.t("In which township does the applicant live?"),
-        [Button(r.name, f"region:{r.code}") for r in _children(turn, _county(turn))]
-        + [turn.button("Cancel", "menu:review")],
+        [Button(r.name, RegionButton(r.code).pack()) for r in _children(turn, _county(turn))]
+        + [turn.button("Cancel", to_menu("review"))],
     )
 
 
@@ -87,8 +88,8 @@ def ask_village(turn: Turn) -> None:
     township = (turn.state.get("assign") or {}).get("township") or ""
     turn.say(
         turn.t("And in which village?"),
-        [Button(r.name, f"region:{r.code}") for r in _children(turn, township)]
-        + [turn.button("Cancel", "menu:review")],
+        [Button(r.name, RegionButton(r.code).pack()) for r in _children(turn, township)]
+        + [turn.button("Cancel", to_menu("review"))],
     )
 
 
@@ -122,5 +123,5 @@ def answer_village(turn: Turn, answer: Answer) -> None:
 
 MODULE = DialogModule(
     dialog=dialog,
-    buttons={"assign:": start},
+    buttons={AssignVillage: start},
 )

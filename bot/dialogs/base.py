@@ -14,6 +14,7 @@ from bot.messages import Button, FileRef, Incoming, Reply
 from bot.parsing import normalize_text
 from common import jobs
 from common.i18n import translate
+from common.payloads import Payload
 from db.models import ChatIdentity, Notification, Staff
 
 
@@ -121,7 +122,7 @@ def active_staff(turn: Turn) -> Staff | None:
 AskHandler = Callable[[Turn], None]
 AnswerHandler = Callable[[Turn, Answer], None]
 Handler = Callable[[Turn], None]
-ButtonHandler = Callable[[Turn, str], None]
+ButtonHandler = Callable[[Turn, Any], None]  # (turn, the decoded Payload of its kind)
 
 
 class Dialog:
@@ -196,14 +197,14 @@ class MenuEntry:
 @dataclass(frozen=True)
 class DialogModule:
     """What one dialog module adds to the bot: its dialog, its slash commands, its menu:NAME
-    actions, the buttons it answers from any step (by payload prefix), its staff menu entries,
+    actions, the buttons it answers from any step (by payload kind), its staff menu entries,
     and the continuations other dialogs may hand over to after collecting facts (`then=`).
     Each module declares one; `bot/dialogs/__init__.py` wires the list."""
 
     dialog: Dialog | None = None
     commands: Mapping[str, Handler] = field(default_factory=dict)
     actions: Mapping[str, Handler] = field(default_factory=dict)
-    buttons: Mapping[str, ButtonHandler] = field(default_factory=dict)
+    buttons: Mapping[type[Payload], ButtonHandler] = field(default_factory=dict)
     staff_menu: Sequence[MenuEntry] = ()
     continuations: Mapping[str, Handler] = field(default_factory=dict)
 
@@ -215,14 +216,14 @@ class Registry:
     dialogs: Mapping[str, Dialog]
     commands: Mapping[str, Handler]
     actions: Mapping[str, Handler]
-    buttons: Mapping[str, ButtonHandler]
+    buttons: Mapping[type[Payload], ButtonHandler]
     staff_menu: Sequence[MenuEntry]
     continuations: Mapping[str, Handler]
 
     @classmethod
     def of(cls, modules: Iterable[DialogModule]) -> Registry:
         dialogs: dict[str, Dialog] = {}
-        merged: dict[str, dict[str, Any]] = {
+        merged: dict[str, dict[Any, Any]] = {
             "commands": {},
             "actions": {},
             "buttons": {},
@@ -235,22 +236,20 @@ class Registry:
             for kind, table in merged.items():
                 _add(table, getattr(module, kind), kind)
             staff_menu.extend(module.staff_menu)
-        prefixes = list(merged["buttons"])
-        for prefix in prefixes:
-            clash = [p for p in prefixes if p != prefix and p.startswith(prefix)]
-            if clash:
-                raise ValueError(f"button prefix {prefix!r} also begins {clash}")
         return cls(dialogs=dialogs, staff_menu=tuple(staff_menu), **merged)
 
-    def button_handler(self, value: str) -> ButtonHandler | None:
-        """The handler of a button that works from any step, by its payload's prefix."""
-        for prefix, handler in self.buttons.items():
-            if value.startswith(prefix):
-                return handler
-        return None
+    def button_handler(self, value: str) -> Callable[[Turn], None] | None:
+        """What a button that works from any step does, by its payload's kind: None when no
+        module answers that kind (the current step may); StaleButton when it is unreadable."""
+        kind = Payload.kind_of(value)
+        handler = self.buttons.get(kind) if kind is not None else None
+        if kind is None or handler is None:
+            return None
+        payload = kind.unpack(value)
+        return lambda turn: handler(turn, payload)
 
 
-def _add(table: dict[str, Any], entries: Mapping[str, Any], kind: str) -> None:
+def _add(table: dict[Any, Any], entries: Mapping[Any, Any], kind: str) -> None:
     for name, value in entries.items():
         if name in table:
             raise ValueError(f"{kind} {name!r} is declared by two dialog modules")

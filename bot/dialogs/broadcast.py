@@ -10,6 +10,7 @@ from bot.dialogs.base import Answer, Dialog, DialogModule, MenuEntry, Reask, Tur
 from bot.dialogs.review import staff_of
 from common import jobs
 from common.i18n import N_
+from common.payloads import AudienceChoice, BroadcastAction, BroadcastButton, ProgramChoice, to_menu
 from common.texts import program_name
 from db.enums import BroadcastStatus, Program, StaffRole
 from db.models import Broadcast, Staff
@@ -71,7 +72,7 @@ def ask_text(turn: Turn) -> None:
             "Send the text of the notice (up to 4096 characters). To add a photo or a document, "
             "send it first, then the text."
         ),
-        [turn.button("Cancel", "menu:main")],
+        [turn.button("Cancel", to_menu("main"))],
     )
 
 
@@ -97,13 +98,14 @@ def take_text(turn: Turn, answer: Answer) -> None:
 def ask_audience(turn: Turn) -> None:
     turn.say(
         turn.t("Who should get it?"),
-        [turn.button(label, f"audience:{key}") for key, label in AUDIENCES.items()],
+        [turn.button(label, AudienceChoice(key).pack()) for key, label in AUDIENCES.items()],
     )
 
 
 @dialog.answers(Step.AUDIENCE)
 def take_audience(turn: Turn, answer: Answer) -> None:
-    key = (answer.button or "").removeprefix("audience:")
+    pressed = AudienceChoice.read(answer.button)
+    key = pressed.key if pressed is not None else ""
     if key not in AUDIENCES:
         raise Reask("Please tap one of the buttons.")
     if key == "program":
@@ -127,16 +129,20 @@ def take_audience(turn: Turn, answer: Answer) -> None:
 def ask_program(turn: Turn) -> None:
     turn.say(
         turn.t("Applicants of which subsidy?"),
-        [turn.button(program_name(turn.t, p.value), f"program:{p.value}") for p in Program],
+        [turn.button(program_name(turn.t, p.value), ProgramChoice(p).pack()) for p in Program],
     )
 
 
 @dialog.answers(Step.PROGRAM)
 def take_program(turn: Turn, answer: Answer) -> None:
-    value = (answer.button or "").removeprefix("program:")
-    if value not in {p.value for p in Program}:
+    pressed = ProgramChoice.read(answer.button)
+    if pressed is None:
         raise Reask("Please tap one of the buttons.")
-    _draft(turn)["audience"] = {"who": "beneficiaries", "program": value, "year": turn.today.year}
+    _draft(turn)["audience"] = {
+        "who": "beneficiaries",
+        "program": pressed.program.value,
+        "year": turn.today.year,
+    }
     dialog.ask(turn, Step.CONFIRM)
 
 
@@ -181,7 +187,7 @@ def ask_confirm(turn: Turn) -> None:
         [
             turn.button("Send it", "broadcast:send"),
             turn.button("Change the audience", "broadcast:audience"),
-            turn.button("Cancel", "menu:main"),
+            turn.button("Cancel", to_menu("main")),
         ],
     )
 
@@ -235,23 +241,22 @@ def take_confirm(turn: Turn, answer: Answer) -> None:
 
 def _progress_buttons(turn: Turn, number: int) -> list:
     return [
-        turn.button("Show progress", f"bcast:show:{number}"),
-        turn.button("Cancel the broadcast", f"bcast:cancel:{number}"),
+        turn.button("Show progress", BroadcastButton(BroadcastAction.SHOW, number).pack()),
+        turn.button("Cancel the broadcast", BroadcastButton(BroadcastAction.CANCEL, number).pack()),
     ]
 
 
-def on_button(turn: Turn, value: str) -> None:
+def on_button(turn: Turn, payload: BroadcastButton) -> None:
     """bcast:show:<id> and bcast:cancel:<id>, from anywhere."""
-    _, action, raw = [*value.split(":"), "", ""][:3]
     staff = _admin(turn)
     if staff is None:
         return
-    broadcast = turn.session.get(Broadcast, int(raw)) if raw.isdigit() else None
+    broadcast = turn.session.get(Broadcast, payload.number)
     scope = (broadcast.audience or {}).get("scope") if broadcast else None
     if broadcast is None or not scope or not scope.startswith(staff.region_code):
         turn.say(turn.t("There is no such broadcast in your region."))
         return
-    if action == "cancel":
+    if payload.action == BroadcastAction.CANCEL:
         if rows.cancel(turn.session, broadcast.id, utcnow()):
             record_audit(
                 turn.session,
@@ -284,7 +289,7 @@ def on_button(turn: Turn, value: str) -> None:
         ),
         _progress_buttons(turn, broadcast.id)
         if broadcast.status == BroadcastStatus.SENDING
-        else [turn.button("Main menu", "menu:main")],
+        else [turn.button("Main menu", to_menu("main"))],
     )
 
 
@@ -292,6 +297,6 @@ MODULE = DialogModule(
     dialog=dialog,
     commands={"/broadcast": start},
     actions={"broadcast": start},
-    buttons={"bcast:": on_button},
+    buttons={BroadcastButton: on_button},
     staff_menu=[MenuEntry(N_("Broadcast a notice"), "broadcast", ADMINS)],
 )

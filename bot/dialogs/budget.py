@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.dialogs.base import DialogModule, MenuEntry, Turn
 from common.i18n import N_
+from common.payloads import BudgetYear, to_menu
 from common.texts import program_name
 from db.enums import Program, StaffRole
 from db.models import Staff
@@ -20,7 +21,7 @@ def county_admin(turn: Turn) -> Staff | None:
     if staff is None or not staff.active or staff.role != StaffRole.COUNTY_ADMIN:
         turn.say(
             turn.t("Budgets and rosters are for county administrators."),
-            [turn.button("Main menu", "menu:main")],
+            [turn.button("Main menu", to_menu("main"))],
         )
         return None
     return staff
@@ -144,21 +145,20 @@ def show_budget(turn: Turn, year: int | None = None) -> None:
     turn.say(
         "\n".join(lines),
         [
-            turn.button("Budget {year}", f"budget:{year - 1}", year=year - 1),
-            turn.button("Roster to finance", "menu:roster"),
-            turn.button("Main menu", "menu:main"),
+            turn.button("Budget {year}", BudgetYear(year - 1).pack(), year=year - 1),
+            turn.button("Roster to finance", to_menu("roster")),
+            turn.button("Main menu", to_menu("main")),
         ],
     )
 
 
-def budget_year(turn: Turn, value: str) -> None:
-    raw = value.removeprefix("budget:")
-    show_budget(turn, int(raw) if raw.isdigit() and 2000 < int(raw) < 2100 else None)
+def budget_year(turn: Turn, payload: BudgetYear) -> None:
+    show_budget(turn, payload.year)
 
 
 MODULE = DialogModule(
     commands={"/budget": show_budget},
     actions={"budget": show_budget},
-    buttons={"budget:": budget_year},
+    buttons={BudgetYear: budget_year},
     staff_menu=[MenuEntry(N_("Budget"), "budget", frozenset({StaffRole.COUNTY_ADMIN}))],
 )

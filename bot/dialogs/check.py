@@ -25,6 +25,7 @@ from bot.parsing import (
     parse_yes_no,
 )
 from common.i18n import N_
+from common.payloads import ClaimYear, Place, to_menu
 from common.texts import decisions_text, program_name
 from db.models import Person
 from policy import (
@@ -187,9 +188,12 @@ def show_results(turn: Turn) -> None:
     if closed:
         text += "\n\n" + "\n".join(closed)
     turn.go(None, None)
-    buttons = [turn.button("Check again", "menu:check"), turn.button("Main menu", "menu:main")]
+    buttons = [
+        turn.button("Check again", to_menu("check")),
+        turn.button("Main menu", to_menu("main")),
+    ]
     if len(closed) < len(hopeful):  # something can be claimed now
-        buttons.insert(0, turn.button("Apply now", "menu:apply"))
+        buttons.insert(0, turn.button("Apply now", to_menu("apply")))
     turn.say(text, buttons)
 
 
@@ -262,7 +266,7 @@ def ask_year(turn: Turn) -> None:
             last=years[0],
             closes=closes.isoformat(),
         ),
-        [turn.button("Work in {year}", f"year:{year}", year=year) for year in years],
+        [turn.button("Work in {year}", ClaimYear(year).pack(), year=year) for year in years],
     )
 
 
@@ -270,9 +274,9 @@ def ask_year(turn: Turn) -> None:
 def answer_year(turn: Turn, answer: Answer) -> None:
     years = years_open(turn)
     chosen: int | None = None
-    if answer.button is not None and answer.button.startswith("year:"):
-        raw = answer.button.removeprefix("year:")
-        chosen = int(raw) if raw.isdigit() else None
+    pressed = ClaimYear.read(answer.button)
+    if pressed is not None:
+        chosen = pressed.year
     elif answer.text:
         words = answer.words.lower()
         spoken = {"去年": turn.today.year - 1, "last year": turn.today.year - 1,
@@ -292,7 +296,7 @@ def answer_year(turn: Turn, answer: Answer) -> None:
 def ask_work_place(turn: Turn) -> None:
     choices = turn.state.get("place_choices") or []
     # Place names are proper names: shown as they are, not translated.
-    buttons = [Button(c["name"], f"place:{c['code']}") for c in choices]
+    buttons = [Button(c["name"], Place(c["code"]).pack()) for c in choices]
     if choices:
         turn.say(
             turn.t("Which one do you mean? Tap it, or send the name again with more detail."),
@@ -314,8 +318,9 @@ def ask_work_place(turn: Turn) -> None:
 
 @dialog.answers(Step.WORK_PLACE)
 def answer_work_place(turn: Turn, answer: Answer) -> None:
-    if answer.button is not None and answer.button.startswith("place:"):
-        code = answer.button.removeprefix("place:")
+    pressed = Place.read(answer.button)
+    if pressed is not None:
+        code = pressed.code
     else:
         text = _text(answer)
         try:
@@ -544,19 +549,24 @@ def ask_home(turn: Turn) -> None:
 
 @dialog.answers(Step.HOME)
 def answer_home(turn: Turn, answer: Answer) -> None:
-    if answer.button is not None and answer.button.startswith("place:"):
-        code = answer.button.removeprefix("place:")
+    pressed = Place.read(answer.button)
+    if pressed is not None:
+        code = pressed.code
     else:
         try:
             code = resolve_place(_text(answer))
         except AmbiguousPlace as error:
             turn.say(
                 turn.t("Which one do you mean?"),
-                [Button(c.name, f"place:{c.code}") for c in error.candidates[:8]],
+                [Button(c.name, Place(c.code).pack()) for c in error.candidates[:8]],
             )
             return
         except (UnknownPlace, ValueError):
             raise Reask("I could not find that county. Please send its name.") from None
+    try:
+        place_name(code)
+    except (LookupError, ValueError):
+        raise Reask("I could not find that county. Please send its name.") from None
     if len(code) != 6:
         raise Reask("Please send the county, not only the province or city.")
     facts(turn)["home_county"] = code

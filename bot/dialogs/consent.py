@@ -11,6 +11,7 @@ from bot.dialogs.base import DialogModule, Turn, active_staff
 from bot.messages import Button
 from common import jobs
 from common.i18n import N_, translate
+from common.payloads import Consent, YesNo
 from common.texts import program_name
 from db.enums import ApplicationStatus
 from db.models import Application, ChatIdentity, Person, Staff
@@ -52,8 +53,10 @@ def request_consent(turn: Turn, person: Person, applications: Sequence[Applicati
             chat,
             text,
             [
-                apply_button(chat.language, "Yes, I agree", f"consent:yes:{application.id}"),
-                apply_button(chat.language, "No", f"consent:no:{application.id}"),
+                apply_button(
+                    chat.language, "Yes, I agree", Consent(YesNo.YES, application.id).pack()
+                ),
+                apply_button(chat.language, "No", Consent(YesNo.NO, application.id).pack()),
             ],
         )
     turn.say(turn.t("{name} has been asked to confirm in their chat.", name=person.name))
@@ -69,10 +72,9 @@ def apply_button(language: str, label: str, value: str) -> Button:
     return Button(translate(language, label), value)
 
 
-def answer_consent_request(turn: Turn, value: str) -> None:
+def answer_consent_request(turn: Turn, payload: Consent) -> None:
     """The beneficiary's tap on a consent request, wherever they are in a dialog."""
-    _, answer, raw_id = value.split(":", 2)
-    application = turn.session.get(Application, int(raw_id)) if raw_id.isdigit() else None
+    application = turn.session.get(Application, payload.application)
     if (
         application is None
         or turn.identity.person_id != application.person_id
@@ -80,7 +82,7 @@ def answer_consent_request(turn: Turn, value: str) -> None:
     ):
         turn.say(turn.t("This request is no longer open."))
         return
-    given = answer == "yes"
+    given = payload.answer == YesNo.YES
     record_consent(turn.session, application, Actor.of_chat_identity(turn.identity), given=given)
     number = application_number(application)
     if given:
@@ -97,4 +99,4 @@ def answer_consent_request(turn: Turn, value: str) -> None:
         )
 
 
-MODULE = DialogModule(buttons={"consent:": answer_consent_request})
+MODULE = DialogModule(buttons={Consent: answer_consent_request})

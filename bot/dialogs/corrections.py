@@ -11,6 +11,7 @@ from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
 from bot.dialogs.review import employer_words, refuse
 from common import jobs
 from common.notify import notify_status_change
+from common.payloads import CorrectionPart, Fix, to_menu
 from db.enums import ApplicationStatus
 from db.models import Application
 from db.pii import redact
@@ -42,10 +43,9 @@ def _application(turn: Turn, application_id: int | None) -> Application | None:
     return application
 
 
-def start(turn: Turn, value: str) -> None:
+def start(turn: Turn, payload: Fix) -> None:
     """fix:<id> on the "returned" notification, from anywhere."""
-    raw_id = value.removeprefix("fix:")
-    application = _application(turn, int(raw_id) if raw_id.isdigit() else None)
+    application = _application(turn, payload.application)
     if application is None or application.status != ApplicationStatus.RETURNED:
         turn.say(turn.t("This application is not waiting for a correction."))
         menu.show(turn)
@@ -97,15 +97,15 @@ def ask_choose(turn: Turn) -> None:
         ]
     )
     buttons = [
-        turn.button("Work place", "part:place"),
-        turn.button("Period", "part:period"),
-        turn.button("Employer", "part:employer"),
+        turn.button("Work place", CorrectionPart("place").pack()),
+        turn.button("Period", CorrectionPart("period").pack()),
+        turn.button("Employer", CorrectionPart("employer").pack()),
     ]
     if facts.get("monthly_wage"):
-        buttons.append(turn.button("Wage", "part:wage"))
+        buttons.append(turn.button("Wage", CorrectionPart("wage").pack()))
     if facts.get("contract_months") is not None:
-        buttons.append(turn.button("Contract", "part:contract"))
-    buttons += [turn.button("Send again", "send_again"), turn.button("Main menu", "menu:main")]
+        buttons.append(turn.button("Contract", CorrectionPart("contract").pack()))
+    buttons += [turn.button("Send again", "send_again"), turn.button("Main menu", to_menu("main"))]
     turn.say(text, buttons)
 
 
@@ -115,7 +115,8 @@ def answer_choose(turn: Turn, answer: Answer) -> None:
     if value == "send_again":
         send_again(turn)
         return
-    part = PARTS.get(value.removeprefix("part:")) if value.startswith("part:") else None
+    pressed = CorrectionPart.read(value)
+    part = PARTS.get(pressed.part) if pressed is not None else None
     if part is None:
         raise Reask("Please tap one of the buttons.")
     keep = {key: v for key, v in check.facts(turn).items() if key not in part}
@@ -157,6 +158,6 @@ def send_again(turn: Turn) -> None:
 
 MODULE = DialogModule(
     dialog=dialog,
-    buttons={"fix:": start},
+    buttons={Fix: start},
     continuations={"fix": back_to_choose},
 )

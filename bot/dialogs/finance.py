@@ -9,6 +9,8 @@ from bot.dialogs.budget import county_admin, yuan
 from bot.dialogs.budget import program_label as _program
 from common.i18n import N_
 from common.notify import notify_status_change
+from common.payloads import BatchAction, Paid, Roster, RosterAction, YesNo, to_menu
+from common.payloads import RosterBatch as RosterBatchButton
 from common.roster_links import issue_link
 from db.enums import ApplicationStatus, Program, StaffRole
 from db.models import Application, RosterBatch, RosterStatus, Staff
@@ -26,14 +28,14 @@ def show_rosters(turn: Turn) -> None:
     if county_admin(turn) is None:
         return
     buttons = [
-        turn.button("{program} {year}", f"roster:pick:{year}:{program.value}",
+        turn.button("{program} {year}", Roster(RosterAction.PICK, year, program).pack(),
                     program=_program(turn, program), year=year)
         for year in (turn.today.year, turn.today.year - 1)
         for program in Program
     ]  # fmt: skip
     turn.say(
         turn.t("Which roster to the finance bureau?"),
-        [*buttons, turn.button("Main menu", "menu:main")],
+        [*buttons, turn.button("Main menu", to_menu("main"))],
     )
 
 
@@ -47,7 +49,6 @@ def _pick(turn: Turn, staff: Staff, year: int, program: Program) -> None:
             Application.status == ApplicationStatus.APPROVED,
         )
     ).one()
-    key = f"{year}:{program.value}"
     lines = [
         turn.t(
             "{program} {year}: {count} approved claims, {amount} yuan, wait for the roster.",
@@ -60,9 +61,12 @@ def _pick(turn: Turn, staff: Staff, year: int, program: Program) -> None:
     buttons = []
     if waiting[0]:
         buttons += [
-            turn.button("Download the roster", f"roster:dl:{key}"),
-            turn.button("Download the finance copy", f"roster:fin:{key}"),
-            turn.button("Mark as sent to finance", f"roster:send:{key}"),
+            turn.button("Download the roster", Roster(RosterAction.DOWNLOAD, year, program).pack()),
+            turn.button(
+                "Download the finance copy",
+                Roster(RosterAction.FINANCE_COPY, year, program).pack(),
+            ),
+            turn.button("Mark as sent to finance", Roster(RosterAction.SEND, year, program).pack()),
         ]
     batches = turn.session.scalars(
         sa.select(RosterBatch)
@@ -88,13 +92,19 @@ def _pick(turn: Turn, staff: Staff, year: int, program: Program) -> None:
         if batch.status == RosterStatus.SENT:
             buttons.append(
                 turn.button(
-                    "Record payments of roster {batch}", f"roster:pay:{batch.id}", batch=batch.id
+                    "Record payments of roster {batch}",
+                    RosterBatchButton(BatchAction.PAYMENTS, batch.id).pack(),
+                    batch=batch.id,
                 )
             )
         buttons.append(
-            turn.button("Download roster {batch}", f"roster:copy:{batch.id}", batch=batch.id)
+            turn.button(
+                "Download roster {batch}",
+                RosterBatchButton(BatchAction.COPY, batch.id).pack(),
+                batch=batch.id,
+            )
         )
-    turn.say("\n".join(lines), [*buttons, turn.button("Main menu", "menu:main")])
+    turn.say("\n".join(lines), [*buttons, turn.button("Main menu", to_menu("main"))])
 
 
 def _download(turn: Turn, staff: Staff, batch: RosterBatch, *, finance_copy: bool) -> None:
@@ -107,7 +117,7 @@ def _download(turn: Turn, staff: Staff, batch: RosterBatch, *, finance_copy: boo
         )
         + ("\n" + turn.t("This copy shows ID and card numbers in full: give it only to the "
                          "finance bureau.") if finance_copy else ""),
-        [turn.button("Main menu", "menu:main")],
+        [turn.button("Main menu", to_menu("main"))],
     )  # fmt: skip
 
 
@@ -147,7 +157,7 @@ def _send(turn: Turn, staff: Staff, year: int, program: Program) -> None:
             count=len(sent.moved),
             date=sent.batch.due_date.isoformat() if sent.batch.due_date else "",
         ),
-        [turn.button("Main menu", "menu:main")],
+        [turn.button("Main menu", to_menu("main"))],
     )
 
 
@@ -165,13 +175,13 @@ def _payments(turn: Turn, batch: RosterBatch) -> None:
         turn.say(turn.t("Every claim of roster {batch} is paid.", batch=batch.id))
         return
     buttons = [
-        turn.button("Paid: {number} {name}", f"roster:paid:{a.id}",
+        turn.button("Paid: {number} {name}", Paid(a.id).pack(),
                     number=application_number(a), name=a.person.name)
         for a in waiting
     ]  # fmt: skip
     turn.say(
         turn.t("Which claims of roster {batch} has finance paid?", batch=batch.id),
-        [*buttons, turn.button("Main menu", "menu:main")],
+        [*buttons, turn.button("Main menu", to_menu("main"))],
     )
 
 
@@ -181,8 +191,9 @@ def _paid(turn: Turn, staff: Staff, application: Application, *, confirmed: bool
         turn.say(
             turn.t("Record {number} ({name}, {amount} yuan) as paid?", number=number,
                    name=application.person.name, amount=yuan(application.amount_fen)),
-            [turn.button("Yes, it is paid", f"roster:paidyes:{application.id}"),
-             turn.button("No", f"roster:pay:{application.roster_batch_id}")],
+            [turn.button("Yes, it is paid", Paid(application.id, YesNo.YES).pack()),
+             turn.button("No", RosterBatchButton(BatchAction.PAYMENTS,
+                                                 application.roster_batch_id or 0).pack())],
         )  # fmt: skip
         return
     try:
@@ -202,50 +213,61 @@ def _paid(turn: Turn, staff: Staff, application: Application, *, confirmed: bool
         _payments(turn, batch)
 
 
-def roster_button(turn: Turn, value: str) -> None:
-    """roster:ACTION:…: every action checks the admin's county again (buttons can be forged)."""
+def roster_button(turn: Turn, payload: Roster) -> None:
+    """roster:ACTION:YEAR:PROGRAM: the admin's county's roster of a program's year."""
     staff = county_admin(turn)
     if staff is None:
         return
-    _, action, *rest = value.split(":")
+    year, program, action = payload.year, payload.program, payload.action
+    if action == RosterAction.PICK:
+        _pick(turn, staff, year, program)
+    elif action == RosterAction.SEND:
+        turn.say(
+            turn.t("Mark the {program} {year} roster you downloaded as sent to the "
+                   "finance bureau? The applicants will be told.",
+                   program=_program(turn, program), year=year),
+            [turn.button("Yes, it is sent",
+                         Roster(RosterAction.SEND_CONFIRMED, year, program).pack()),
+             turn.button("No", Roster(RosterAction.PICK, year, program).pack())],
+        )  # fmt: skip
+    elif action == RosterAction.SEND_CONFIRMED:
+        _send(turn, staff, year, program)
+    else:
+        batch = open_draft(turn.session, county_code=staff.region_code, year=year,
+                           program=program, actor=Actor.of_staff(staff))  # fmt: skip
+        _download(turn, staff, batch, finance_copy=action == RosterAction.FINANCE_COPY)
+
+
+def batch_button(turn: Turn, payload: RosterBatchButton) -> None:
+    """rbatch:pay|copy:<batch>: every action checks the admin's county again (buttons can be
+    forged)."""
+    staff = county_admin(turn)
+    if staff is None:
+        return
     try:
-        if action in ("pick", "dl", "fin", "send") and len(rest) == 2 and rest[0].isdigit():
-            year, program = int(rest[0]), Program(rest[1])
-            if action == "pick":
-                _pick(turn, staff, year, program)
-            elif action == "send":
-                turn.say(
-                    turn.t("Mark the {program} {year} roster you downloaded as sent to the "
-                           "finance bureau? The applicants will be told.",
-                           program=_program(turn, program), year=year),
-                    [turn.button("Yes, it is sent", f"roster:sendyes:{year}:{program.value}"),
-                     turn.button("No", f"roster:pick:{year}:{program.value}")],
-                )  # fmt: skip
-            else:
-                batch = open_draft(turn.session, county_code=staff.region_code, year=year,
-                                   program=program, actor=Actor.of_staff(staff))  # fmt: skip
-                _download(turn, staff, batch, finance_copy=action == "fin")
-            return
-        if action == "sendyes" and len(rest) == 2 and rest[0].isdigit():
-            _send(turn, staff, int(rest[0]), Program(rest[1]))
-            return
-        if action in ("pay", "copy") and len(rest) == 1 and rest[0].isdigit():
-            batch = find_batch(turn.session, int(rest[0]), staff.region_code)
-            if action == "pay":
-                _payments(turn, batch)
-            else:
-                _download(turn, staff, batch, finance_copy=False)
-            return
-        if action in ("paid", "paidyes") and len(rest) == 1 and rest[0].isdigit():
-            application = turn.session.get(Application, int(rest[0]))
-            in_county = application is not None and (application.region_code or "").startswith(
-                staff.region_code
-            )
-            if application is not None and in_county:
-                _paid(turn, staff, application, confirmed=action == "paidyes")
-                return
-    except (ValueError, UnknownBatch):
-        pass
+        batch = find_batch(turn.session, payload.batch, staff.region_code)
+    except UnknownBatch:
+        _not_in_county(turn)
+        return
+    if payload.action == BatchAction.PAYMENTS:
+        _payments(turn, batch)
+    else:
+        _download(turn, staff, batch, finance_copy=False)
+
+
+def paid_button(turn: Turn, payload: Paid) -> None:
+    """paid:<claim>[:yes]: record a claim of a sent roster as paid, after a second tap."""
+    staff = county_admin(turn)
+    if staff is None:
+        return
+    application = turn.session.get(Application, payload.application)
+    if application is None or not (application.region_code or "").startswith(staff.region_code):
+        _not_in_county(turn)
+        return
+    _paid(turn, staff, application, confirmed=payload.confirmed == YesNo.YES)
+
+
+def _not_in_county(turn: Turn) -> None:
     turn.say(turn.t("That roster or claim is not in your county."))
     show_rosters(turn)
 
@@ -253,6 +275,6 @@ def roster_button(turn: Turn, value: str) -> None:
 MODULE = DialogModule(
     commands={"/roster": show_rosters},
     actions={"roster": show_rosters},
-    buttons={"roster:": roster_button},
+    buttons={Roster: roster_button, RosterBatchButton: batch_button, Paid: paid_button},
     staff_menu=[MenuEntry(N_("Roster to finance"), "roster", frozenset({StaffRole.COUNTY_ADMIN}))],
 )

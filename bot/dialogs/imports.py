@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.dialogs.base import Answer, Dialog, DialogModule, MenuEntry, Reask, Turn
 from common import jobs
 from common.i18n import N_
+from common.payloads import to_menu
 from db.enums import Channel, ImportKind, StaffRole
 from db.models import ImportBatch, Staff
 from db.queries import Actor, record_audit
@@ -29,7 +30,7 @@ def _importer(turn: Turn) -> Staff | None:
     if staff is None or not staff.active or staff.role not in IMPORTERS:
         turn.say(
             turn.t("Importing monitoring records is for county administrators."),
-            [turn.button("Main menu", "menu:main")],
+            [turn.button("Main menu", to_menu("main"))],
         )
         return None
     return staff
@@ -45,7 +46,7 @@ def start(turn: Turn) -> None:
                 "Files can be sent to me through Telegram only. On the server, the command "
                 "`wugong import monitoring FILE` imports them too."
             ),
-            [turn.button("Main menu", "menu:main")],
+            [turn.button("Main menu", to_menu("main"))],
         )
         return
     dialog.ask(turn, Step.FILE)
@@ -59,7 +60,7 @@ def ask_file(turn: Turn) -> None:
             "监测对象信息 (persons and households) or 已外出务工信息 (work records). I import "
             "it in the background and tell you how it goes."
         ),
-        [turn.button("Cancel", "menu:main")],
+        [turn.button("Cancel", to_menu("main"))],
     )
 
 
@@ -90,7 +91,7 @@ def answer_file(turn: Turn, answer: Answer) -> None:
     turn.go(None, None)
     turn.say(
         turn.t("Received {file}. The import starts in a moment.", file=name),
-        [turn.button("Main menu", "menu:main")],
+        [turn.button("Main menu", to_menu("main"))],
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.dialogs.base import DialogModule, Turn
 from bot.messages import Button
 from common.i18n import LANGUAGES
+from common.payloads import Language, Menu, to_menu
 from db.models import Staff
 
 MENU_WORDS = {"菜单", "主菜单", "返回", "取消", "menu", "cancel", "back"}
@@ -29,34 +30,30 @@ def show(turn: Turn, *, greeting: bool = False) -> None:
     else:
         text = turn.t("What would you like to do?")
     buttons = [
-        turn.button("Check my subsidies", "menu:check"),
-        turn.button("Apply", "menu:apply"),
-        turn.button("My applications", "menu:status"),
+        turn.button("Check my subsidies", to_menu("check")),
+        turn.button("Apply", to_menu("apply")),
+        turn.button("My applications", to_menu("status")),
     ]
     staff_member = (
         turn.session.get(Staff, turn.identity.staff_id) if turn.identity.staff_id else None
     )
     if staff_member is not None and staff_member.active:
         buttons += [
-            turn.button(entry.label, f"menu:{entry.action}")
+            turn.button(entry.label, to_menu(entry.action))
             for entry in turn.registry.staff_menu
             if staff_member.role in entry.roles
         ]
     buttons += [
-        turn.button("Object to a notice", "menu:object"),
-        turn.button("Language / 语言", "menu:lang"),
-        turn.button("Help", "menu:help"),
+        turn.button("Object to a notice", to_menu("object")),
+        turn.button("Language / 语言", to_menu("lang")),
+        turn.button("Help", to_menu("help")),
     ]
     turn.say(text, buttons)
 
 
-def handles(value: str) -> bool:
-    return value.startswith("menu:")
-
-
-def press(turn: Turn, value: str) -> None:
+def press(turn: Turn, payload: Menu) -> None:
     """A menu:NAME button, wherever the user is; an unknown name shows the menu."""
-    turn.registry.actions.get(value.removeprefix("menu:"), show)(turn)
+    turn.registry.actions.get(payload.action, show)(turn)
 
 
 def go(turn: Turn, action: str) -> None:
@@ -86,13 +83,13 @@ def is_menu_word(words: str) -> bool:
 def ask_language(turn: Turn) -> None:
     turn.say(
         turn.t("Choose your language:"),
-        [Button(LANGUAGE_NAMES[code], f"lang:{code}") for code in LANGUAGES],
+        [Button(LANGUAGE_NAMES[code], Language(code).pack()) for code in LANGUAGES],
     )
 
 
-def switch_language(turn: Turn, value: str) -> None:
+def switch_language(turn: Turn, payload: Language) -> None:
     """lang:CODE from any step."""
-    code = value.removeprefix("lang:")
+    code = payload.code
     if code not in LANGUAGES:
         ask_language(turn)
         return
@@ -115,7 +112,10 @@ def show_help(turn: Turn) -> None:
             "Tap “Check my subsidies” to see what you can get, then “Apply”. Your village "
             "cadre can also apply for you. Send “menu” at any time to come back here."
         ),
-        [turn.button("Check my subsidies", "menu:check"), turn.button("Main menu", "menu:main")],
+        [
+            turn.button("Check my subsidies", to_menu("check")),
+            turn.button("Main menu", to_menu("main")),
+        ],
     )
 
 
@@ -128,5 +128,5 @@ MODULE = DialogModule(
         "/help": show_help,
     },
     actions={"main": show, "lang": ask_language, "help": show_help},
-    buttons={"lang:": switch_language},
+    buttons={Menu: press, Language: switch_language},
 )

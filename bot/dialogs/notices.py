@@ -10,6 +10,7 @@ from bot.dialogs.base import DialogModule, MenuEntry, Turn
 from bot.dialogs.refusals import refuse
 from common.i18n import N_, long_date
 from common.notify import notify_status_change
+from common.payloads import to_menu
 from common.settings import get_settings
 from db.enums import StaffRole
 from db.queries import review as rules
@@ -63,7 +64,10 @@ def post(turn: Turn) -> None:
             page=notice_path(notice.number),
             xlsx=notice_path(notice.number, xlsx=True),
         ),
-        [turn.button("Review applications", "menu:review"), turn.button("Main menu", "menu:main")],
+        [
+            turn.button("Review applications", to_menu("review")),
+            turn.button("Main menu", to_menu("main")),
+        ],
     )
 
 

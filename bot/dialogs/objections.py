@@ -13,6 +13,7 @@ from bot.dialogs.refusals import REFUSALS, refuse
 from bot.messages import Button
 from common.i18n import N_
 from common.notify import notify_identity, notify_status_change
+from common.payloads import ObjectionDecision, ObjectionTarget, to_menu
 from db.enums import ApplicationStatus, NoticeLevel, StaffRole
 from db.models import Application, ChatIdentity, Notice, Objection, Person, Staff
 from db.pii import mask_id, redact
@@ -116,7 +117,7 @@ def ask_number(turn: Turn) -> None:
             "Which notice do you object to? Send its number as printed, for example "
             "GS-140581100200-2025-001."
         ),
-        [turn.button("Main menu", "menu:main")],
+        [turn.button("Main menu", to_menu("main"))],
     )
 
 
@@ -132,10 +133,10 @@ def answer_number(turn: Turn, answer: Answer) -> None:
 def ask_who(turn: Turn) -> None:
     notice = _notice(turn)
     buttons = [
-        Button(f"{person.name} {mask_id(person.id_number)}", f"objwho:{application.id}")
+        Button(f"{person.name} {mask_id(person.id_number)}", ObjectionTarget(application.id).pack())
         for application, person in listed(turn, notice)[:20]
     ]
-    buttons.append(turn.button("The whole notice", "objwho:all"))
+    buttons.append(turn.button("The whole notice", ObjectionTarget().pack()))
     turn.say(
         turn.t(
             "Notice {number} is up until {date}. Whom does your objection concern? Tap the "
@@ -149,12 +150,14 @@ def ask_who(turn: Turn) -> None:
 
 @dialog.answers(Step.WHO)
 def answer_who(turn: Turn, answer: Answer) -> None:
-    value = (answer.button or "").removeprefix("objwho:")
+    pressed = ObjectionTarget.read(answer.button)
     notice = _notice(turn)
-    if value == "all":
+    if pressed is None:
+        raise Reask("Please tap one of the buttons.")
+    if pressed.application is None:
         who = None
-    elif value.isdigit() and int(value) in {a.id for a, _ in listed(turn, notice)}:
-        who = [int(value)]
+    elif pressed.application in {a.id for a, _ in listed(turn, notice)}:
+        who = [pressed.application]
     else:
         raise Reask("Please tap one of the buttons.")
     turn.state["objection"]["who"] = who
@@ -168,7 +171,7 @@ def answer_who(turn: Turn, answer: Answer) -> None:
 def ask_text(turn: Turn) -> None:
     turn.say(
         turn.t("What is your objection? Please say what is wrong; the reviewers will read it."),
-        [turn.button("Main menu", "menu:main")],
+        [turn.button("Main menu", to_menu("main"))],
     )
 
 
@@ -210,7 +213,7 @@ def record(turn: Turn) -> None:
             number=notice.number,
             count=len(objected.held),
         ),
-        [turn.button("Main menu", "menu:main")],
+        [turn.button("Main menu", to_menu("main"))],
     )
 
 
@@ -256,18 +259,24 @@ def show_open(turn: Turn, staff: Staff) -> None:
                 text=redact(objection.text),
             ),
             [
-                turn.button("Dismiss the objection", f"objection:dismiss:{objection.id}"),
-                turn.button("Uphold: return for correction", f"objection:return:{objection.id}"),
-                turn.button("Uphold: reject", f"objection:reject:{objection.id}"),
+                turn.button(
+                    "Dismiss the objection", ObjectionDecision(Outcome.DISMISS, objection.id).pack()
+                ),
+                turn.button(
+                    "Uphold: return for correction",
+                    ObjectionDecision(Outcome.RETURN, objection.id).pack(),
+                ),
+                turn.button(
+                    "Uphold: reject", ObjectionDecision(Outcome.REJECT, objection.id).pack()
+                ),
             ],
         )
 
 
-def on_decision(turn: Turn, value: str) -> None:
+def on_decision(turn: Turn, payload: ObjectionDecision) -> None:
     """objection:dismiss|return|reject:<id>: check the reviewer may, then ask for the reason."""
-    _, outcome, raw_id = ([*value.split(":", 2), "", ""])[:3]
-    objection = turn.session.get(Objection, int(raw_id)) if raw_id.isdigit() else None
-    if objection is None or outcome not in {o.value for o in Outcome}:
+    objection = turn.session.get(Objection, payload.objection)
+    if objection is None:
         menu.go(turn, "review")
         return
     notice = turn.session.get(Notice, objection.notice_id)
@@ -278,7 +287,7 @@ def on_decision(turn: Turn, value: str) -> None:
         refuse(turn, error)
         menu.go(turn, "review")
         return
-    turn.state["decision"] = {"objection": objection.id, "outcome": outcome}
+    turn.state["decision"] = {"objection": objection.id, "outcome": payload.outcome.value}
     dialog.ask(turn, Step.DECISION_NOTE)
 
 
@@ -286,7 +295,7 @@ def on_decision(turn: Turn, value: str) -> None:
 def ask_decision_note(turn: Turn) -> None:
     turn.say(
         turn.t("Please give the reason in a few words; the objector and the applicant see it."),
-        [turn.button("Cancel", "menu:review")],
+        [turn.button("Cancel", to_menu("review"))],
     )
 
 
@@ -332,5 +341,5 @@ MODULE = DialogModule(
     dialog=dialog,
     commands={"/object": command},
     actions={"object": start},
-    buttons={"objection:": on_decision},
+    buttons={ObjectionDecision: on_decision},
 )

@@ -12,6 +12,7 @@ from bot.dialogs.base import Answer, Dialog, DialogModule, MenuEntry, Reask, Tur
 from bot.dialogs.broadcast import ADMINS
 from bot.dialogs.review import staff_of
 from common.i18n import N_
+from common.payloads import Rate, Reminders, Switch, to_menu
 from common.reminder_texts import RATINGS
 from db.enums import ApplicationStatus, Rating
 from db.models import Application, Satisfaction
@@ -36,7 +37,10 @@ def show(turn: Turn) -> None:
                 "Reminders are on: I remind you of deadlines and of corrections to make, and "
                 "after a payment I ask how it went."
             ),
-            [turn.button("Stop reminders", "reminders:off"), turn.button("Main menu", "menu:main")],
+            [
+                turn.button("Stop reminders", Reminders(Switch.OFF).pack()),
+                turn.button("Main menu", to_menu("main")),
+            ],
         )
     else:
         turn.say(
@@ -45,32 +49,28 @@ def show(turn: Turn) -> None:
                 "reminders back on?"
             ),
             [
-                turn.button("Turn reminders on", "reminders:on"),
-                turn.button("Main menu", "menu:main"),
+                turn.button("Turn reminders on", Reminders(Switch.ON).pack()),
+                turn.button("Main menu", to_menu("main")),
             ],
         )
 
 
-def switch(turn: Turn, value: str) -> None:
+def switch(turn: Turn, payload: Reminders) -> None:
     """reminders:on / reminders:off, from anywhere (also the button under each reminder)."""
-    turn.identity.reminders_enabled = value.removeprefix("reminders:") == "on"
+    turn.identity.reminders_enabled = payload.switch == Switch.ON
     if turn.identity.reminders_enabled:
         turn.say(turn.t("Reminders are on again."))
     else:
         turn.say(
             turn.t("Reminders are off. Send /reminders to turn them on again."),
-            [turn.button("Turn reminders on", "reminders:on")],
+            [turn.button("Turn reminders on", Reminders(Switch.ON).pack())],
         )
 
 
-def rate(turn: Turn, value: str) -> None:
+def rate(turn: Turn, payload: Rate) -> None:
     """sat:<application>:<rating>: record the answer, then offer to add a comment."""
-    _, raw_id, raw_rating = [*value.split(":"), "", ""][:3]
-    application = turn.session.get(Application, int(raw_id)) if raw_id.isdigit() else None
-    try:
-        rating = Rating(raw_rating)
-    except ValueError:
-        application = None
+    application = turn.session.get(Application, payload.application)
+    rating = payload.rating
     if (
         application is None
         or application.person_id != turn.identity.person_id
@@ -170,13 +170,13 @@ def results(turn: Turn) -> None:
     if comments:
         lines.append(turn.t("Latest comments:"))
         lines += [f"• {comment}" for comment in comments]
-    turn.say("\n".join(lines), [turn.button("Main menu", "menu:main")])
+    turn.say("\n".join(lines), [turn.button("Main menu", to_menu("main"))])
 
 
 MODULE = DialogModule(
     dialog=dialog,
     commands={"/reminders": show, "/satisfaction": results},
     actions={"reminders": show, "satisfaction": results},
-    buttons={"reminders:": switch, "sat:": rate},
+    buttons={Reminders: switch, Rate: rate},
     staff_menu=[MenuEntry(N_("Satisfaction results"), "satisfaction", ADMINS)],
 )

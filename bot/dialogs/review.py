@@ -16,6 +16,7 @@ from bot.dialogs.refusals import refuse, refuse_budget
 from common.findings import finding_lines
 from common.i18n import N_
 from common.notify import notify_approved_at_level, notify_status_change
+from common.payloads import AssignVillage, Review, ReviewAction, RosterNote, to_menu
 from common.texts import decision_text, program_name
 from db.enums import Capacity, StaffRole
 from db.models import Application, Staff
@@ -166,58 +167,64 @@ def show_queue(turn: Turn, *, after_id: int = 0) -> None:
         orphan = unstaffed_line(turn, application) if staff.role == StaffRole.COUNTY_ADMIN else None
         if orphan:
             text += orphan + "\n\n"
-            buttons.append(turn.button("Assign the village", f"assign:{application.id}"))
+            buttons.append(turn.button("Assign the village", AssignVillage(application.id).pack()))
         elif staff.role == StaffRole.COUNTY_ADMIN:
-            buttons.append(turn.button("Confirm", f"review:approve:{application.id}"))
+            buttons.append(
+                turn.button("Confirm", Review(ReviewAction.APPROVE, application.id).pack())
+            )
         else:
-            buttons.append(turn.button("Approve", f"review:approve:{application.id}"))
+            buttons.append(
+                turn.button("Approve", Review(ReviewAction.APPROVE, application.id).pack())
+            )
         text += card(turn, application)
         buttons += [
-            turn.button("Return for correction", f"review:return:{application.id}"),
-            turn.button("Reject", f"review:reject:{application.id}"),
-            turn.button("Note for the roster (备注)", f"rnote:{application.id}"),
-            turn.button("Next", f"review:next:{application.id}"),
+            turn.button(
+                "Return for correction", Review(ReviewAction.RETURN, application.id).pack()
+            ),
+            turn.button("Reject", Review(ReviewAction.REJECT, application.id).pack()),
+            turn.button("Note for the roster (备注)", RosterNote(application.id).pack()),
+            turn.button("Next", Review(ReviewAction.NEXT, application.id).pack()),
         ]
     elif after_id and waiting:
         text = turn.t("That was the last one. {count} claim(s) wait in all.", count=waiting)
-        buttons.append(turn.button("From the start", "menu:review"))
+        buttons.append(turn.button("From the start", to_menu("review")))
     else:
         text = turn.t("No claim waits for your review now.")
     if approved:
         text += "\n\n" + turn.t(
             "{count} approved claim(s) wait for the public notice.", count=approved
         )
-        buttons.append(turn.button("Post the public notice", "review:post"))
-    buttons.append(turn.button("Main menu", "menu:main"))
+        buttons.append(turn.button("Post the public notice", Review(ReviewAction.POST).pack()))
+    buttons.append(turn.button("Main menu", to_menu("main")))
     turn.say(text, buttons)
 
 
-def on_button(turn: Turn, value: str) -> None:
+def on_button(turn: Turn, payload: Review) -> None:
     """review:approve|return|reject|next:<id> and review:post, from anywhere."""
-    _, action, raw_id = ([*value.split(":", 2), ""])[:3]
-    if action == "post":
+    action, application_id = payload.action, payload.application
+    if action == ReviewAction.POST:
         notices.post(turn)
         return
-    if not raw_id.isdigit():
+    if application_id is None:
         show_queue(turn)
         return
-    if action == "next":
-        show_queue(turn, after_id=int(raw_id))
+    if action == ReviewAction.NEXT:
+        show_queue(turn, after_id=application_id)
         return
     staff = staff_of(turn)
     try:
-        application = rules.view(turn.session, staff, int(raw_id))
-        if action == "approve" and rules.blocking_findings(application):
+        application = rules.view(turn.session, staff, application_id)
+        if action == ReviewAction.APPROVE and rules.blocking_findings(application):
             # A ⛔ finding stands against it: approving needs the reviewer's reason.
             rules.precheck(staff, rules.Action.APPROVE, application)
             turn.state["review"] = {"action": "approve", "application": application.id}
             dialog.ask(turn, Step.NOTE)
             return
-        if action == "approve":
+        if action == ReviewAction.APPROVE:
             approve(turn, staff, application)
-        elif action in ("return", "reject"):
+        elif action in (ReviewAction.RETURN, ReviewAction.REJECT):
             rules.precheck(staff, rules.Action(action), application)
-            turn.state["review"] = {"action": action, "application": application.id}
+            turn.state["review"] = {"action": action.value, "application": application.id}
             dialog.ask(turn, Step.NOTE)
             return
     except rules.ReviewError as error:
@@ -264,14 +271,14 @@ def ask_note(turn: Turn) -> None:
                 "To approve it anyway, write why (for example what you checked). Your words "
                 "are kept in the record with your name; the applicant does not see them."
             ),
-            [turn.button("Cancel", "menu:review")],
+            [turn.button("Cancel", to_menu("review"))],
         )
         return
     turn.say(
         turn.t("What should the applicant fix? Your words are sent to them.")
         if action == "return"
         else turn.t("Why is it rejected? Your words are sent to the applicant."),
-        [turn.button("Cancel", "menu:review")],
+        [turn.button("Cancel", to_menu("review"))],
     )
 
 
@@ -317,7 +324,7 @@ MODULE = DialogModule(
     dialog=dialog,
     commands={"/review": show_queue},
     actions={"review": show_queue},
-    buttons={"review:": on_button},
+    buttons={Review: on_button},
     staff_menu=[
         MenuEntry(
             N_("Review applications"),

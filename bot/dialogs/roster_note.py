@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from bot.dialogs import review
 from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
+from common.payloads import RosterNote, to_menu
 from db.models import Application
 from db.queries import application_number
 from db.queries import review as rules
@@ -21,13 +22,10 @@ dialog = Dialog("roster_note", Step)
 CLEAR_WORDS = {"清除", "删除", "无", "clear", "none"}
 
 
-def start(turn: Turn, value: str) -> None:
+def start(turn: Turn, payload: RosterNote) -> None:
     """rnote:<id>: ask for the note of a claim the reviewer may annotate."""
-    raw = value.removeprefix("rnote:")
     try:
-        application = rules.view(
-            turn.session, review.staff_of(turn), int(raw) if raw.isdigit() else 0
-        )
+        application = rules.view(turn.session, review.staff_of(turn), payload.application)
         rules.authorize(review.staff_of(turn), rules.Action.ROSTER_NOTE, application.region_code)
     except rules.ReviewError as error:
         review.refuse(turn, error)
@@ -50,7 +48,7 @@ def ask_note(turn: Turn) -> None:
     )
     if application is not None and application.roster_note:
         text += "\n" + turn.t("Now: {note}", note=application.roster_note)
-    turn.say(text, [turn.button("Cancel", "menu:review")])
+    turn.say(text, [turn.button("Cancel", to_menu("review"))])
 
 
 @dialog.answers(Step.NOTE)
@@ -79,5 +77,5 @@ def answer_note(turn: Turn, answer: Answer) -> None:
 
 MODULE = DialogModule(
     dialog=dialog,
-    buttons={"rnote:": start},
+    buttons={RosterNote: start},
 )

@@ -7,6 +7,7 @@ from enum import StrEnum
 from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
 from common.i18n import N_
 from common.notify import payment_due
+from common.payloads import Withdraw, WithdrawConfirmed, to_menu
 from common.texts import program_name
 from db.enums import ApplicationStatus
 from db.models import Application
@@ -85,15 +86,15 @@ def show(turn: Turn) -> None:
     if not applications:
         turn.say(
             turn.t("You have no applications yet."),
-            [turn.button("Apply", "menu:apply"), turn.button("Main menu", "menu:main")],
+            [turn.button("Apply", to_menu("apply")), turn.button("Main menu", to_menu("main"))],
         )
         return
     for application in applications[:10]:
         buttons = []
         if application.status in WITHDRAWABLE:
-            buttons.append(turn.button("Withdraw", f"withdraw:{application.id}"))
+            buttons.append(turn.button("Withdraw", Withdraw(application.id).pack()))
         turn.say(describe(turn, application), buttons)
-    turn.say(turn.t("Send “menu” to go back."), [turn.button("Main menu", "menu:main")])
+    turn.say(turn.t("Send “menu” to go back."), [turn.button("Main menu", to_menu("main"))])
     turn.go("status", Step.CONFIRM_WITHDRAW)
     turn.state["withdraw"] = None
 
@@ -118,22 +119,19 @@ def ask_withdraw(turn: Turn) -> None:
             number=application_number(application),
         ),
         [
-            turn.button("Yes, withdraw", f"withdraw_yes:{application.id}"),
-            turn.button("No", "menu:status"),
+            turn.button("Yes, withdraw", WithdrawConfirmed(application.id).pack()),
+            turn.button("No", to_menu("status")),
         ],
     )
 
 
 @dialog.answers(Step.CONFIRM_WITHDRAW)
 def answer_withdraw(turn: Turn, answer: Answer) -> None:
-    value = answer.button or ""
-    action, _, raw_id = value.partition(":")
-    if action not in ("withdraw", "withdraw_yes") or not raw_id.isdigit():
-        raise Reask("Please tap one of the buttons.")
-    application = _own(turn, int(raw_id))
+    pressed = Withdraw.read(answer.button) or WithdrawConfirmed.read(answer.button)
+    application = _own(turn, pressed.application) if pressed is not None else None
     if application is None:
         raise Reask("Please tap one of the buttons.")
-    if action == "withdraw":
+    if isinstance(pressed, Withdraw):
         turn.state["withdraw"] = application.id
         dialog.ask(turn, Step.CONFIRM_WITHDRAW)
         return

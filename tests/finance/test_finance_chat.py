@@ -93,9 +93,9 @@ def test_only_a_county_administrator_sees_budgets_and_rosters(county, session_fa
         chat = Admin(session_factory, user)
         for command in ("/budget", "/roster"):
             assert "county administrators" in chat.send(text=command) or "县" in chat.text
-            assert not any(b.startswith(("roster:", "budget:")) for b in chat.buttons)
-        chat.send(button=f"roster:paidyes:{county.zhang}")
-        assert "roster:paidyes" not in str(chat.buttons)
+            assert not any(b.startswith(("roster:", "rbatch:", "budget:")) for b in chat.buttons)
+        chat.send(button=f"paid:{county.zhang}:yes")
+        assert not any(b.startswith("paid:") for b in chat.buttons)
     with session_factory() as session:
         assert session.get(Application, county.zhang).status == ApplicationStatus.APPROVED
 
@@ -167,9 +167,9 @@ def test_download_mark_sent_and_record_a_payment_in_chat(admin, county, session_
     # When one claim is recorded paid, Then it is paid and the applicant is told
     admin.send(text="/roster")
     admin.tap("roster:pick:2025:transport")
-    admin.tap(f"roster:pay:{batch.id}")
-    admin.tap(f"roster:paid:{county.li}")
-    admin.tap(f"roster:paidyes:{county.li}")
+    admin.tap(f"rbatch:pay:{batch.id}")
+    admin.tap(f"paid:{county.li}:no")
+    admin.tap(f"paid:{county.li}:yes")
     assert "WG2025" in admin.text
     with session_factory() as session:
         li = session.get(Application, county.li)
@@ -183,8 +183,8 @@ def test_download_mark_sent_and_record_a_payment_in_chat(admin, county, session_
 
 
 def test_a_forged_button_for_another_county_is_refused(admin, county, session_factory):
-    admin.send(button=f"roster:paidyes:{county.elsewhere}")
+    admin.send(button=f"paid:{county.elsewhere}:yes")
     assert "WG2025" not in admin.text
-    admin.send(button="roster:copy:999")
+    admin.send(button="rbatch:copy:999")
     with session_factory() as session:
         assert session.get(Application, county.elsewhere).status == ApplicationStatus.APPROVED
