@@ -6,6 +6,10 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 
+# Defined once, by the policy; stored here like the enums below.
+from policy.facts import HouseholdType as HouseholdType
+from policy.facts import Program as Program
+
 
 def enum_type(cls: type[StrEnum], column: str) -> sa.Enum:
     """A VARCHAR(32) column type with a CHECK constraint named after the column.
@@ -30,12 +34,6 @@ class RegionLevel(StrEnum):
     COUNTY = "county"
     TOWNSHIP = "township"
     VILLAGE = "village"
-
-
-class HouseholdType(StrEnum):
-    POVERTY_ALLEVIATED = "poverty_alleviated"  # 脱贫户
-    MONITORED = "monitored"  # 监测户 / 防止返贫致贫对象
-    NONE = "none"
 
 
 class Sex(StrEnum):
@@ -66,12 +64,6 @@ class StaffRole(StrEnum):
     TOWNSHIP = "township"
     COUNTY_ADMIN = "county_admin"
     CITY_ADMIN = "city_admin"
-
-
-class Program(StrEnum):
-    TRANSPORT = "transport"
-    STABLE_EMPLOYMENT = "stable_employment"
-    WORKSHOP_EMPLOYMENT = "workshop_employment"
 
 
 class ApplicationStatus(StrEnum):

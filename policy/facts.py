@@ -6,15 +6,38 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Any
 
 from policy import ric
 from policy.errors import InvalidFacts
 from policy.months import Month
 
-PROGRAMS = ("transport", "stable_employment", "workshop_employment")
-HOUSEHOLD_TYPES = ("poverty_alleviated", "monitored", "none")
-CHANNELS = ("migrant", "workshop")
+
+class Program(StrEnum):
+    """The subsidies, the one definition: the database's program column takes these values."""
+
+    TRANSPORT = "transport"  # 一次性交通补贴
+    STABLE_EMPLOYMENT = "stable_employment"  # 稳岗补助
+    WORKSHOP_EMPLOYMENT = "workshop_employment"  # 帮扶车间务工就业稳岗补助
+
+
+class HouseholdType(StrEnum):
+    POVERTY_ALLEVIATED = "poverty_alleviated"  # 脱贫户
+    MONITORED = "monitored"  # 监测户 / 防止返贫致贫对象
+    NONE = "none"
+
+
+class WorkChannel(StrEnum):
+    """How the work was found: away from home (务工), or in an assistance workshop (帮扶车间)."""
+
+    MIGRANT = "migrant"
+    WORKSHOP = "workshop"
+
+
+PROGRAMS = tuple(program.value for program in Program)
+HOUSEHOLD_TYPES = tuple(kind.value for kind in HouseholdType)
+CHANNELS = tuple(channel.value for channel in WorkChannel)
 
 # The order a person thinks in: where and when the work was, then the job, then who they are.
 FIELD_ORDER = (

@@ -27,7 +27,7 @@ from policy.errors import ParameterError
 _LEAF_KEYS = {"description", "unit", "reference", "values", "note", "nullable"}
 _COUNTY_LEAF_KEYS = {"reference", "values", "note"}
 _COUNT_UNITS = {"CNY", "month", "year", "day", "working_day"}
-_UNITS = _COUNT_UNITS | {"bool", "date-md", "place-groups", "text", "phone"}
+_UNITS = _COUNT_UNITS | {"bool", "date-md", "place-groups", "text", "phone", "percent"}
 _CODE = re.compile(r"^\d{2}(\d{2}){0,2}$")
 # A number as people dial it: area code and number with a dash or a space, a short hotline,
 # brackets around the area code, an extension after 转.
@@ -148,6 +148,9 @@ def _check_value(unit: str, value: Any, nullable: bool, where: str) -> None:
     if unit in _COUNT_UNITS:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ParameterError(f"{where}: expected a whole number >= 0 ({unit}), got {value!r}")
+    elif unit == "percent":
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+            raise ParameterError(f"{where}: expected a whole percent 0–100, got {value!r}")
     elif unit == "bool":
         if not isinstance(value, bool):
             raise ParameterError(f"{where}: expected true or false, got {value!r}")

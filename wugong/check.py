@@ -11,6 +11,8 @@ from typing import Any, NoReturn
 
 from common.settings import get_settings
 from policy import (
+    CHANNELS,
+    HOUSEHOLD_TYPES,
     PROGRAMS,
     AmbiguousPlace,
     Facts,
@@ -34,9 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of `wugong check` on its subparser."""
     _one_line_errors(parser)
     parser.add_argument("--year", type=int, required=True, help="claim year, e.g. 2025")
-    parser.add_argument(
-        "--household", required=True, choices=("poverty_alleviated", "monitored", "none")
-    )
+    parser.add_argument("--household", required=True, choices=HOUSEHOLD_TYPES)
     parser.add_argument(
         "--risk-eliminated", metavar="YYYY-MM", help="month the risk was eliminated"
     )
@@ -51,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", dest="work_to", metavar="YYYY-MM", help="omit while still working")
     parser.add_argument("--same-employer", choices=("yes", "no"))
     parser.add_argument("--wage", metavar="CNY", help="average monthly wage")
-    parser.add_argument("--channel", choices=("migrant", "workshop"))
+    parser.add_argument("--channel", choices=CHANNELS)
     parser.add_argument("--contract-months", type=int, metavar="N")
     parser.add_argument(
         "--paid",

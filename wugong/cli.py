@@ -7,6 +7,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from db.enums import StaffRole
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wugong", description="务工补贴助手 wugong")
@@ -25,9 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     staff = commands.add_parser("staff", help="staff roles")
     staff_commands = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
     invite = staff_commands.add_parser("invite", help="print a one-time code that gives a role")
-    invite.add_argument(
-        "--role", required=True, choices=["cadre", "township", "county_admin", "city_admin"]
-    )
+    invite.add_argument("--role", required=True, choices=[role.value for role in StaffRole])
     invite.add_argument("--region", required=True, metavar="CODE", help="division code (scope)")
     invite.add_argument("--days", type=int, default=7, help="days until the code expires")
 

@@ -6,11 +6,14 @@ registry the turn carries (bot/dialogs/__init__.py wires it).
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.dialogs.base import DialogModule, Turn
 from bot.messages import Button
 from common.i18n import LANGUAGES
 from common.payloads import Language, Menu, to_menu
-from db.models import Staff
+from db.models import Person, Staff
+from policy import load_parameters, place_name
 
 MENU_WORDS = {"菜单", "主菜单", "返回", "取消", "menu", "cancel", "back"}
 
@@ -98,20 +101,76 @@ def switch_language(turn: Turn, payload: Language) -> None:
     show(turn)
 
 
-def show_help(turn: Turn) -> None:
-    turn.say(
+def _home_county(turn: Turn) -> str | None:
+    """The county whose amounts apply: the household's in the registry, else the one the
+    user gave in the check; None when neither is known."""
+    person = turn.session.get(Person, turn.identity.person_id) if turn.identity.person_id else None
+    if person is not None and person.household is not None and person.household.region_code:
+        return person.household.region_code[:6]
+    given = (turn.state.get("facts") or {}).get("home_county")
+    return str(given)[:6] if given else None
+
+
+def _amounts(values: set[int]) -> str:
+    low, high = min(values), max(values)
+    return str(low) if low == high else f"{low}–{high}"
+
+
+def help_text(turn: Turn) -> str:
+    """What can be claimed, with the amounts of the parameters on today's date: the user's
+    county's when it is known (they differ: 汾阳 pays 800 for some provinces), else Shanxi's."""
+    params = load_parameters()
+    county = _home_county(turn)
+    if county is not None and county not in params.counties():
+        county = None
+
+    def get(name: str) -> Any:
+        return params.get(name, turn.today, county)
+
+    other = {int(get("transport.amount.other_province"))}
+    other |= {int(group["amount"]) for group in get("transport.place_groups") or ()}
+    lines = [
         turn.t(
             "Workers from households lifted out of poverty (脱贫户) and monitored households "
-            "(监测户) who work away from home can claim each year:\n"
-            "• a one-off transport subsidy: up to 1500 yuan for work in another province, up "
-            "to 600 yuan in Shanxi outside your home county;\n"
-            "• a stable-employment subsidy: 1200 yuan after 6 months or more at one employer "
-            "with an average wage of at least 1000 yuan;\n"
-            "• an assistance-workshop subsidy: 200 yuan for each month worked, with a contract "
-            "of at least 6 months.\n"
+            "(监测户) who work away from home can claim each year:"
+        ),
+        turn.t(
+            "• a one-off transport subsidy: {other} yuan for work in another province, {own} "
+            "yuan in Shanxi outside your home county;",
+            other=_amounts(other),
+            own=get("transport.amount.own_province"),
+        ),
+        turn.t(
+            "• a stable-employment subsidy: {total} yuan after {months} months or more at one "
+            "employer with an average wage of at least {wage} yuan;",
+            total=int(get("stable_employment.monthly_amount"))
+            * int(get("stable_employment.paid_months")),
+            months=get("stable_employment.min_months"),
+            wage=get("stable_employment.min_monthly_wage"),
+        ),
+        turn.t(
+            "• an assistance-workshop subsidy: {amount} yuan for each month worked, with a "
+            "contract of at least {months} months.",
+            amount=get("workshop_employment.monthly_amount"),
+            months=get("workshop_employment.min_contract_months"),
+        ),
+    ]
+    if county is not None:
+        lines.append(turn.t("These are the amounts of {county}.", county=place_name(county)))
+    else:
+        lines.append(turn.t("These are Shanxi's amounts; some counties pay other amounts."))
+    lines.append(
+        turn.t(
             "Tap “Check my subsidies” to see what you can get, then “Apply”. Your village "
             "cadre can also apply for you. Send “menu” at any time to come back here."
-        ),
+        )
+    )
+    return "\n".join(lines)
+
+
+def show_help(turn: Turn) -> None:
+    turn.say(
+        help_text(turn),
         [
             turn.button("Check my subsidies", to_menu("check")),
             turn.button("Main menu", to_menu("main")),

@@ -13,6 +13,7 @@ from db.enums import ApplicationStatus
 from db.models import Application
 from db.queries import Actor, application_number, applications_of, withdraw
 from db.queries.applications import WITHDRAWABLE
+from policy import load_parameters
 
 
 class Step(StrEnum):
@@ -43,10 +44,10 @@ NEXT_STEPS = {
     ApplicationStatus.DRAFT: N_("Next: the worker confirms in the chat."),
     ApplicationStatus.SUBMITTED: N_("Next: the check against the monitoring records."),
     ApplicationStatus.CHECKING: N_("Next: the village review."),
-    ApplicationStatus.VILLAGE_REVIEW: N_("Next: a 5-day public notice in the village."),
+    ApplicationStatus.VILLAGE_REVIEW: N_("Next: a public notice of {days} days in the village."),
     ApplicationStatus.RETURNED: N_("Next: correct what the reviewer asked for."),
     ApplicationStatus.VILLAGE_NOTICE: N_("Next: the township review."),
-    ApplicationStatus.TOWNSHIP_REVIEW: N_("Next: a 5-day public notice in the township."),
+    ApplicationStatus.TOWNSHIP_REVIEW: N_("Next: a public notice of {days} days in the township."),
     ApplicationStatus.TOWNSHIP_NOTICE: N_("Next: the county's confirmation."),
     ApplicationStatus.COUNTY_REVIEW: N_("Next: the roster goes to the finance bureau."),
     ApplicationStatus.APPROVED: N_("Next: the roster goes to the finance bureau."),
@@ -75,7 +76,10 @@ def describe(turn: Turn, application: Application) -> str:
         if due["date"]:
             lines.append(turn.t(following, date=due["date"]))
     elif following:
-        lines.append(turn.t(following))
+        days = load_parameters().get(
+            "process.notice_days", turn.today, (application.region_code or "")[:6] or None
+        )
+        lines.append(turn.t(following, days=days))
     return "\n".join(lines)
 
 

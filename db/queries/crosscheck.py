@@ -38,9 +38,6 @@ ACTOR = Actor.system("crosscheck")
 # pg_advisory_xact_lock(class, key): "wug" + 2 (migrations use the one-number form), and the
 # schema, so databases that hold several schemas (tests, staging) do not block each other.
 LOCK_CLASS = 0x77756702
-# Declared and registered monthly wages may differ by this share of the registered one.
-# A policy parameter as soon as the parameter tree has a unit for shares (see the report).
-WAGE_TOLERANCE_PERCENT = 20
 WORK_MEM = "64MB"  # for the set-based run's transaction only (SET LOCAL)
 # A posted notice lists amounts: they do not change under it; the next review stage recomputes.
 FROZEN_DECISION = frozenset({ApplicationStatus.VILLAGE_NOTICE, ApplicationStatus.TOWNSHIP_NOTICE})
@@ -332,7 +329,7 @@ def _fill_params(session: Session, d: q.Dialect, where: str, tree: Parameters) -
                     bool(tree.get("eligibility.monitored_requires_open_risk", on, overrides))
                 ),
                 "month_tolerance": int(tree.get("checks.work_month_tolerance", on, overrides)),
-                "wage_tolerance": WAGE_TOLERANCE_PERCENT,
+                "wage_tolerance": int(tree.get("checks.wage_tolerance", on, overrides)),
             }
         )
     if not rows:
