@@ -27,6 +27,14 @@ def _dialog_modules() -> list[ModuleType]:
     return found
 
 
+def chart_of(module: ModuleType) -> Path:
+    """``<module>.mmd`` beside a module; ``<package>/<package>.mmd`` inside a package."""
+    path = Path(module.__file__ or "")
+    if hasattr(module, "__path__"):
+        return path.parent / f"{module.__name__.rsplit('.', 1)[-1]}.mmd"
+    return path.with_suffix(".mmd")
+
+
 def chart_states(text: str) -> set[str]:
     """The states a Mermaid stateDiagram names on its transitions ([*] aside)."""
     states: set[str] = set()
@@ -54,7 +62,7 @@ def test_every_step_asks_and_answers(module):
 
 @pytest.mark.parametrize("module", _dialog_modules(), ids=lambda m: m.__name__)
 def test_the_chart_names_exactly_the_steps(module):
-    chart = Path(module.__file__).with_suffix(".mmd")
+    chart = chart_of(module)
     assert chart.exists(), f"{chart.name} is missing: draw the dialog's steps"
     steps = {step.value for step in module.MODULE.dialog.steps}
     states = chart_states(chart.read_text(encoding="utf-8"))
@@ -64,7 +72,7 @@ def test_the_chart_names_exactly_the_steps(module):
 def test_charts_without_a_dialog_are_not_state_diagrams():
     # A chart beside a module without steps (finance: buttons only) is a flowchart, so it
     # cannot claim states no dialog has.
-    with_dialog = {Path(m.__file__).with_suffix(".mmd") for m in _dialog_modules()}
+    with_dialog = {chart_of(m) for m in _dialog_modules()}
     for chart in Path(bot.dialogs.__file__).parent.glob("*.mmd"):
         if chart not in with_dialog:
             assert "stateDiagram" not in chart.read_text(encoding="utf-8"), chart.name
