@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from db.enums import Channel
 
@@ -65,11 +65,3 @@ class Incoming:
     language_hint: str | None = None
     update_id: int | None = None
     display_name: str | None = None
-
-
-@dataclass
-class Outgoing:
-    """Replies for another user than the sender (a consent request, a status change)."""
-
-    chat_identity_id: int
-    replies: list[Reply] = field(default_factory=list)
