@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from common.i18n import N_, translate
+from db.imports.monitoring import COUNTS
 
 # The 问题 column of the error file, per problem code of db.imports.
 PROBLEMS: dict[str, str] = {
@@ -87,8 +88,6 @@ def describe(language: str) -> Callable[[str], str]:
 
 
 def counts(result: Any) -> dict[str, int]:
-    from db.imports.monitoring import COUNTS
-
     return {key: getattr(result, key) for key in COUNTS}
 
 

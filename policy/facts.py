@@ -12,6 +12,7 @@ from typing import Any
 from policy import ric
 from policy.errors import InvalidFacts
 from policy.months import Month
+from policy.places import resolve_place
 
 
 class Program(StrEnum):
@@ -176,8 +177,6 @@ def facts_from_mapping(data: Mapping[str, Any]) -> Facts:
     """Facts from plain values (YAML, JSON, form fields): months as "2025-03", dates ISO, wage as
     a number, `id_number` instead of birth date and home county, `work_place` as code or name.
     """
-    from policy.places import resolve_place
-
     known = {f.name for f in fields(Facts)} | {"id_number"}
     unknown = set(data) - known
     if unknown:

@@ -99,9 +99,7 @@ class ChatReporter:
             notification_id = row.id
             channel = session.get(ChatIdentity, self.identity_id).channel  # type: ignore[union-attr]
         if channel == Channel.TELEGRAM:
-            from workers.notifications import deliver_notification
-
-            deliver_notification.send(notification_id)
+            jobs.DELIVER_NOTIFICATION.send(notification_id)
 
     def progress(self, rows: int, share: float) -> None:
         step = int(share * 10)
@@ -225,6 +223,4 @@ def import_upload(batch_id: int, chat_identity_id: int, file_id: str) -> None:
         reporter.say(FAILED, reason=str(error).replace(str(target.parent) + "/", ""))
         return
     reporter.finished(result, _first_lines(result.error_file))
-    from workers.crosscheck import crosscheck_open
-
-    crosscheck_open.send()
+    jobs.CROSSCHECK_OPEN.send()
