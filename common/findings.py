@@ -96,6 +96,89 @@ def finding_lines(t: Translate, findings: Iterable[FindingLike]) -> list[str]:
     ]
 
 
+Values = dict[str, Any]
+
+
+def _work_record(t: Translate, v: Values, record: Values) -> str:
+    income = _yuan(v.get("income_fen"))
+    if v.get("employer"):
+        return t(
+            TEXTS["registry_work_record_employer"], **record, income=income, employer=v["employer"]
+        )
+    return t(TEXTS["registry_work_record"], **record, income=income)
+
+
+def _household(t: Translate, v: Values, record: Values) -> str:
+    missing = v.get("household_type") is None
+    return t(TEXTS["registry_household_missing" if missing else "registry_household_not_eligible"])
+
+
+def _period(t: Translate, v: Values, record: Values) -> str:
+    return t(
+        TEXTS["work_period_mismatch"],
+        **record,
+        declared_from=v.get("declared_from") or "?",
+        declared_to=v.get("declared_to") or t("now"),
+        tolerance=v.get("tolerance_months", 0),
+    )
+
+
+def _wage(t: Translate, v: Values, record: Values) -> str:
+    return t(
+        TEXTS["wage_mismatch"],
+        declared=_yuan(v.get("declared_wage_fen")),
+        income=_yuan(v.get("income_fen")),
+        tolerance=v.get("tolerance_percent", 0),
+    )
+
+
+def _age(t: Translate, v: Values, record: Values) -> str:
+    return t(
+        TEXTS["under_min_age"],
+        birth_month=str(v.get("birth_date") or "?")[:7],
+        age=v.get("age", "?"),
+        work_from=v.get("work_from") or "?",
+        min_age=v.get("min_age", "?"),
+    )
+
+
+def _other_claim(v: Values) -> str:
+    other, year = v.get("other_application_id"), v.get("year")
+    return f"WG{year}-{int(other):06d}" if other is not None and year else "?"
+
+
+# How each code's registry values fill its text (codes not listed pass their values as they are).
+_WORDING: dict[str, Callable[[Translate, Values, Values], str]] = {
+    "registry_work_record": _work_record,
+    "registry_household_not_eligible": _household,
+    "work_place_mismatch": lambda t, v, record: t(
+        TEXTS["work_place_mismatch"], **record, declared=_place(t, v.get("declared"), None)
+    ),
+    "work_period_mismatch": _period,
+    "wage_mismatch": _wage,
+    "channel_in_county_only": lambda t, v, record: t(
+        TEXTS["channel_in_county_only"], **record, channel=v.get("channel") or "?"
+    ),
+    "transport_already_paid": lambda t, v, record: t(
+        TEXTS["transport_already_paid"], **record, amount=_yuan(v.get("transport_subsidy_fen"))
+    ),
+    "under_min_age": _age,
+    "bank_account_shared": lambda t, v, record: t(
+        TEXTS["bank_account_shared"], count=v.get("other_persons", 0)
+    ),
+    "card_on_other_households_claims": lambda t, v, record: t(
+        TEXTS["card_on_other_households_claims"],
+        number=_other_claim(v),
+        count=v.get("other_persons", 0),
+    ),
+    "claimed_in_two_counties": lambda t, v, record: t(
+        TEXTS["claimed_in_two_counties"],
+        number=_other_claim(v),
+        county=_place(t, v.get("other_county"), None),
+    ),
+}
+
+
 def finding_text(t: Translate, code: str, values: Mapping[str, Any]) -> str:
     """The plain words for one finding code and its registry values (without the mark)."""
     v = dict(values or {})
@@ -104,57 +187,9 @@ def finding_text(t: Translate, code: str, values: Mapping[str, Any]) -> str:
         "start": v.get("start") or "?",
         "end": v.get("end") or t("now"),
     }
-    if code == "registry_work_record":
-        income = _yuan(v.get("income_fen"))
-        if v.get("employer"):
-            return t(
-                TEXTS["registry_work_record_employer"],
-                **record,
-                income=income,
-                employer=v["employer"],
-            )
-        return t(TEXTS[code], **record, income=income)
-    if code == "registry_household_not_eligible":
-        key = "registry_household_missing" if v.get("household_type") is None else code
-        return t(TEXTS[key])
-    if code == "work_place_mismatch":
-        return t(TEXTS[code], **record, declared=_place(t, v.get("declared"), None))
-    if code == "work_period_mismatch":
-        return t(
-            TEXTS[code],
-            **record,
-            declared_from=v.get("declared_from") or "?",
-            declared_to=v.get("declared_to") or t("now"),
-            tolerance=v.get("tolerance_months", 0),
-        )
-    if code == "wage_mismatch":
-        return t(
-            TEXTS[code],
-            declared=_yuan(v.get("declared_wage_fen")),
-            income=_yuan(v.get("income_fen")),
-            tolerance=v.get("tolerance_percent", 0),
-        )
-    if code == "channel_in_county_only":
-        return t(TEXTS[code], **record, channel=v.get("channel") or "?")
-    if code == "transport_already_paid":
-        return t(TEXTS[code], **record, amount=_yuan(v.get("transport_subsidy_fen")))
-    if code == "under_min_age":
-        return t(
-            TEXTS[code],
-            birth_month=str(v.get("birth_date") or "?")[:7],
-            age=v.get("age", "?"),
-            work_from=v.get("work_from") or "?",
-            min_age=v.get("min_age", "?"),
-        )
-    if code == "bank_account_shared":
-        return t(TEXTS[code], count=v.get("other_persons", 0))
-    if code in ("claimed_in_two_counties", "card_on_other_households_claims"):
-        other = v.get("other_application_id")
-        year = v.get("year")
-        number = f"WG{year}-{int(other):06d}" if other is not None and year else "?"
-        if code == "card_on_other_households_claims":
-            return t(TEXTS[code], number=number, count=v.get("other_persons", 0))
-        return t(TEXTS[code], number=number, county=_place(t, v.get("other_county"), None))
+    wording = _WORDING.get(code)
+    if wording is not None:
+        return wording(t, v, record)
     if code in TEXTS:
         return t(TEXTS[code], **{k: ("?" if x is None else x) for k, x in v.items()})
     return t(TEXTS["unknown"], code=code)

@@ -50,6 +50,78 @@ def _tokenize(text: str, letter_units: bool) -> list[_Token] | None:
     return tokens
 
 
+class _NotANumber(Exception):
+    pass
+
+
+class _Reader:
+    """Reads tokens left to right, keeping the finished 万/亿 groups, the group being read, a
+    number waiting for its unit, and the floors the next units must stay below."""
+
+    def __init__(self) -> None:
+        self.total = Decimal(0)  # the finished 万 and 亿 groups
+        self.section = Decimal(0)  # the group below the next 万 or 亿
+        self.pending: Decimal | None = None  # a number waiting for its unit
+        self.pending_single = False
+        self.last_unit: Decimal | None = None  # unit just before the pending number, no 零 between
+        self.section_floor: Decimal | None = None  # the next 十/百/千 must be below this
+        self.large_floor: Decimal | None = None  # the next 万/亿 must be below this
+
+    def zero(self) -> None:
+        if self.pending is not None:
+            raise _NotANumber
+        self.last_unit = None
+
+    def number(self, value: Decimal, single: bool) -> None:
+        if self.pending is not None:
+            raise _NotANumber  # two numbers in a row: 三四 is a range, 3五 a typo
+        self.pending, self.pending_single = value, single
+
+    def small_unit(self, value: Decimal) -> None:
+        if self.pending is None:
+            if value != 10:
+                raise _NotANumber
+            self.pending = Decimal(1)  # 十五 and 三百十五 leave out the 一 before 十
+        amount = self.pending * value
+        floor = self.section_floor
+        if floor is not None and (value >= floor or amount >= floor):
+            raise _NotANumber
+        if self.large_floor is not None and amount >= self.large_floor:
+            raise _NotANumber
+        self.section += amount
+        self.section_floor = self.last_unit = value
+        self.pending = None
+
+    def large_unit(self, value: Decimal) -> None:
+        if self.pending is not None:
+            self.section += self.pending
+            self.pending = None
+        too_big = self.large_floor is not None and self.section * value >= self.large_floor
+        if self.section == 0 or too_big:
+            raise _NotANumber
+        self.total += self.section * value
+        self.section, self.section_floor = Decimal(0), None
+        self.large_floor = self.last_unit = value
+
+    def value(self) -> Decimal:
+        pending = self.pending
+        if pending is not None:
+            if self.last_unit is not None and self.pending_single:
+                pending = pending * self.last_unit / 10
+            floor = self.section_floor or self.large_floor
+            if floor is not None and pending >= floor:
+                raise _NotANumber
+            self.section += pending
+        return self.total + self.section
+
+
+def _has_misplaced_decimal(tokens: list[_Token]) -> bool:
+    """A decimal only makes sense alone or scaled by one unit (2500.5, 3.5千); 3.5千5 is a typo."""
+    if not any(kind == "num" and value != value.to_integral_value() for kind, value, _ in tokens):
+        return False
+    return [kind for kind, _, _ in tokens] not in (["num"], ["num", "unit"])
+
+
 def read_number(text: str, *, letter_units: bool = False) -> Decimal | None:
     """The value of a number such as 3500, 三千五, 3千5, 1万2, 3.5k; None if it is not one.
 
@@ -58,62 +130,24 @@ def read_number(text: str, *, letter_units: bool = False) -> Decimal | None:
     between keeps the next digit at its face value (一百零五 is 105).
     """
     tokens = _tokenize(text, letter_units)
-    if not tokens:
+    if not tokens or _has_misplaced_decimal(tokens):
         return None
-    if any(kind == "num" and value != value.to_integral_value() for kind, value, _ in tokens):
-        # A decimal only makes sense alone or scaled by one unit (2500.5, 3.5千); 3.5千5 is a typo.
-        kinds = [kind for kind, _, _ in tokens]
-        if kinds not in (["num"], ["num", "unit"]):
-            return None
     if all(kind == "zero" for kind, _, _ in tokens):
         return Decimal(0)
-
-    total = Decimal(0)  # the finished 万 and 亿 groups
-    section = Decimal(0)  # the group below the next 万 or 亿
-    pending: Decimal | None = None  # a number waiting for its unit
-    pending_single = False
-    last_unit: Decimal | None = None  # unit just before the pending number, if no 零 between
-    section_floor: Decimal | None = None  # the next 十/百/千 must be below this
-    large_floor: Decimal | None = None  # the next 万/亿 must be below this
-    for kind, value, single in tokens:
-        if kind == "zero":
-            if pending is not None:
-                return None
-            last_unit = None
-        elif kind == "num":
-            if pending is not None:
-                return None  # two numbers in a row: 三四 is a range, 3五 a typo
-            pending, pending_single = value, single
-        elif value < 10**4:
-            if pending is None:
-                if value != 10:
-                    return None
-                pending = Decimal(1)  # 十五 and 三百十五 leave out the 一 before 十
-            amount = pending * value
-            if section_floor is not None and (value >= section_floor or amount >= section_floor):
-                return None
-            if large_floor is not None and amount >= large_floor:
-                return None
-            section += amount
-            section_floor = last_unit = value
-            pending = None
-        else:
-            if pending is not None:
-                section += pending
-                pending = None
-            if section == 0 or (large_floor is not None and section * value >= large_floor):
-                return None
-            total += section * value
-            section, section_floor = Decimal(0), None
-            large_floor = last_unit = value
-    if pending is not None:
-        if last_unit is not None and pending_single:
-            pending = pending * last_unit / 10
-        floor = section_floor or large_floor
-        if floor is not None and pending >= floor:
-            return None
-        section += pending
-    return total + section
+    reader = _Reader()
+    try:
+        for kind, value, single in tokens:
+            if kind == "zero":
+                reader.zero()
+            elif kind == "num":
+                reader.number(value, single)
+            elif value < 10**4:
+                reader.small_unit(value)
+            else:
+                reader.large_unit(value)
+        return reader.value()
+    except _NotANumber:
+        return None
 
 
 def read_digits(text: str) -> int | None:
