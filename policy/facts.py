@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -173,6 +173,25 @@ def _validate(facts: Facts) -> None:
         raise InvalidFacts("work starts before the birth date", "work_from", "before_birth")
 
 
+def _iso_date(value: str, name: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidFacts(f"{name} must be YYYY-MM-DD", name, "invalid_date") from None
+
+
+# How a plain value of a fact becomes the typed one: (the plain type, the conversion).
+_PLAIN: dict[str, tuple[type, Callable[[Any, str], Any]]] = {
+    "risk_eliminated": (str, Month.parse),
+    "work_from": (str, Month.parse),
+    "work_to": (str, Month.parse),
+    "birth_date": (str, _iso_date),
+    "as_of": (str, _iso_date),
+    "home_county": (int, lambda value, name: str(value)),
+    "work_place": (int, lambda value, name: str(value)),
+}
+
+
 def facts_from_mapping(data: Mapping[str, Any]) -> Facts:
     """Facts from plain values (YAML, JSON, form fields): months as "2025-03", dates ISO, wage as
     a number, `id_number` instead of birth date and home county, `work_place` as code or name.
@@ -183,18 +202,9 @@ def facts_from_mapping(data: Mapping[str, Any]) -> Facts:
         name = sorted(unknown)[0]
         raise InvalidFacts(f"unknown fact {name!r}", name, "unknown_fact")
     values: dict[str, Any] = dict(data)
-    for name in ("risk_eliminated", "work_from", "work_to"):
-        if isinstance(values.get(name), str):
-            values[name] = Month.parse(values[name], name)
-    for name in ("birth_date", "as_of"):
-        if isinstance(values.get(name), str):
-            try:
-                values[name] = date.fromisoformat(values[name])
-            except ValueError:
-                raise InvalidFacts(f"{name} must be YYYY-MM-DD", name, "invalid_date") from None
-    for name in ("home_county", "work_place"):
-        if isinstance(values.get(name), int):
-            values[name] = str(values[name])
+    for name, (plain, convert) in _PLAIN.items():
+        if isinstance(values.get(name), plain) and not isinstance(values.get(name), bool):
+            values[name] = convert(values[name], name)
     if isinstance(values.get("work_place"), str):
         values["work_place"] = resolve_place(values["work_place"])
     if values.get("paid_programs") is not None:

@@ -11,7 +11,7 @@ so years without documents still compute, and each program's `documented` flag s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
@@ -140,37 +140,46 @@ def _where(source: str, key: str) -> str:
     return f"{source}: {key}" if key else source
 
 
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_month_day(value: Any) -> bool:
+    try:
+        month_day(value, 2000)
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
+# What a value of each unit must be, and how the error says it (place-groups: _check_groups).
+_EXPECTED: dict[str, tuple[Callable[[Any], bool], str]] = {
+    **{
+        unit: (lambda v: _whole(v) and v >= 0, f"a whole number >= 0 ({unit})")
+        for unit in _COUNT_UNITS
+    },
+    "percent": (lambda v: _whole(v) and 0 <= v <= 100, "a whole percent 0–100"),
+    "bool": (lambda v: isinstance(v, bool), "true or false"),
+    "date-md": (_is_month_day, "a month-day such as 12-25"),
+    "text": (lambda v: isinstance(v, str) and bool(v.strip()), "a text"),
+    "phone": (
+        lambda v: _is_phone(v),
+        "a phone number as quoted text (digits, spaces, dashes, brackets; an extension after 转)",
+    ),
+}
+
+
 def _check_value(unit: str, value: Any, nullable: bool, where: str) -> None:
     if value is None:
         if not nullable:
             raise ParameterError(f"{where}: null is not allowed here")
         return
-    if unit in _COUNT_UNITS:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ParameterError(f"{where}: expected a whole number >= 0 ({unit}), got {value!r}")
-    elif unit == "percent":
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
-            raise ParameterError(f"{where}: expected a whole percent 0–100, got {value!r}")
-    elif unit == "bool":
-        if not isinstance(value, bool):
-            raise ParameterError(f"{where}: expected true or false, got {value!r}")
-    elif unit == "date-md":
-        try:
-            month_day(value, 2000)
-        except ValueError:
-            raise ParameterError(
-                f"{where}: expected a month-day such as 12-25, got {value!r}"
-            ) from None
-    elif unit == "place-groups":
+    if unit == "place-groups":
         _check_groups(value, where)
-    elif unit == "text":
-        if not isinstance(value, str) or not value.strip():
-            raise ParameterError(f"{where}: expected a text, got {value!r}")
-    elif unit == "phone" and not _is_phone(value):
-        raise ParameterError(
-            f"{where}: expected a phone number as quoted text (digits, spaces, dashes, "
-            f"brackets; an extension after 转), got {value!r}"
-        )
+        return
+    valid, expected = _EXPECTED[unit]
+    if not valid(value):
+        raise ParameterError(f"{where}: expected {expected}, got {value!r}")
 
 
 def _is_phone(value: Any) -> bool:
