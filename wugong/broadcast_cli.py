@@ -23,6 +23,7 @@ CANCELLED = N_("Broadcast {number} is cancelled; {pending} recipient(s) will not
 NOT_CANCELLED = N_("Broadcast {number} is not sending; nothing to cancel.")
 UNKNOWN = N_("There is no broadcast {number}.")
 NOBODY = N_("Nobody is in that audience; nothing was sent.")
+YES = ("y", "yes", "是", "好")  # answers to CONFIRM that send
 
 
 def add_commands(commands: Any) -> None:
@@ -67,49 +68,54 @@ def run(args: argparse.Namespace) -> int:
             return _follow(runtime, args.show, say, wait=args.wait)
         if args.cancel is not None:
             return _cancel(runtime, args.cancel, say)
-        with runtime.sessions() as session:
-            count = rows.count_recipients(session, audience)
-        say(PREVIEW, count=count, audience=" ".join(args.audience), text=args.text)
-        if count == 0:
-            say(NOBODY)
-            return 1
-        if args.dry_run:
-            return 0
-        if not args.yes:
-            answer = input(translate(language, CONFIRM)).strip().lower()
-            if answer not in ("y", "yes", "是", "好"):
-                say(NOT_SENT)
-                return 1
-        kind, reference = ("photo", args.photo) if args.photo else ("document", args.document)
-        embedded = runtime.settings.embedded
-        try:
-            with runtime.sessions.begin() as session:
-                broadcast = rows.create_broadcast(
-                    session,
-                    audience,
-                    args.text,
-                    attachment_kind=kind if reference else None,
-                    attachment=reference,
-                    # No worker of this process sends in the embedded mode: a heartbeat left
-                    # empty lets the server's sweep start the senders at its next run.
-                    started=not embedded,
-                )
-                number, total = broadcast.id, broadcast.total
-        except rows.AudienceError as error:
-            print(f"wugong broadcast: {error}", file=sys.stderr)
-            return 2
-        say(STARTED, number=number, count=total)
-        if embedded:
-            say(EMBEDDED)
-        else:
-            from common import jobs
-            from common.broker import setup_broker
-
-            setup_broker(runtime.settings.queue.redis_url)
-            jobs.START_BROADCAST.send(number)
-        return _follow(runtime, number, say, wait=args.wait) if args.wait else 0
+        return _send(runtime, args, audience, say, language)
     finally:
         runtime.close()
+
+
+def _send(runtime: Any, args: argparse.Namespace, audience: Any, say: Any, language: str) -> int:
+    """Count, confirm, write the broadcast and start its senders."""
+    from db.queries import broadcasts as rows
+
+    with runtime.sessions() as session:
+        count = rows.count_recipients(session, audience)
+    say(PREVIEW, count=count, audience=" ".join(args.audience), text=args.text)
+    if count == 0:
+        say(NOBODY)
+        return 1
+    if args.dry_run:
+        return 0
+    if not args.yes and input(translate(language, CONFIRM)).strip().lower() not in YES:
+        say(NOT_SENT)
+        return 1
+    kind, reference = ("photo", args.photo) if args.photo else ("document", args.document)
+    embedded = runtime.settings.embedded
+    try:
+        with runtime.sessions.begin() as session:
+            broadcast = rows.create_broadcast(
+                session,
+                audience,
+                args.text,
+                attachment_kind=kind if reference else None,
+                attachment=reference,
+                # No worker of this process sends in the embedded mode: a heartbeat left
+                # empty lets the server's sweep start the senders at its next run.
+                started=not embedded,
+            )
+            number, total = broadcast.id, broadcast.total
+    except rows.AudienceError as error:
+        print(f"wugong broadcast: {error}", file=sys.stderr)
+        return 2
+    say(STARTED, number=number, count=total)
+    if embedded:
+        say(EMBEDDED)
+    else:
+        from common import jobs
+        from common.broker import setup_broker
+
+        setup_broker(runtime.settings.queue.redis_url)
+        jobs.START_BROADCAST.send(number)
+    return _follow(runtime, number, say, wait=args.wait) if args.wait else 0
 
 
 def _follow(runtime: Any, number: int, say: Any, *, wait: bool) -> int:

@@ -20,10 +20,10 @@ from db.engine import WRITE_LOCK_OPTION
 from db.enums import ImportKind, ImportStatus
 from db.imports.columns import Table
 from db.imports.errorfile import ErrorFile
-from db.imports.reader import file_format, open_sheet
+from db.imports.reader import Sheet, file_format, open_sheet
 from db.imports.records import Converter, Record
 from db.imports.regions import Regions
-from db.imports.stage import open_sink
+from db.imports.stage import PostgresSink, SqliteSink, open_sink
 from db.models import ImportBatch
 from db.queries.applications import follow_their_people
 from db.queries.audit import Actor, record_audit
@@ -170,6 +170,41 @@ def _transaction(connection: Connection, whole: bool) -> Iterator[None]:
         raise
 
 
+def _stream(
+    sheet: Sheet,
+    converter: Converter,
+    sink: PostgresSink | SqliteSink,
+    errors: ErrorFile,
+    progress: Progress | None,
+    chunk_rows: int,
+) -> tuple[int, int]:
+    """Convert the sheet's rows into the sink by chunks; the rows read and the bad ones."""
+    rows = bad = 0
+    chunk: list[Record] = []
+    for number, cells in sheet.rows:
+        converted = converter.convert(number, cells)
+        if converted is None:
+            continue
+        rows += 1
+        if isinstance(converted, tuple):
+            chunk.append(converted)
+            for warning in converter.warnings:
+                errors.warn(warning)
+            converter.warnings.clear()
+            if len(chunk) >= chunk_rows:
+                sink.put(chunk)
+                chunk = []
+        else:
+            bad += 1
+            for problem in converted:
+                errors.add(problem)
+        if progress is not None and rows % PROGRESS_EVERY_ROWS == 0:
+            progress(rows, sheet.progress())
+    if chunk:
+        sink.put(chunk)
+    return rows, bad
+
+
 def _run(
     engine: Engine,
     path: Path,
@@ -180,7 +215,6 @@ def _run(
     today: date | None,
     chunk_rows: int,
 ) -> ImportResult:
-    rows = bad = 0
     writer = engine.connect().execution_options(**{WRITE_LOCK_OPTION: True})
     # PostgreSQL: one transaction, all or nothing. SQLite has one writer for the whole
     # database, so each chunk commits on its own and the chat (and this import's progress
@@ -188,34 +222,11 @@ def _run(
     postgres = engine.dialect.name == "postgresql"
     with writer as connection, open_sheet(path) as sheet, _transaction(connection, postgres):
         converter = Converter(sheet.header, keyring(), Regions.load(engine), today or date.today())
-        warnings = converter.warnings
         sink = open_sink(connection, sheet.header, batch_id)
         if not postgres:
             connection.commit()
-        chunk: list[Record] = []
         try:
-            for number, cells in sheet.rows:
-                converted = converter.convert(number, cells)
-                if converted is None:
-                    continue
-                rows += 1
-                if isinstance(converted, tuple):
-                    chunk.append(converted)
-                    if warnings:
-                        for warning in warnings:
-                            errors.warn(warning)
-                        warnings.clear()
-                    if len(chunk) >= chunk_rows:
-                        sink.put(chunk)
-                        chunk = []
-                else:
-                    bad += 1
-                    for problem in converted:
-                        errors.add(problem)
-                if progress is not None and rows % PROGRESS_EVERY_ROWS == 0:
-                    progress(rows, sheet.progress())
-            if chunk:
-                sink.put(chunk)
+            rows, bad = _stream(sheet, converter, sink, errors, progress, chunk_rows)
             counts = sink.finish()
         except BaseException:
             sink.abort()
