@@ -30,8 +30,8 @@ from db.imports.monitoring import (
     sha256_of,
     start_batch,
 )
+from db.imports.problems import Problem
 from db.imports.reader import file_format, read_text
-from db.imports.records import Problem
 from db.models import Region
 from db.models.region import LEVEL_OF_LENGTH
 from db.queries.audit import Actor, record_audit
