@@ -184,20 +184,3 @@ def findings_select(d: Dialect, base: str, params: str) -> str:
         for code, severity, condition, values in checks(d)
     ]
     return "\nUNION ALL\n".join(selects)
-
-
-CODES = (
-    "registry_work_record",
-    "no_registry_work_record",
-    "registry_household_not_eligible",
-    "risk_eliminated_before_work",
-    "work_place_mismatch",
-    "work_period_mismatch",
-    "wage_mismatch",
-    "channel_in_county_only",
-    "transport_already_paid",
-    "under_min_age",
-    "bank_account_shared",
-    "card_on_other_households_claims",
-    "claimed_in_two_counties",
-)

@@ -32,7 +32,6 @@ from sqlalchemy.orm import Session
 from db.enums import ApplicationStatus
 from db.models import Application
 from db.queries.audit import Actor, change_status, record_audit
-from db.queries.crosscheck.checks import CODES as CODES
 from db.queries.crosscheck.checks import findings_select
 from db.queries.crosscheck.decisions import decide, with_registry
 from db.queries.crosscheck.dialect import Dialect, month_index
