@@ -29,7 +29,7 @@ class PersonRows(Converter):
         super().__init__(header, keys, regions, today)
         self.day = optional(values.day)
 
-    def _row(self, row: int, cells: list, problems: list[Problem]) -> Record | None:
+    def _row(self, row: int, cells: list[Any], problems: list[Problem]) -> Record | None:
         found: list[tuple[str, str]] = []
         index = self.index
         name = self.texts[64](cells[index["name"]])

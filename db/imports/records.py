@@ -94,7 +94,7 @@ class Converter:
         record = self._row(row_number, cells, problems)
         return problems if problems or record is None else record
 
-    def _row(self, row: int, cells: list, problems: list[Problem]) -> Record | None:
+    def _row(self, row: int, cells: list[Any], problems: list[Problem]) -> Record | None:
         """The record of a row of this table, or None with its ``problems`` added."""
         raise NotImplementedError
 
@@ -102,7 +102,9 @@ class Converter:
         value = values.text(cells[self.index[field]])
         return Problem(row, self.header.names.get(field, field), value, code)
 
-    def _parse(self, parse: Callable[[Any], Any], raw: Any, field: str, problems: list) -> Any:
+    def _parse(
+        self, parse: Callable[[Any], Any], raw: Any, field: str, problems: list[tuple[str, str]]
+    ) -> Any:
         try:
             return parse(raw)
         except BadValue as bad:
@@ -115,7 +117,7 @@ class Converter:
             return None  # the work table may leave it out; the person workbook may not
         return values.household_type(raw, category or "").value
 
-    def _region(self, row: int, cells: list) -> str | None:
+    def _region(self, row: int, cells: list[Any]) -> str | None:
         code, note = self.regions.resolve(
             values.text(cells[self.index["county"]]),
             values.text(cells[self.index["township"]]),

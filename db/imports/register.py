@@ -86,7 +86,7 @@ def parse_register(path: Path) -> Iterator[Division | list[Problem]]:
     return _divisions(header, rows)
 
 
-def _divisions(header: list[str], rows: Iterator[list[str]]) -> Iterator:
+def _divisions(header: list[str], rows: Iterator[list[str]]) -> Iterator[Division | list[Problem]]:
     seen: set[str] = set()
     for number, cells in enumerate(rows, start=2):
         if not any(cell.strip() for cell in cells):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from operator import itemgetter
+from typing import Any
 
 from db.crypto import Keyring
 from db.imports import values
@@ -23,7 +24,10 @@ from db.imports.regions import Regions
 INCOME_MIN_FEN = 100_00
 INCOME_MAX_FEN = 30_000_00
 _NO_PERSON: Record = (None,) * 13
+Key = tuple[Any, ...]  # the cells of a group, as they were read
 Parsed = tuple[Record, tuple[tuple[str, str], ...]]  # values, ((field, problem code), ...)
+# A group of cells: its cells taken from a row, their parser, what each key parsed to.
+Group = tuple[Callable[[list[Any]], Key], Callable[[Key], Parsed], dict[Key, Parsed]]
 
 
 class WorkRows(Converter):
@@ -32,7 +36,7 @@ class WorkRows(Converter):
     def __init__(self, header: Header, keys: Keyring, regions: Regions, today: date) -> None:
         super().__init__(header, keys, regions, today)
         self.fen = optional(values.fen)
-        self._groups: list[tuple[Callable[[list], tuple], Callable[[tuple], Parsed], dict]] = [
+        self._groups: list[Group] = [
             (itemgetter(*(self.index[f] for f in fields)), parse, {})
             for fields, parse in (
                 (("start", "end", "is_working", "point_to_point", "household_type",
@@ -44,7 +48,7 @@ class WorkRows(Converter):
 
     # -- groups of few-valued cells, parsed once per combination -------------------------------
 
-    def _terms(self, key: tuple) -> Parsed:
+    def _terms(self, key: Key) -> Parsed:
         """(household type, category, start, end, is working, point to point) and problems."""
         problems: list[tuple[str, str]] = []
         raw_start, raw_end, raw_working, raw_p2p, raw_kind, raw_category = key
@@ -60,7 +64,7 @@ class WorkRows(Converter):
         p2p = self._parse(self.yes_no, raw_p2p, "point_to_point", problems)
         return (kind, category, start, end, working, p2p), tuple(problems)
 
-    def _money(self, key: tuple) -> Parsed:
+    def _money(self, key: Key) -> Parsed:
         problems: list[tuple[str, str]] = []
         income = self._parse(self.fen, key[0], "income", problems)
         if income is not None and not INCOME_MIN_FEN <= int(income) <= INCOME_MAX_FEN:
@@ -70,7 +74,7 @@ class WorkRows(Converter):
             problems.append(("transport", "amount_invalid"))
         return (income, transport), tuple(problems)
 
-    def _job(self, key: tuple) -> Parsed:
+    def _job(self, key: Key) -> Parsed:
         channel, employer, industry, county, area = key
         place = self.texts[100](county) or self.texts[100](area)
         found = (
@@ -84,7 +88,7 @@ class WorkRows(Converter):
 
     # -- the row ---------------------------------------------------------------------------------
 
-    def _row(self, row: int, cells: list, problems: list[Problem]) -> Record | None:
+    def _row(self, row: int, cells: list[Any], problems: list[Problem]) -> Record | None:
         parts: list[Record] = []
         for key_of, parse, cache in self._groups:
             key = key_of(cells)
