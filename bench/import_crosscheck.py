@@ -7,7 +7,7 @@ On PostgreSQL, in a fresh schema created and dropped here:
    `db.imports.import_monitoring` of the file in a child process, whose peak RSS is read back;
    for reference, the "target floor": a raw COPY of what the import wrote, as stored, into
    twins of its tables with their indexes and foreign keys;
-3. add one open application per person and time `db.queries.crosscheck.crosscheck_open`
+3. add one open application per person and time `db.queries.crosscheck.run.crosscheck_open`
    against one `CREATE TEMP TABLE … AS` of the equivalent join (`equivalent_join_sql`) at the
    server's default settings (the baseline of the ratio), also printed at the cross-check's own
    session settings; a CHECKPOINT before each timed statement leaves none of them paying for
@@ -169,7 +169,8 @@ def time_crosscheck(engine, limit: int) -> tuple[float, float, float | None, int
     from sqlalchemy.exc import OperationalError
     from sqlalchemy.orm import Session
 
-    from db.queries.crosscheck import WORK_MEM, crosscheck_open, equivalent_join_sql
+    from db.queries.crosscheck.join import equivalent_join_sql
+    from db.queries.crosscheck.run import WORK_MEM, crosscheck_open
 
     with engine.begin() as connection:
         connection.exec_driver_sql(

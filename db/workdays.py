@@ -37,12 +37,6 @@ def package_years() -> tuple[int, int]:
     return min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year
 
 
-def known_years(schedule: HolidaySchedule | None = None) -> frozenset[int]:
-    """Every year whose working days can be told: the package's and the parameters'."""
-    first, last = package_years()
-    return frozenset(range(first, last + 1)) | (schedule or holiday_schedule()).years
-
-
 def is_workday(day: date, schedule: HolidaySchedule | None = None) -> bool:
     """True on a working day: a weekday that is not a holiday, or a make-up weekend day.
 

@@ -8,7 +8,7 @@ import dramatiq
 
 from common import jobs
 from db.engine import writing
-from db.queries import crosscheck as checks
+from db.queries.crosscheck import run as checks
 from workers.context import runtime
 
 log = logging.getLogger(__name__)

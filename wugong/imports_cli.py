@@ -199,7 +199,7 @@ def crosscheck_after_import(runtime: Any) -> None:
         jobs.CROSSCHECK_OPEN.send()
         return
     from db.engine import writing
-    from db.queries import crosscheck as checks
+    from db.queries.crosscheck import run as checks
 
     with writing(runtime.sessions) as session:
         counts = checks.crosscheck_open(session)

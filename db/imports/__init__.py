@@ -10,7 +10,7 @@ from db.imports.errors import (
     UnreadableFile,
 )
 from db.imports.monitoring import ImportResult, Progress, import_monitoring
-from db.imports.records import Problem
+from db.imports.problems import Problem
 from db.imports.register import RegisterResult, import_regions
 
 __all__ = [

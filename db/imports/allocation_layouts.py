@@ -22,7 +22,7 @@ from decimal import Decimal, InvalidOperation
 
 from db.enums import Program
 from db.imports.errors import UnknownLayout
-from db.imports.records import Problem
+from db.imports.problems import Problem
 
 FEN_PER_YUAN = 100
 FEN_PER_WAN = 1_000_000  # 1 万元 = 10,000 yuan = 1,000,000 fen

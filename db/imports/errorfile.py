@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from db.imports.records import PlaceWarning, Problem
+from db.imports.problems import PlaceWarning, Problem
 from db.xlsx import cells
 
 HEADERS = ("行号", "列", "值", "问题")

@@ -20,10 +20,12 @@ from db.engine import WRITE_LOCK_OPTION
 from db.enums import ImportKind, ImportStatus
 from db.imports.columns import Table
 from db.imports.errorfile import ErrorFile
+from db.imports.person_rows import PersonRows
 from db.imports.reader import Sheet, file_format, open_sheet
 from db.imports.records import Converter, Record
 from db.imports.regions import Regions
 from db.imports.stage import PostgresSink, SqliteSink, open_sink
+from db.imports.work_rows import WorkRows
 from db.models import ImportBatch
 from db.queries.applications import follow_their_people
 from db.queries.audit import Actor, record_audit
@@ -221,7 +223,8 @@ def _run(
     # messages) can write in between; a failed import is completed by importing it again.
     postgres = engine.dialect.name == "postgresql"
     with writer as connection, open_sheet(path) as sheet, _transaction(connection, postgres):
-        converter = Converter(sheet.header, keyring(), Regions.load(engine), today or date.today())
+        rows_of = WorkRows if sheet.header.table is Table.WORK else PersonRows
+        converter = rows_of(sheet.header, keyring(), Regions.load(engine), today or date.today())
         sink = open_sink(connection, sheet.header, batch_id)
         if not postgres:
             connection.commit()

@@ -61,7 +61,9 @@ def open_sheet(path: Path) -> Iterator[Sheet]:
             yield sheet
 
 
-def _find_header(rows: Iterator[tuple[int, Sequence[Any]]]) -> tuple[Header | None, list]:
+def _find_header(
+    rows: Iterator[tuple[int, Sequence[Any]]],
+) -> tuple[Header | None, list[Sequence[Any]]]:
     seen: list[Sequence[Any]] = []
     for number, cells in islice(rows, HEADER_SEARCH_ROWS):
         header = read_header(number, cells)
@@ -71,7 +73,7 @@ def _find_header(rows: Iterator[tuple[int, Sequence[Any]]]) -> tuple[Header | No
     return None, seen
 
 
-def _no_header(path: Path, seen: list) -> HeaderNotFound:
+def _no_header(path: Path, seen: list[Sequence[Any]]) -> HeaderNotFound:
     return HeaderNotFound(
         f"{path.name}: no header row in the first {HEADER_SEARCH_ROWS} rows "
         f"(columns such as {missing_columns_hint(seen)} are needed)"
@@ -87,7 +89,7 @@ def _xlsx(path: Path) -> Iterator[Sheet]:
     except Exception as error:  # openpyxl raises zipfile, KeyError and XML errors alike
         raise UnreadableFile(f"{path.name}: not a readable xlsx file ({error})") from None
     try:
-        seen_all: list = []
+        seen_all: list[Sequence[Any]] = []
         for worksheet in workbook.worksheets:
             rows = enumerate(worksheet.iter_rows(values_only=True), start=1)
             header, seen = _find_header(rows)
@@ -101,7 +103,7 @@ def _xlsx(path: Path) -> Iterator[Sheet]:
         workbook.close()
 
 
-def _tracked(header: Header, rows: Iterator, total: int) -> Sheet:
+def _tracked(header: Header, rows: Iterator[tuple[int, Sequence[Any]]], total: int) -> Sheet:
     """A sheet whose progress is the last row number read against the sheet's dimension."""
     position = [header.row_number]
 
@@ -176,7 +178,9 @@ def _csv(path: Path) -> Iterator[Sheet]:
         raw.close()
 
 
-def _checked(path: Path, encoding: str, rows: Iterator) -> Iterator[tuple[int, Sequence[Any]]]:
+def _checked(
+    path: Path, encoding: str, rows: Iterator[tuple[int, list[str]]]
+) -> Iterator[tuple[int, Sequence[Any]]]:
     try:
         yield from rows
     except UnicodeDecodeError:

@@ -30,8 +30,8 @@ from db.imports.monitoring import (
     sha256_of,
     start_batch,
 )
+from db.imports.problems import Problem
 from db.imports.reader import file_format, read_text
-from db.imports.records import Problem
 from db.models import Region
 from db.models.region import LEVEL_OF_LENGTH
 from db.queries.audit import Actor, record_audit
@@ -86,7 +86,7 @@ def parse_register(path: Path) -> Iterator[Division | list[Problem]]:
     return _divisions(header, rows)
 
 
-def _divisions(header: list[str], rows: Iterator[list[str]]) -> Iterator:
+def _divisions(header: list[str], rows: Iterator[list[str]]) -> Iterator[Division | list[Problem]]:
     seen: set[str] = set()
     for number, cells in enumerate(rows, start=2):
         if not any(cell.strip() for cell in cells):

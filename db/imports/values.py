@@ -11,7 +11,8 @@ from db.enums import HouseholdType, Sex
 
 
 class BadValue(ValueError):
-    """Raised when a cell cannot be read; ``code`` names the problem (see problems.PROBLEMS)."""
+    """Raised when a cell cannot be read; ``code`` names the problem (said in words by
+    common/import_texts.py)."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)

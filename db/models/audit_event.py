@@ -71,11 +71,16 @@ SQLITE_TRIGGERS = (
     """,
 )
 
+# SQLAlchemy 2.0 leaves DDL() without annotations.
 for _statement in POSTGRESQL_TRIGGERS:
     event.listen(
-        AuditEvent.__table__, "after_create", sa.DDL(_statement).execute_if(dialect="postgresql")
+        AuditEvent.__table__,
+        "after_create",
+        sa.DDL(_statement).execute_if(dialect="postgresql"),  # type: ignore[no-untyped-call]
     )
 for _statement in SQLITE_TRIGGERS:
     event.listen(
-        AuditEvent.__table__, "after_create", sa.DDL(_statement).execute_if(dialect="sqlite")
+        AuditEvent.__table__,
+        "after_create",
+        sa.DDL(_statement).execute_if(dialect="sqlite"),  # type: ignore[no-untyped-call]
     )

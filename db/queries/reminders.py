@@ -39,7 +39,7 @@ from db.models import (
     Satisfaction,
     Staff,
 )
-from db.queries.crosscheck_sql import IN_COUNTY_CHANNELS
+from db.queries.crosscheck.checks import IN_COUNTY_CHANNELS
 from db.queries.notices import last_day
 from db.queries.review import REVIEW_STATUS
 

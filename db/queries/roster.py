@@ -47,7 +47,6 @@ class RosterEntry:
 
     application: Application
     person: Person
-    township_code: str
     township_name: str
     village_name: str
     employer: str | None
@@ -197,7 +196,6 @@ def roster_entries(session: Session, batch: RosterBatch) -> list[RosterEntry]:
             RosterEntry(
                 application=application,
                 person=application.person,
-                township_code=township,
                 township_name=names.get(township, township),
                 village_name=names.get(village, village),
                 employer=employers.get(application.id),

@@ -12,7 +12,7 @@ from db.engine import lock_for_writing
 from db.enums import ApplicationStatus, HouseholdType, Program
 from db.models import Application, AuditEvent, Household, MonitoringEmployment
 from db.queries import upsert_person
-from db.queries.crosscheck import crosscheck_application, crosscheck_open, findings_of, reassess
+from db.queries.crosscheck.run import crosscheck_application, crosscheck_open, findings_of, reassess
 from policy import assess, facts_from_mapping
 
 TODAY = date(2025, 12, 1)

@@ -13,13 +13,8 @@ from sqlalchemy.orm import Session
 from db.engine import lock_for_writing
 from db.enums import ApplicationStatus, HouseholdType
 from db.models import Application, Finding, Household, MonitoringEmployment, Person
-from db.queries.crosscheck import (
-    crosscheck_application,
-    crosscheck_open,
-    equivalent_join_sql,
-    findings_of,
-    reassess,
-)
+from db.queries.crosscheck.join import equivalent_join_sql
+from db.queries.crosscheck.run import crosscheck_application, crosscheck_open, findings_of, reassess
 from tests.crosscheck.conftest import OTHER_COUNTY_VILLAGE, TODAY, Registry, run_each, run_open
 
 PLACES = [

@@ -10,7 +10,7 @@ from common.import_texts import describe
 from db.enums import ApplicationStatus, Program
 from db.imports import import_monitoring
 from db.imports.errorfile import ErrorFile
-from db.imports.records import PlaceWarning
+from db.imports.problems import PlaceWarning
 from db.imports.regions import Regions
 from db.models import Application, AuditEvent, Household
 from db.queries import find_person_by_id_number

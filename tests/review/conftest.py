@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from db.enums import ApplicationStatus, Program, StaffRole
 from db.models import Application, BudgetAllocation, Notification, StaffInvite
-from db.queries.crosscheck import crosscheck_application
+from db.queries.crosscheck.run import crosscheck_application
 from db.types import utcnow
 from tests.bot.conftest import TODAY, chat, conversations, registry  # noqa: F401  (fixtures)
 
