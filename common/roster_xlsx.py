@@ -47,7 +47,6 @@ LAYOUT = (
 COLUMNS = tuple(header for header, _, _ in LAYOUT)
 SUMMARY_LAYOUT = (("乡镇", 16, "wg_text"), ("补贴类型", 26, "wg_text"),
                   ("人数", 10, "wg_int"), ("金额（元）", 16, "wg_money"))  # fmt: skip
-SUMMARY_COLUMNS = tuple(header for header, _, _ in SUMMARY_LAYOUT)
 # The programs as budget documents name them (高平市 2026年度单位预算), for the titles.
 TITLES = {
     "transport": "脱贫劳动力外出务工一次性交通补贴",

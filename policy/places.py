@@ -129,10 +129,6 @@ def status(code: str) -> str:
     return "current" if division.current else "retired"
 
 
-def is_known(code: str) -> bool:
-    return code in divisions()
-
-
 def classify(work_place: str, home_county: str) -> str | None:
     """Where the work is, seen from the home county; None when the code is too coarse to tell.
 

@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def free_port() -> int:
     with socket.socket() as sock:

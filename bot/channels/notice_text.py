@@ -40,7 +40,6 @@ LAYOUT = (
     (N_("Subsidy"), 14),
     (N_("Amount (yuan)"), 11),
 )
-COLUMNS = tuple(header for header, _ in LAYOUT)
 SEXES = {Sex.MALE: N_("male"), Sex.FEMALE: N_("female")}
 FOOTER = N_("Page &P of &N")
 
@@ -74,7 +73,7 @@ def _month(language: str, text: str) -> str:
 
 
 def row_values(row: NoticeRow, language: str) -> list[object]:
-    """One row's cells in the order of COLUMNS: text, the age and the amount as numbers."""
+    """One row's cells in the order of LAYOUT: text, the age and the amount as numbers."""
 
     def t(message: str, **values: object) -> str:
         return translate(language, message, **values)

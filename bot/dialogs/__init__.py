@@ -44,6 +44,4 @@ MODULES = (
     reminders.MODULE,
 )
 REGISTRY = Registry.of(MODULES)
-DIALOGS = REGISTRY.dialogs
-
-__all__ = ["DIALOGS", "MODULES", "REGISTRY"]
+__all__ = ["MODULES", "REGISTRY"]

@@ -9,7 +9,7 @@ send: a sender killed while waiting leaves its row pending for the next one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -61,10 +61,6 @@ class Audience:
 
     def as_json(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Audience:
-        return cls(**data)
 
     @classmethod
     def parse(cls, words: list[str], *, scope: str | None = None) -> Audience:
