@@ -86,6 +86,36 @@ class ApplicationStatus(StrEnum):
     ON_HOLD = "on_hold"  # e.g. an objection to a notice is being looked into
 
 
+# The statuses in groups, each group defined here once. Every status is exactly one of open,
+# committed or dead (tests/db/test_status_groups.py holds it).
+_S = ApplicationStatus
+# Submitted and not yet approved: cross-checked (findings kept fresh) and reviewed.
+OPEN_STATUSES = frozenset(
+    {
+        _S.SUBMITTED,
+        _S.CHECKING,
+        _S.VILLAGE_REVIEW,
+        _S.RETURNED,
+        _S.VILLAGE_NOTICE,
+        _S.TOWNSHIP_REVIEW,
+        _S.TOWNSHIP_NOTICE,
+        _S.COUNTY_REVIEW,
+        _S.ON_HOLD,
+    }
+)
+# Approved: they count against the budget.
+COMMITTED_STATUSES = frozenset({_S.APPROVED, _S.ROSTER_SENT, _S.PAID})
+# Never went anywhere, withdrawn or refused: not a claim, so not a second claim either.
+DEAD_STATUSES = frozenset({_S.DRAFT, _S.WITHDRAWN, _S.REJECTED})
+# Until the county approves, the applicant may take the claim back.
+WITHDRAWABLE_STATUSES = OPEN_STATUSES | {_S.DRAFT}
+# Listed on a posted notice: its amounts stay as the notice shows them.
+ON_NOTICE_STATUSES = frozenset({_S.VILLAGE_NOTICE, _S.TOWNSHIP_NOTICE})
+# Where a claim may still change its region: before a notice listed it by its region (a
+# notice, an objection to it, or the county's confirmation keep the region they were given).
+MOVABLE_STATUSES = frozenset({_S.SUBMITTED, _S.VILLAGE_REVIEW, _S.TOWNSHIP_REVIEW, _S.RETURNED})
+
+
 class Capacity(StrEnum):
     """In what capacity the submitter acts (委托代办, docs/domain.md §2.7 step 1)."""
 

@@ -12,6 +12,7 @@ from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
 from bot.messages import Button
 from common.payloads import AssignVillage, to_menu
 from common.payloads import Region as RegionButton
+from db.enums import MOVABLE_STATUSES
 from db.models import Application, Region
 from db.queries import review as rules
 from db.queries.regions import region_words
@@ -31,7 +32,7 @@ def start(turn: Turn, payload: AssignVillage) -> None:
     try:
         application = rules.view(turn.session, staff, payload.application)
         rules.authorize(staff, rules.Action.ASSIGN_REGION, application.region_code)
-        if application.status not in rules.ASSIGNABLE:
+        if application.status not in MOVABLE_STATUSES:
             raise rules.NotAtThisStep("not_at_this_step", application.status.value)
     except rules.ReviewError as error:
         review.refuse(turn, error)

@@ -9,10 +9,9 @@ from common.i18n import N_
 from common.notify import payment_due
 from common.payloads import Withdraw, WithdrawConfirmed, to_menu
 from common.texts import program_name
-from db.enums import ApplicationStatus
+from db.enums import WITHDRAWABLE_STATUSES, ApplicationStatus
 from db.models import Application
 from db.queries import Actor, application_number, applications_of, withdraw
-from db.queries.applications import WITHDRAWABLE
 from policy import load_parameters
 
 
@@ -95,7 +94,7 @@ def show(turn: Turn) -> None:
         return
     for application in applications[:10]:
         buttons = []
-        if application.status in WITHDRAWABLE:
+        if application.status in WITHDRAWABLE_STATUSES:
             buttons.append(turn.button("Withdraw", Withdraw(application.id).pack()))
         turn.say(describe(turn, application), buttons)
     turn.say(turn.t("Send “menu” to go back."), [turn.button("Main menu", to_menu("main"))])

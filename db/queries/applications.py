@@ -10,27 +10,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db.enums import ApplicationStatus, AttachmentKind, Capacity, Program
+from db.enums import (
+    MOVABLE_STATUSES,
+    WITHDRAWABLE_STATUSES,
+    ApplicationStatus,
+    AttachmentKind,
+    Capacity,
+    Program,
+)
 from db.models import Application, Attachment, ChatIdentity, Person
 from db.queries.audit import Actor, change_status, record_audit, record_audits
 from db.types import utcnow
 from policy.divisions import successor
-
-# Until the county approves, the applicant may take the claim back.
-WITHDRAWABLE = frozenset(
-    {
-        ApplicationStatus.DRAFT,
-        ApplicationStatus.SUBMITTED,
-        ApplicationStatus.CHECKING,
-        ApplicationStatus.VILLAGE_REVIEW,
-        ApplicationStatus.RETURNED,
-        ApplicationStatus.VILLAGE_NOTICE,
-        ApplicationStatus.TOWNSHIP_REVIEW,
-        ApplicationStatus.TOWNSHIP_NOTICE,
-        ApplicationStatus.COUNTY_REVIEW,
-        ApplicationStatus.ON_HOLD,
-    }
-)
 
 
 def application_number(application: Application) -> str:
@@ -156,7 +147,7 @@ def withdraw(
     session: Session, application: Application, actor: Actor, *, reason: str | None = None
 ) -> bool:
     """Withdraw a claim not yet approved; False when it is too late."""
-    if application.status not in WITHDRAWABLE:
+    if application.status not in WITHDRAWABLE_STATUSES:
         return False
     change_status(session, application, ApplicationStatus.WITHDRAWN, actor, reason=reason)
     return True
@@ -179,18 +170,6 @@ def record_consent(
     record_audit(session, actor, "consent", application=application, data={"given": given})
 
 
-# Where a claim may still change its region: before a notice listed it by its region (a
-# notice, an objection to it, or the county's confirmation keep the region they were given).
-MOVABLE = frozenset(
-    {
-        ApplicationStatus.SUBMITTED,
-        ApplicationStatus.VILLAGE_REVIEW,
-        ApplicationStatus.TOWNSHIP_REVIEW,
-        ApplicationStatus.RETURNED,
-    }
-)
-
-
 def follow_their_people(session: Session, actor: Actor, **data: Any) -> int:
     """Claims not yet on a notice go where their person now is (an import found their village,
     or moved them): the number of claims moved, each with an audit event naming both codes.
@@ -202,7 +181,7 @@ def follow_their_people(session: Session, actor: Actor, **data: Any) -> int:
         sa.select(Application.id, Application.region_code, Person.region_code)
         .join(Person, Person.id == Application.person_id)
         .where(
-            Application.status.in_(MOVABLE),
+            Application.status.in_(MOVABLE_STATUSES),
             Person.region_code.is_not(None),
             sa.or_(
                 Application.region_code.is_(None), Application.region_code != Person.region_code

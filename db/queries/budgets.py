@@ -9,12 +9,11 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db.enums import ApplicationStatus, Program, Rating
+from db.enums import COMMITTED_STATUSES, ApplicationStatus, Program, Rating
 from db.errors import DbError
 from db.models import Application, BudgetAllocation, RosterBatch, RosterStatus, Satisfaction
 
 # Money is committed from the county's confirmation on: these claims will be paid.
-COMMITTED = (ApplicationStatus.APPROVED, ApplicationStatus.ROSTER_SENT, ApplicationStatus.PAID)
 # The answers that count towards the satisfaction target (满意 and 基本满意), as /satisfaction.
 CONTENT = (Rating.SATISFIED, Rating.BASICALLY_SATISFIED)
 
@@ -80,7 +79,7 @@ def committed_fen(session: Session, *, county_code: str, year: int, program: Pro
             _in_county(county_code),
             Application.year == year,
             Application.program == program,
-            Application.status.in_(COMMITTED),
+            Application.status.in_(COMMITTED_STATUSES),
         )
     )
     return int(total or 0)
@@ -186,7 +185,7 @@ def budget_summary(session: Session, county_code: str, year: int) -> Sequence[Bu
             .where(
                 _in_county(county_code),
                 Application.year == year,
-                Application.status.in_(COMMITTED),
+                Application.status.in_(COMMITTED_STATUSES),
             )
             .group_by(Application.program)
         )

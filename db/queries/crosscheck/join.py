@@ -11,30 +11,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from db.enums import DEAD_STATUSES, OPEN_STATUSES
 from db.queries.crosscheck.dialect import Dialect, month_index, month_of_text, quoted
 from db.queries.crosscheck.parameters import param_county
 
-# Statuses whose findings are kept fresh: everything between submission and approval.
-OPEN_STATUSES = (
-    "submitted",
-    "checking",
-    "village_review",
-    "returned",
-    "village_notice",
-    "township_review",
-    "township_notice",
-    "county_review",
-    "on_hold",
-)
-# A claim that never went anywhere or was refused does not count as a second claim.
-DEAD_STATUSES = ("draft", "withdrawn", "rejected")
+# Findings are kept fresh for the open claims; a dead claim does not count as a second claim.
+OPEN = sorted(status.value for status in OPEN_STATUSES)
+DEAD = sorted(status.value for status in DEAD_STATUSES)
 
 BASE = "crosscheck_base"  # the temporary table the join is kept in
 
 
 def scope(*, year: int | None = None, ids: Iterable[int] | None = None) -> str:
     """The WHERE clause over ``application a``: open, of one year and/or of the given ids."""
-    parts = [f"a.status IN ({quoted(OPEN_STATUSES)})"]
+    parts = [f"a.status IN ({quoted(OPEN)})"]
     if year is not None:
         parts.append(f"a.year = {int(year)}")
     if ids is not None:
@@ -127,7 +117,7 @@ paid AS (
 other AS (
   SELECT c.application_id AS application_id, MIN(a2.id) AS other_application_id
   FROM claim c JOIN application a2 ON a2.person_id = c.person_id AND a2.year = c.year
-  WHERE a2.id <> c.application_id AND a2.status NOT IN ({quoted(DEAD_STATUSES)})
+  WHERE a2.id <> c.application_id AND a2.status NOT IN ({quoted(DEAD)})
     AND substr(a2.region_code, 1, 6) <> substr(c.region_code, 1, 6)
   GROUP BY c.application_id
 ),
@@ -143,7 +133,7 @@ card AS (
     MIN(a3.year) AS card_year
   FROM claim c JOIN application a3 ON a3.account_index = c.claim_account
   JOIN person p3 ON p3.id = a3.person_id
-  WHERE a3.person_id <> c.person_id AND a3.status NOT IN ({quoted(DEAD_STATUSES)})
+  WHERE a3.person_id <> c.person_id AND a3.status NOT IN ({quoted(DEAD)})
     AND substr(a3.region_code, 1, 6) = substr(c.region_code, 1, 6)
     AND (p3.household_id IS NULL OR c.household_id IS NULL OR p3.household_id <> c.household_id)
   GROUP BY c.application_id

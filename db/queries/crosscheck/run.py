@@ -29,13 +29,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db.enums import ApplicationStatus
+from db.enums import ON_NOTICE_STATUSES, OPEN_STATUSES, ApplicationStatus
 from db.models import Application
 from db.queries.audit import Actor, change_status, record_audit
 from db.queries.crosscheck.checks import findings_select
 from db.queries.crosscheck.decisions import decide, with_registry
 from db.queries.crosscheck.dialect import Dialect, month_index
-from db.queries.crosscheck.join import BASE, OPEN_STATUSES, base_select, scope
+from db.queries.crosscheck.join import BASE, base_select, scope
 from db.queries.crosscheck.parameters import PARAMS, fill_params
 from db.queries.crosscheck.statements import (
     FOUND,
@@ -53,9 +53,6 @@ ACTOR = Actor.system("crosscheck")
 # schema, so databases that hold several schemas (tests, staging) do not block each other.
 LOCK_CLASS = 0x77756702
 WORK_MEM = "64MB"  # for the set-based run's transaction only (SET LOCAL)
-# A posted notice lists amounts: they do not change under it; the next review stage recomputes.
-FROZEN_DECISION = frozenset({ApplicationStatus.VILLAGE_NOTICE, ApplicationStatus.TOWNSHIP_NOTICE})
-OPEN = frozenset(ApplicationStatus(status) for status in OPEN_STATUSES)
 
 
 @dataclass
@@ -162,7 +159,7 @@ def reassess(
     ).all()
     changed = moved = 0
     for application in applications:
-        if application.status not in OPEN or application.status in FROZEN_DECISION:
+        if application.status not in OPEN_STATUSES or application.status in ON_NOTICE_STATUSES:
             continue
         before = application.decision or {}
         facts = with_registry(application.facts, registry[application.id])

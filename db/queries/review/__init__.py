@@ -15,7 +15,7 @@ The chain's other steps build on these: ``review_queue`` (the queues), ``notices
 ``objections`` and ``roster_notes``.
 """
 
-from db.queries.review.corrections import ASSIGNABLE, assign_region, may_follow, resubmit
+from db.queries.review.corrections import assign_region, may_follow, resubmit
 from db.queries.review.errors import (
     NotAllowed,
     NotAtThisStep,
@@ -56,7 +56,6 @@ from db.queries.review.steps import (
 __all__ = [
     "AFTER_NOTICE",
     "ALLOWED",
-    "ASSIGNABLE",
     "NOTICE_LEVEL",
     "NOTICE_STATUS",
     "REGION_LENGTH",

@@ -13,17 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db.enums import ApplicationStatus
+from db.enums import MOVABLE_STATUSES, ApplicationStatus
 from db.models import Application, ChatIdentity, Household, Person, Region, Staff
-from db.queries.applications import MOVABLE
 from db.queries.audit import Actor, change_status, record_audit
 from db.queries.review.errors import NotAllowed, NotAtThisStep
 from db.queries.review.rules import Action, authorize
 from db.queries.review.steps import lock
 from db.types import utcnow
-
-# Where a claim may still be given its village: before any notice listed it by its region.
-ASSIGNABLE = MOVABLE
 
 
 def may_follow(identity: ChatIdentity, application: Application) -> bool:
@@ -72,14 +68,14 @@ def assign_region(
     if session.get(Region, code) is None:
         raise NotAllowed("unknown_region", code)
     lock(session, application)
-    if application.status not in ASSIGNABLE:
+    if application.status not in MOVABLE_STATUSES:
         raise NotAtThisStep("not_at_this_step", application.status.value)
     person = session.get(Person, application.person_id)
     assert person is not None
     moved = list(
         session.scalars(
             sa.select(Application)
-            .where(Application.person_id == person.id, Application.status.in_(ASSIGNABLE))
+            .where(Application.person_id == person.id, Application.status.in_(MOVABLE_STATUSES))
             .order_by(Application.id)
             .with_for_update()
         )
