@@ -19,10 +19,8 @@ from db.imports.columns import Header
 from db.imports.problems import Problem
 from db.imports.records import Converter, Record
 from db.imports.regions import Regions
+from policy import load_parameters
 
-# docs/domain.md §3.1: the national system flags a monthly income below 100 or above 30000 yuan.
-INCOME_MIN_FEN = 100_00
-INCOME_MAX_FEN = 30_000_00
 _NO_PERSON: Record = (None,) * 13
 Key = tuple[Any, ...]  # the cells of a group, as they were read
 Parsed = tuple[Record, tuple[tuple[str, str], ...]]  # values, ((field, problem code), ...)
@@ -36,6 +34,10 @@ class WorkRows(Converter):
     def __init__(self, header: Header, keys: Keyring, regions: Regions, today: date) -> None:
         super().__init__(header, keys, regions, today)
         self.fen = optional(values.fen)
+        # The monthly incomes the national system accepts (docs/domain.md §3.1), in fen.
+        params = load_parameters()
+        self.income_min_fen = int(params.get("checks.wage_min", today)) * 100
+        self.income_max_fen = int(params.get("checks.wage_max", today)) * 100
         self._groups: list[Group] = [
             (itemgetter(*(self.index[f] for f in fields)), parse, {})
             for fields, parse in (
@@ -67,7 +69,7 @@ class WorkRows(Converter):
     def _money(self, key: Key) -> Parsed:
         problems: list[tuple[str, str]] = []
         income = self._parse(self.fen, key[0], "income", problems)
-        if income is not None and not INCOME_MIN_FEN <= int(income) <= INCOME_MAX_FEN:
+        if income is not None and not self.income_min_fen <= int(income) <= self.income_max_fen:
             problems.append(("income", "income_out_of_range"))
         transport = self._parse(self.fen, key[1], "transport", problems)
         if transport is not None and transport.startswith("-"):
