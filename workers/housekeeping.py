@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 import dramatiq
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 
 from db.engine import writing
 from db.models import StaffInvite
@@ -24,10 +25,13 @@ def purge_expired_invites() -> None:
     """Delete unused staff invites that expired more than INVITE_RETENTION ago."""
     cutoff = datetime.now(UTC) - INVITE_RETENTION
     with writing(runtime().sessions) as session:
-        result = session.execute(
-            delete(StaffInvite).where(
-                StaffInvite.used_at.is_(None), StaffInvite.expires_at < cutoff
-            )
+        result = cast(
+            CursorResult[Any],
+            session.execute(
+                delete(StaffInvite).where(
+                    StaffInvite.used_at.is_(None), StaffInvite.expires_at < cutoff
+                )
+            ),
         )
     if result.rowcount:
         log.info("purged %d expired staff invites", result.rowcount)

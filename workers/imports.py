@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any, cast
 
 import dramatiq
 import httpx
@@ -179,7 +180,7 @@ def import_upload(batch_id: int, chat_identity_id: int, file_id: str) -> None:
     """
     rt = runtime()
     with writing(rt.sessions) as session:
-        claimed = session.execute(
+        claim = (
             sa.update(ImportBatch)
             .where(
                 ImportBatch.id == batch_id,
@@ -187,7 +188,8 @@ def import_upload(batch_id: int, chat_identity_id: int, file_id: str) -> None:
                 ImportBatch.sha256 == "",
             )
             .values(sha256=CLAIMED)
-        ).rowcount
+        )
+        claimed = cast(sa.CursorResult[Any], session.execute(claim)).rowcount
         identity = session.get(ChatIdentity, chat_identity_id)
         batch = session.get(ImportBatch, batch_id)
         staff = session.get(Staff, identity.staff_id) if identity and identity.staff_id else None

@@ -106,7 +106,7 @@ def _one_line_errors(parser: argparse.ArgumentParser) -> None:
         return namespace, extras
 
     parser.error = error  # type: ignore[method-assign]
-    parser.parse_known_args = strict_parse_known_args  # type: ignore[method-assign]
+    parser.parse_known_args = strict_parse_known_args  # type: ignore[method-assign,assignment]
 
 
 def _month(text: str | None, option: str) -> Month | None:

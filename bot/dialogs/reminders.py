@@ -133,13 +133,10 @@ def results(turn: Turn) -> None:
         turn.say(turn.t("Only county and city administrators can see the satisfaction results."))
         return
     scope = Satisfaction.county_code.startswith(staff.region_code[:6], autoescape=True)
-    counts = dict(
-        turn.session.execute(
-            sa.select(Satisfaction.rating, sa.func.count())
-            .where(scope)
-            .group_by(Satisfaction.rating)
-        ).all()
-    )
+    rows = turn.session.execute(
+        sa.select(Satisfaction.rating, sa.func.count()).where(scope).group_by(Satisfaction.rating)
+    ).tuples()
+    counts: dict[Rating, int] = dict(rows.all())
     total = sum(counts.values())
     if not total:
         turn.say(turn.t("Nobody in your region has answered the satisfaction question yet."))

@@ -228,7 +228,12 @@ def finish(turn: Turn) -> None:
     turn.state = {}
     if created and not waiting_consent:
         ids = [application.id for application in created]
-        turn.after_commit.append(lambda: [jobs.CROSSCHECK_APPLICATION.send(i) for i in ids])
+
+        def cross_check() -> None:
+            for application_id in ids:
+                jobs.CROSSCHECK_APPLICATION.send(application_id)
+
+        turn.after_commit.append(cross_check)
     if waiting_consent:
         consent.request_consent(turn, found, created)
     if not created:
