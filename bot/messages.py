@@ -4,22 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from common.sending import MAX_BUTTON_VALUE_BYTES, Button
 from db.enums import Channel
 
-# Telegram caps callback_data at 64 bytes; every button value stays within it on every channel.
-MAX_BUTTON_VALUE_BYTES = 64
-
-
-@dataclass(frozen=True)
-class Button:
-    """A tap target: `label` is shown, `value` comes back when it is pressed."""
-
-    label: str
-    value: str
-
-    def __post_init__(self) -> None:
-        if len(self.value.encode()) > MAX_BUTTON_VALUE_BYTES:
-            raise ValueError(f"button value over {MAX_BUTTON_VALUE_BYTES} bytes: {self.value!r}")
+__all__ = ["MAX_BUTTON_VALUE_BYTES", "Button", "FileRef", "Incoming", "Outgoing", "Reply"]
 
 
 @dataclass(frozen=True)
