@@ -16,8 +16,8 @@ from db.models import ChatIdentity, Notification, NotificationStatus
 from tests.fakes.telegram_api import serve_fake
 from tests.fakes.telegram_harness import inline_values, telegram_settings
 from workers import context
-from wugong.senders import register_senders
 from workers.notifications import MAX_ATTEMPTS, deliver_notification, sweep_pending_notifications
+from wugong.senders import register_senders
 
 CHAT = 424242
 
