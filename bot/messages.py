@@ -24,13 +24,16 @@ class Reply:
 
 @dataclass(frozen=True)
 class FileRef:
-    """A file the user sent: the channel's reference to it, never the bytes."""
+    """A file the user sent: the channel's reference to it, never the bytes; and where the
+    project keeps its encrypted copy when the channel fetched it (`common.attachments`)."""
 
     kind: str  # photo | document
     file_id: str
     name: str | None = None
     mime_type: str | None = None
     size: int | None = None
+    storage_path: str | None = None
+    sha256: str | None = None  # of the bytes, with storage_path
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,11 @@ def serve() -> int:
     channels = []
     if settings.telegram.telegram_token is not None:
         from bot.channels.telegram import TelegramChannel
+        from common.attachments import FileStore
 
-        channels.append(TelegramChannel(settings.telegram, conversations))
+        # Photos and proof documents are kept (encrypted) under the data directory.
+        files = FileStore(settings.paths.var_dir)
+        channels.append(TelegramChannel(settings.telegram, conversations, files))
     worker = background = None
     if settings.embedded:
         from workers import context, declare_actors, scheduler
