@@ -100,7 +100,7 @@ def _lock_identity(session: Session, incoming: Incoming) -> ChatIdentity:
     return session.scalars(
         _UPSERT,
         {
-            "channel": incoming.channel.value,
+            "channel": str(incoming.channel),
             "external_id": incoming.user,
             "language": normalize_language(incoming.language_hint),
             "now": utcnow(),

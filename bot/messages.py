@@ -4,22 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from common.sending import MAX_BUTTON_VALUE_BYTES, Button
 from db.enums import Channel
 
-# Telegram caps callback_data at 64 bytes; every button value stays within it on every channel.
-MAX_BUTTON_VALUE_BYTES = 64
-
-
-@dataclass(frozen=True)
-class Button:
-    """A tap target: `label` is shown, `value` comes back when it is pressed."""
-
-    label: str
-    value: str
-
-    def __post_init__(self) -> None:
-        if len(self.value.encode()) > MAX_BUTTON_VALUE_BYTES:
-            raise ValueError(f"button value over {MAX_BUTTON_VALUE_BYTES} bytes: {self.value!r}")
+__all__ = ["MAX_BUTTON_VALUE_BYTES", "Button", "FileRef", "Incoming", "Reply"]
 
 
 @dataclass(frozen=True)
@@ -36,13 +24,16 @@ class Reply:
 
 @dataclass(frozen=True)
 class FileRef:
-    """A file the user sent: the channel's reference to it, never the bytes."""
+    """A file the user sent: the channel's reference to it, never the bytes; and where the
+    project keeps its encrypted copy when the channel fetched it (`common.attachments`)."""
 
     kind: str  # photo | document
     file_id: str
     name: str | None = None
     mime_type: str | None = None
     size: int | None = None
+    storage_path: str | None = None
+    sha256: str | None = None  # of the bytes, with storage_path
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,9 @@ from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Self
 
 from common.i18n import N_
+from common.sending import MAX_BUTTON_VALUE_BYTES
 from db.enums import Program, Rating
 from db.queries.objections import Outcome
-
-# Telegram's limit for callback data; the web chat and WeChat menus take what Telegram takes.
-MAX_PAYLOAD_BYTES = 64
 
 STALE = N_("That button no longer works. Please choose again.")
 
@@ -108,8 +106,8 @@ class Payload:
                 break
             parts.append(value.value if isinstance(value, StrEnum) else str(value))
         packed = ":".join(parts)
-        if len(packed.encode()) > MAX_PAYLOAD_BYTES:
-            raise ValueError(f"payload {packed!r} exceeds {MAX_PAYLOAD_BYTES} bytes")
+        if len(packed.encode()) > MAX_BUTTON_VALUE_BYTES:
+            raise ValueError(f"payload {packed!r} exceeds {MAX_BUTTON_VALUE_BYTES} bytes")
         try:
             same = type(self).unpack(packed) == self
         except StaleButton:
@@ -126,7 +124,7 @@ class Payload:
     @classmethod
     def unpack(cls, value: str) -> Self:
         """The payload `value` holds; StaleButton when it is not a readable one of this kind."""
-        if len(value.encode()) > MAX_PAYLOAD_BYTES or not cls.matches(value):
+        if len(value.encode()) > MAX_BUTTON_VALUE_BYTES or not cls.matches(value):
             raise StaleButton(value)
         raw = value.split(":")[1:]
         fields = cls._fields()

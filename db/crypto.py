@@ -14,6 +14,8 @@ Ciphertexts are text: ``v1:<key id>:<base64(nonce || ciphertext || tag)>``. The 
 fingerprint derived from the secret (it reveals nothing about the key), so a keyring built with
 ``previous`` secrets decrypts data written before a rotation while new data uses the current key.
 Rotating the secret also changes the index key: every blind index must be recomputed then.
+Files (attachments people send) are sealed the same way as bytes: ``wgf1<key id>`` and then
+nonce, ciphertext and tag (`encrypt_bytes`).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ _SALT = b"wugong"
 _ENCRYPTION_INFO = b"wugong/v1/field-encryption/aes-256-gcm"
 _INDEX_INFO = b"wugong/v1/blind-index/hmac-sha256"
 _KEY_ID_INFO = b"wugong/v1/key-id"
+_FILE_MAGIC = b"wgf1"
+_FILE_HEADER = len(_FILE_MAGIC) + 8  # and the key id: 4 bytes as 8 hex digits
 
 IndexKind = Literal["id", "account", "phone"]
 _NORMALIZERS: dict[str, Callable[[str], str]] = {
@@ -119,6 +123,36 @@ class Keyring:
                 f"the value under key {key_id} failed authentication: it was altered"
             ) from error
         return plaintext.decode()
+
+    def encrypt_bytes(self, plaintext: bytes) -> bytes:
+        """A file's bytes sealed under the current key: ``wgf1`` and the key id, then the
+        nonce, the ciphertext and its tag (the header is authenticated too)."""
+        header = _FILE_MAGIC + self._current_key_id.encode("ascii")
+        nonce = os.urandom(_NONCE_BYTES)
+        return (
+            header + nonce + self._ciphers[self._current_key_id].encrypt(nonce, plaintext, header)
+        )
+
+    def decrypt_bytes(self, sealed: bytes) -> bytes:
+        """The bytes sealed by ``encrypt_bytes`` under any key of this keyring."""
+        if not sealed.startswith(_FILE_MAGIC) or len(sealed) < _FILE_HEADER + _NONCE_BYTES:
+            raise DecryptionError("not a file encrypted by wugong (no 'wgf1' header)")
+        header = sealed[:_FILE_HEADER]
+        key_id = header[len(_FILE_MAGIC) :].decode("ascii", errors="replace")
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            raise DecryptionError(
+                f"the file was encrypted under key {key_id}, which is not in the keyring "
+                f"(current key {self._current_key_id}): is WUGONG_SECRET_KEY the secret the "
+                "file was written with?"
+            )
+        nonce = sealed[_FILE_HEADER : _FILE_HEADER + _NONCE_BYTES]
+        try:
+            return cipher.decrypt(nonce, sealed[_FILE_HEADER + _NONCE_BYTES :], header)
+        except InvalidTag as error:
+            raise DecryptionError(
+                f"the file under key {key_id} failed authentication: it was altered"
+            ) from error
 
     def blind_index(self, kind: IndexKind, value: str) -> str:
         """HMAC-SHA256 (hex) of the normalised value, domain-separated by kind.

@@ -258,6 +258,17 @@ def worker_errors() -> Iterator[WorkerErrors]:
         pytest.fail("an in-process worker logged errors:\n" + "\n".join(unexpected))
 
 
+@pytest.fixture(autouse=True)
+def no_senders_left() -> Iterator[None]:
+    """Each test registers the senders it sends through (`wugong.senders.register_senders`
+    for a runtime, or its own); none outlives it."""
+    from common.sending import clear_senders
+
+    clear_senders()
+    yield
+    clear_senders()
+
+
 @pytest.fixture
 def county_parameters() -> Iterator[Callable[..., None]]:
     """Install a county's own parameter values for the test (as WUGONG_PARAMETERS_DIR would):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import timedelta
 from functools import partial
 
@@ -24,16 +24,21 @@ import redis
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.channels.telegram import (
-    DeliveryDeferred,
-    DeliveryUncertain,
-    Undeliverable,
-    send_notification_sync,
-)
 from common import jobs
 from common.i18n import N_, translate
+from common.sending import (
+    Attachment,
+    AttachmentKind,
+    Blocked,
+    MaybeSent,
+    Message,
+    NoSender,
+    Rejected,
+    RetryLater,
+    send_sync,
+)
 from db.engine import writing
-from db.enums import BroadcastStatus, Channel, DeliveryStatus
+from db.enums import BroadcastStatus, DeliveryStatus
 from db.models import Broadcast, ChatIdentity, Notification
 from db.queries import broadcasts as rows
 from db.types import utcnow
@@ -52,13 +57,6 @@ REPORT = N_(
     "📣 Broadcast {number} is finished: {sent} of {total} delivered; {blocked} had blocked the "
     "bot; {failed} failed; {ambiguous} with an unknown outcome (not sent again)."
 )
-
-
-@dataclass(frozen=True)
-class Content:
-    text: str
-    attachment_kind: str | None
-    attachment: str | None
 
 
 class Senders:
@@ -89,7 +87,10 @@ class Senders:
         try:
             self.client.hset(self.key, self.me, now + self.TTL)
             self.client.expire(self.key, 3600)
-            beats = {k.decode(): float(v) for k, v in self.client.hgetall(self.key).items()}
+            beats = {
+                k.decode() if isinstance(k, bytes) else k: float(v)
+                for k, v in self.client.hgetall(self.key).items()
+            }
             expired = [k for k, until in beats.items() if until <= now]
             if expired:
                 self.client.hdel(self.key, *expired)
@@ -193,7 +194,7 @@ def send_broadcast(broadcast_id: int) -> None:
         broadcast = session.get(Broadcast, broadcast_id)
         if broadcast is None or broadcast.status != BroadcastStatus.SENDING:
             return
-        content = Content(broadcast.text, broadcast.attachment_kind, broadcast.attachment)
+        content = _message(session, broadcast)
     settings = runtime().settings
     senders = Senders(broadcast_id, settings.messaging.broadcast_senders, settings.queue.redis_url)
     watch = Watch(sessions, broadcast_id, time.monotonic() + SLICE_SECONDS, senders)
@@ -208,22 +209,26 @@ def send_broadcast(broadcast_id: int) -> None:
         senders.leave()
 
 
-def _send_slice(broadcast_id: int, content: Content, watch: Watch) -> None:
+def _message(session: Session, broadcast: Broadcast) -> Message:
+    """The broadcast as a channel-neutral message: its text, and the photo or document (an
+    http(s) URL, or a file id of the channel it came from) as the attachment."""
+    if not broadcast.attachment or broadcast.attachment_kind not in ("photo", "document"):
+        return Message(broadcast.text)
+    kind: AttachmentKind = "photo" if broadcast.attachment_kind == "photo" else "document"
+    reference = broadcast.attachment
+    if reference.startswith(("http://", "https://")):
+        return Message(broadcast.text, attachment=Attachment(kind, url=reference))
+    channel = rows.attachment_channel(session, broadcast)
+    return Message(broadcast.text, attachment=Attachment(kind, refs={channel: reference}))
+
+
+def _send_slice(broadcast_id: int, content: Message, watch: Watch) -> None:
     sessions = runtime().sessions
     shared = limiter(runtime().settings)
     wait_turn = partial(_wait_turn, shared, watch)
     while not watch.stop():
         with sessions.begin() as session:
             claim = rows.claim_next(session, broadcast_id, wait_turn)
-            if claim is not None and claim.channel != Channel.TELEGRAM.value:
-                # The web chat shows the notification row when the page next asks: writing it
-                # with the outcome in one transaction delivers it exactly once.
-                session.add(
-                    Notification(chat_identity_id=claim.chat_identity_id, text=content.text)
-                )
-                session.flush()
-                rows.record_outcome(session, claim.delivery_id, DeliveryStatus.SENT)
-                continue
         if claim is None:
             if watch.stop():
                 break
@@ -243,27 +248,24 @@ def _nothing_pending(sessions: sessionmaker[Session], broadcast_id: int) -> bool
         return not rows.has_pending(session, broadcast_id)
 
 
-def _deliver(claim: rows.Claim, content: Content, shared: Limiter) -> None:
-    """Send one claimed delivery to Telegram and record what became of it."""
-    settings = runtime().settings.telegram
+def _deliver(claim: rows.Claim, content: Message, shared: Limiter) -> None:
+    """Send one claimed delivery through its chat's channel and record what became of it."""
     blocked = False
+    note: str | None
     try:
-        send_notification_sync(
-            settings,
-            claim.external_id,
-            content.text,
-            attachment_kind=content.attachment_kind,
-            attachment=content.attachment,
-        )
-    except Undeliverable as error:
-        blocked = error.blocked
-        status, note = (DeliveryStatus.BLOCKED if blocked else DeliveryStatus.FAILED), str(error)
-    except DeliveryUncertain as error:
+        send_sync(claim.channel, claim.external_id, replace(content, language=claim.language))
+    except Blocked as error:
+        blocked = True
+        status, note = DeliveryStatus.BLOCKED, str(error)
+    except (Rejected, NoSender) as error:
+        # Not sent, and sending again will not help: never counted as delivered.
+        status, note = DeliveryStatus.FAILED, f"undeliverable: {error}"
+    except MaybeSent as error:
         status, note = DeliveryStatus.AMBIGUOUS, f"outcome unknown, not resent: {error}"
-    except DeliveryDeferred as error:
+    except RetryLater as error:
         # Nothing arrived: the row goes back to pending; on flood control every sender pauses.
-        if error.retry_after is not None:
-            shared.pause(error.retry_after)
+        if error.after_seconds is not None:
+            shared.pause(error.after_seconds)
         else:
             time.sleep(1)
         status, note = DeliveryStatus.PENDING, str(error)

@@ -14,7 +14,7 @@ from common import jobs
 from common.i18n import N_, translate
 from common.import_texts import MOVED, SUMMARY, counts, describe
 from db.engine import writing
-from db.enums import Channel, ImportStatus
+from db.enums import ImportStatus
 from db.imports import ImportFileError, ImportResult, import_monitoring
 from db.imports.monitoring import finish_batch
 from db.models import ChatIdentity, ImportBatch, Notification, Staff
@@ -98,9 +98,8 @@ class ChatReporter:
             session.add(row)
             session.flush()
             notification_id = row.id
-            channel = session.get(ChatIdentity, self.identity_id).channel  # type: ignore[union-attr]
-        if channel == Channel.TELEGRAM:
-            jobs.DELIVER_NOTIFICATION.send(notification_id)
+        # Delivered through the admin's channel (one that cannot push keeps it in its outbox).
+        jobs.DELIVER_NOTIFICATION.send(notification_id)
 
     def progress(self, rows: int, share: float) -> None:
         step = int(share * 10)

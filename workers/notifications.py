@@ -1,4 +1,4 @@
-"""Notifications: deliver pending notification rows to Telegram users, each at most once."""
+"""Notifications: deliver pending notification rows through their chat's channel, at most once."""
 
 from __future__ import annotations
 
@@ -9,16 +9,20 @@ from typing import Any, cast
 import dramatiq
 from sqlalchemy import CursorResult, select, update
 
-from bot.channels.telegram import (
-    DeliveryDeferred,
-    DeliveryUncertain,
-    Undeliverable,
-    send_notification_sync,
-)
-from bot.channels.telegram.render import stored_buttons
 from common import jobs
+from common.sending import (
+    Blocked,
+    MaybeSent,
+    Message,
+    NoSender,
+    Rejected,
+    RetryLater,
+    outbox_channels,
+    send_sync,
+    sender_for,
+    stored_buttons,
+)
 from db.engine import writing
-from db.enums import Channel
 from db.models import ChatIdentity, Notification, NotificationStatus
 from workers.context import runtime
 from workers.ratelimit import acquire, limiter
@@ -41,18 +45,24 @@ SWEEP_BATCH = 500
     time_limit=60_000,
 )
 def deliver_notification(notification_id: int) -> None:
-    """Send one pending notification of a Telegram identity; safe to run twice.
+    """Send one pending notification through its chat's channel; safe to run twice.
 
     The row is claimed by moving it from pending to sent (sent_at still empty) in its own
     transaction before the send, so two runs cannot both send it; sent_at is filled after.
     A row left sent without sent_at was claimed by a worker that died mid-send: it may have
-    arrived, so it is not sent again. Web chat identities' rows stay pending for the web chat.
+    arrived, so it is not sent again. A channel that cannot push (the web chat) keeps its rows
+    pending as its outbox, for its client to fetch; a channel with no sender in this process
+    gets its rows failed, never counted as sent.
     """
-    settings = runtime().settings.telegram
     sessions = runtime().sessions
     with sessions() as session:
         row = session.execute(
-            select(ChatIdentity.channel, ChatIdentity.external_id, Notification.attempts)
+            select(
+                ChatIdentity.channel,
+                ChatIdentity.external_id,
+                ChatIdentity.language,
+                Notification.attempts,
+            )
             .join(ChatIdentity, ChatIdentity.id == Notification.chat_identity_id)
             .where(
                 Notification.id == notification_id,
@@ -61,11 +71,15 @@ def deliver_notification(notification_id: int) -> None:
         ).one_or_none()
     if row is None:
         return  # delivered, given up, or unknown: nothing to do
-    if row.channel != Channel.TELEGRAM:
+    channel = str(row.channel)
+    try:
+        sender = sender_for(channel)
+    except NoSender as error:
+        _finish(notification_id, NotificationStatus.FAILED, f"undeliverable: {error}")
+        log.warning("notification %d undeliverable: %s", notification_id, error)
         return
-    if settings.telegram_token is None:
-        log.warning("notification %d: no Telegram token; left pending", notification_id)
-        return
+    if not sender.capabilities.can_push:
+        return  # the row is the channel's outbox: its client fetches it
     # Notifications share the one send rate with broadcasts and reminders (see workers/
     # ratelimit.py); the turn is taken outside any transaction, so no writer waits for it.
     acquire(limiter(runtime().settings), row.external_id)
@@ -86,26 +100,30 @@ def deliver_notification(notification_id: int) -> None:
         notification = session.get(Notification, notification_id)
         assert notification is not None
         text, buttons, attempts = notification.text, notification.buttons, notification.attempts
+    message = Message(text, buttons=stored_buttons(buttons), language=row.language)
     try:
-        send_notification_sync(settings, row.external_id, text, stored_buttons(buttons))
-    except Undeliverable as error:
+        send_sync(channel, row.external_id, message)
+    except Blocked as error:
+        _finish(notification_id, NotificationStatus.FAILED, f"blocked: {error}")
+        _mark_blocked(channel, row.external_id)
+        log.info("notification %d: the chat is unreachable: %s", notification_id, error)
+    except (Rejected, NoSender) as error:
         _finish(notification_id, NotificationStatus.FAILED, f"undeliverable: {error}")
-        if error.blocked:
-            _mark_blocked(row.channel, row.external_id)
         log.info("notification %d undeliverable: %s", notification_id, error)
-    except DeliveryUncertain as error:
+    except MaybeSent as error:
         _finish(notification_id, NotificationStatus.FAILED, f"ambiguous, not resent: {error}")
         log.warning("notification %d may or may not have arrived: %s", notification_id, error)
-    except DeliveryDeferred as error:
+    except RetryLater as error:
         if attempts >= MAX_ATTEMPTS:
             _finish(notification_id, NotificationStatus.FAILED, f"gave up: {error}")
             log.error("notification %d: gave up after %d attempts", notification_id, attempts)
             return
         _finish(notification_id, NotificationStatus.PENDING, str(error)[:255])
-        delay = int(error.retry_after * 1000) if error.retry_after is not None else None
+        after = error.after_seconds
+        delay = int(after * 1000) if after is not None else None
         raise dramatiq.Retry(f"notification {notification_id}: {error}", delay=delay) from error
     except Exception:
-        # Not a known Telegram outcome (a bug, a bad token): the row is released for a retry.
+        # Not a known outcome (a bug, a bad token): the row is released for a retry.
         status = (
             NotificationStatus.FAILED if attempts >= MAX_ATTEMPTS else NotificationStatus.PENDING
         )
@@ -117,7 +135,8 @@ def deliver_notification(notification_id: int) -> None:
 
 @dramatiq.actor(queue_name="notifications", max_retries=3, time_limit=60_000)
 def sweep_pending_notifications() -> None:
-    """Enqueue Telegram notifications left pending for longer than SWEEP_AFTER."""
+    """Enqueue notifications left pending for longer than SWEEP_AFTER, but those of channels
+    that cannot push (their outbox, which their clients empty)."""
     cutoff = datetime.now(UTC) - SWEEP_AFTER
     with runtime().sessions() as session:
         ids = session.scalars(
@@ -126,7 +145,7 @@ def sweep_pending_notifications() -> None:
             .where(
                 Notification.status == NotificationStatus.PENDING,
                 Notification.created_at < cutoff,
-                ChatIdentity.channel == Channel.TELEGRAM,
+                ChatIdentity.channel.not_in(outbox_channels()),
                 ChatIdentity.blocked_at.is_(None),
             )
             .order_by(Notification.id)
@@ -153,7 +172,7 @@ def _finish(
         )
 
 
-def _mark_blocked(channel: Channel, external_id: str) -> None:
+def _mark_blocked(channel: str, external_id: str) -> None:
     with writing(runtime().sessions) as session:
         session.execute(
             update(ChatIdentity)

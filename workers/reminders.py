@@ -3,7 +3,8 @@
 `plan_reminders` (hourly) adds the reminders that are due under dedup keys; `send_due_reminders`
 (every minute, outside quiet hours) claims due rows and turns each into a notification in the
 recipient's language, flipping the reminder to sent in the same transaction, so a reminder is
-either sent once or not at all. The notification then goes out through the shared rate limit.
+either sent once or not at all. The notification then goes out through the shared rate limit
+and the sender of the recipient's channel (`workers.notifications`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from common.reminder_texts import render
 from common.settings import MessagingSettings
 from db.engine import writing
-from db.enums import Channel, Program, ReminderStatus
+from db.enums import Program, ReminderStatus
 from db.models import ChatIdentity, Notification, Reminder
 from db.queries import reminders as planned
 from db.types import utcnow
@@ -147,4 +148,4 @@ def send_one(reminder_id: int, today: date) -> int | None:
         notification = Notification(chat_identity_id=identity.id, text=text, buttons=buttons)
         session.add(notification)
         session.flush()
-        return notification.id if identity.channel == Channel.TELEGRAM else None
+        return notification.id  # delivered through the chat's channel (an outbox keeps it)

@@ -27,18 +27,24 @@ def serve() -> int:
 
     from bot.engine import Conversations
     from common.broker import setup_broker
+    from wugong.senders import register_senders
     from wugong.web import create_app
 
     # Jobs go to Redis, or to the in-process queue that this process's worker threads serve.
     broker = setup_broker(settings.queue.redis_url)
+    # Status news, reminders and broadcasts go out through the channels' senders.
+    register_senders(runtime)
     conversations = Conversations(runtime.dialog_sessions(), today=settings.clock.today_function())
     if settings.clock.today is not None:
         log.warning("WUGONG_TODAY is set: conversations take %s as today", settings.clock.today)
     channels = []
     if settings.telegram.telegram_token is not None:
         from bot.channels.telegram import TelegramChannel
+        from common.attachments import FileStore
 
-        channels.append(TelegramChannel(settings.telegram, conversations))
+        # Photos and proof documents are kept (encrypted) under the data directory.
+        files = FileStore(settings.paths.var_dir)
+        channels.append(TelegramChannel(settings.telegram, conversations, files))
     worker = background = None
     if settings.embedded:
         from workers import context, declare_actors, scheduler
@@ -104,10 +110,12 @@ def scheduler() -> int:
         )
         return 2
     settings = get_settings()
-    wugong_runtime.start(settings, log_level="INFO")
+    runtime = wugong_runtime.start(settings, log_level="INFO")
     from common.broker import setup_broker
+    from wugong.senders import register_senders
 
     setup_broker(settings.queue.redis_url)
+    register_senders(runtime)  # it only enqueues; registered so anything it runs can send
     from workers import scheduler as schedule  # declares the actors it enqueues
 
     schedule.run_forever()

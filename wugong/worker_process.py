@@ -1,8 +1,14 @@
-"""The module `wugong worker` hands to dramatiq: the broker from the settings, then every actor."""
+"""The module `wugong worker` hands to dramatiq: the broker from the settings, every actor, and
+the runtime with the senders of the configured channels (each worker process imports it)."""
 
 from common.broker import setup_broker
+from common.runtime import start
 from common.settings import get_settings
-from workers import declare_actors
+from workers import context, declare_actors
+from wugong.senders import register_senders
 
 broker = setup_broker(get_settings().queue.redis_url)
 declare_actors()
+runtime = start(log_level="INFO")  # a worker process runs for long
+context.install(runtime)
+register_senders(runtime)

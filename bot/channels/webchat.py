@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,11 +20,15 @@ from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.engine import Conversations
 from bot.messages import MAX_BUTTON_VALUE_BYTES, Incoming, Reply
 from common.i18n import N_, normalize_language, translate
+from common.sending import Blocked, Capabilities, Message, Sent
+from db.engine import writing
 from db.enums import Channel
 from db.models import ChatIdentity, Notification, NotificationStatus
+
+if TYPE_CHECKING:  # the sender is registered in workers, which need not load the dialogs
+    from bot.engine import Conversations
 
 log = logging.getLogger(__name__)
 
@@ -266,6 +270,41 @@ def claim_notifications(sessions: sessionmaker[Session], user: str) -> list[dict
         }
         for _, text, buttons in rows
     ]
+
+
+class WebChatSender:
+    """The web chat's sender: it cannot push (the page is only there while it is open), so a
+    message goes into the outbox (a pending `notification` row) and the page gets it on its
+    next request or poll (`claim_notifications`). No attachments, no phone request."""
+
+    channel = Channel.WEB.value
+    capabilities = Capabilities(can_push=False, buttons=True, photos=False, documents=False)
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    async def send(self, chat_id: str, message: Message) -> Sent:
+        return await asyncio.to_thread(self._store, chat_id, message)
+
+    def _store(self, chat_id: str, message: Message) -> Sent:
+        with writing(self.sessions) as session:
+            identity = session.scalar(
+                sa.select(ChatIdentity.id).where(
+                    ChatIdentity.channel == Channel.WEB, ChatIdentity.external_id == chat_id
+                )
+            )
+            if identity is None:
+                raise Blocked(f"no web chat session {chat_id!r}")
+            row = Notification(
+                chat_identity_id=identity,
+                text=message.text,
+                buttons=[
+                    {"label": b.label, "value": b.value} for row in message.buttons for b in row
+                ],
+            )
+            session.add(row)
+            session.flush()
+            return Sent(str(row.id))
 
 
 def routes(conversations: Conversations) -> list[BaseRoute]:

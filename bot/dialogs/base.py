@@ -69,7 +69,7 @@ class Turn:
 
     @property
     def channel(self) -> str:
-        return self.identity.channel.value
+        return str(self.identity.channel)
 
     def t(self, message: str, **values: Any) -> str:
         """`message` (an msgid) in the user's language, with `{name}` placeholders filled."""

@@ -141,6 +141,9 @@ def _take_letter(turn: Turn, answer: Answer) -> None:
             "file_id": answer.file.file_id,
             "type": answer.file.mime_type,
             "size": answer.file.size,
+            "name": answer.file.name,
+            "storage_path": answer.file.storage_path,
+            "sha256": answer.file.sha256,
             "letter": True,
         }
     ]

@@ -46,9 +46,10 @@ def _run_on(connection: Connection) -> None:
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
         # Batch migrations recreate tables; with foreign keys on, dropping a referenced table
-        # would fail or cascade. SQLite ignores this pragma inside a transaction, hence the commit.
-        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        connection.commit()
+        # would fail or cascade. SQLite ignores this pragma inside a transaction, and every
+        # statement through SQLAlchemy opens one (db.engine emits BEGIN): hence the driver's
+        # own connection, in autocommit, once any open transaction is committed.
+        _foreign_keys(connection, on=False)
     try:
         _configure(connection=connection)
         with context.begin_transaction():
@@ -63,9 +64,16 @@ def _run_on(connection: Connection) -> None:
                 raise MigrationError(f"foreign keys broken by the migration: {violations[:10]}")
     finally:
         if sqlite:
-            connection.commit()
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            connection.commit()
+            _foreign_keys(connection, on=True)
+
+
+def _foreign_keys(connection: Connection, *, on: bool) -> None:
+    """Switch SQLite's foreign key enforcement, outside any transaction."""
+    if connection.in_transaction():
+        connection.commit()
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 def run_migrations_online() -> None:

@@ -15,7 +15,9 @@ if TYPE_CHECKING:
 
 
 class Attachment(IdMixin, CreatedMixin, Base):
-    """Stored either as a local file (``storage_path``) or by a channel's file id, or both."""
+    """Stored by the project (``storage_path``, relative to the data directory, encrypted at
+    rest: `common.attachments`) and by the channel's file id it came with, or either of them.
+    ``sha256`` is of the file's bytes when it is stored, else of the channel's file id."""
 
     __tablename__ = "attachment"
 
@@ -23,6 +25,7 @@ class Attachment(IdMixin, CreatedMixin, Base):
     kind: Mapped[AttachmentKind] = mapped_column(enum_type(AttachmentKind, "kind"))
     storage_path: Mapped[str | None] = mapped_column(sa.String(500))
     file_id: Mapped[str | None] = mapped_column(sa.String(255))
+    file_name: Mapped[str | None] = mapped_column(sa.String(255))  # as the sender named it
     content_type: Mapped[str | None] = mapped_column(sa.String(100))
     size: Mapped[int | None] = mapped_column(sa.BigInteger)
     sha256: Mapped[str] = mapped_column(sa.String(64))

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, IdMixin, TimestampMixin
-from db.enums import Channel, enum_type
 from db.types import UtcDateTime, json_type
 
 
@@ -17,13 +16,15 @@ class ChatIdentity(IdMixin, TimestampMixin, Base):
     """The dialog state lives here, not in process memory (docs/stack-notes.md §1): any bot
     process can take the next message, and a restart loses nothing. ``state`` is JSON; assign a
     new dict to change it (in-place changes are not tracked). ``last_update_id`` lets a channel
-    drop a redelivered update.
+    drop a redelivered update. ``channel`` is a channel's name as its sender registers it
+    (`common.sending`; the built-in ones are `db.enums.Channel`), free text so that adding a
+    channel needs no migration; a chat of a channel without a sender is never counted reached.
     """
 
     __tablename__ = "chat_identity"
     __table_args__ = (sa.UniqueConstraint("channel", "external_id"),)
 
-    channel: Mapped[Channel] = mapped_column(enum_type(Channel, "channel"))
+    channel: Mapped[str] = mapped_column(sa.String(32))
     external_id: Mapped[str] = mapped_column(sa.String(64))
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
     staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"), index=True)

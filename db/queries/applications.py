@@ -37,12 +37,16 @@ def parse_application_number(text: str) -> int | None:
 
 @dataclass(frozen=True)
 class NewFile:
-    """A proof file the user sent, by the channel's file id."""
+    """A proof file the user sent: the channel's file id, and the project's encrypted copy
+    (``storage_path``, with the SHA-256 of its bytes) when the channel kept one."""
 
     kind: AttachmentKind
     file_id: str
     content_type: str | None = None
     size: int | None = None
+    name: str | None = None
+    storage_path: str | None = None
+    sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,11 +126,17 @@ def submit(
                 application_id=application.id,
                 kind=file.kind,
                 file_id=file.file_id,
+                file_name=file.name,
+                storage_path=file.storage_path,
                 content_type=file.content_type,
                 size=file.size,
-                # The bytes stay with the channel until a reviewer fetches them; this hashes
-                # the channel's reference so the same upload is recognised.
-                sha256=hashlib.sha256(file.file_id.encode()).hexdigest(),
+                # The bytes' hash when the project keeps them; else (the bytes only with the
+                # channel) the channel's reference's, so the same upload is recognised.
+                sha256=(
+                    file.sha256
+                    if file.storage_path and file.sha256
+                    else hashlib.sha256(file.file_id.encode()).hexdigest()
+                ),
                 uploaded_by_chat_identity_id=submitted_by.id,
             )
         )

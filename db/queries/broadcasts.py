@@ -18,7 +18,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from db.engine import lock_for_writing
-from db.enums import ApplicationStatus, BroadcastStatus, DeliveryStatus, Program, StaffRole
+from db.enums import (
+    ApplicationStatus,
+    BroadcastStatus,
+    Channel,
+    DeliveryStatus,
+    Program,
+    StaffRole,
+)
 from db.models import Application, Broadcast, ChatIdentity, Delivery, Person, Staff
 from db.types import utcnow
 
@@ -167,6 +174,21 @@ def create_broadcast(
     return broadcast
 
 
+def attachment_channel(session: Session, broadcast: Broadcast) -> str:
+    """The channel whose file id `broadcast.attachment` is: that of the chat it was composed
+    in, or Telegram for a broadcast from the command line (`--photo` takes a Telegram file id
+    or a URL)."""
+    if broadcast.created_by_chat_identity_id is not None:
+        channel = session.scalar(
+            sa.select(ChatIdentity.channel).where(
+                ChatIdentity.id == broadcast.created_by_chat_identity_id
+            )
+        )
+        if channel is not None:
+            return str(channel)
+    return Channel.TELEGRAM.value
+
+
 @dataclass(frozen=True)
 class Claim:
     """A delivery claimed for sending, with what the sender needs."""
@@ -225,7 +247,7 @@ def claim_next(
     return Claim(
         row.id,
         row.chat_identity_id,
-        row.channel.value,
+        str(row.channel),
         row.external_id,
         row.language,
         row.attempts + 1,

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from bot.dialogs import REGISTRY
 from bot.messages import Incoming
 from common.payloads import (
-    MAX_PAYLOAD_BYTES,
     ClaimYear,
     Pattern,
     Payload,
@@ -24,6 +23,7 @@ from common.payloads import (
     ReviewAction,
     StaleButton,
 )
+from common.sending import MAX_BUTTON_VALUE_BYTES
 from db.enums import Channel
 
 STALE_ZH = "这个按钮已经失效了"
@@ -56,7 +56,7 @@ def test_every_kind_reads_back_what_it_wrote_within_the_size_limit(kind):
     for big in (False, True):
         payload = _example(kind, big)
         packed = payload.pack()
-        assert len(packed.encode()) <= MAX_PAYLOAD_BYTES
+        assert len(packed.encode()) <= MAX_BUTTON_VALUE_BYTES
         assert kind.unpack(packed) == payload
         assert Payload.kind_of(packed) is kind
 

@@ -17,6 +17,7 @@ from tests.fakes.telegram_api import serve_fake
 from tests.fakes.telegram_harness import inline_values, telegram_settings
 from workers import context
 from workers.notifications import MAX_ATTEMPTS, deliver_notification, sweep_pending_notifications
+from wugong.senders import register_senders
 
 CHAT = 424242
 
@@ -39,7 +40,9 @@ def installed(fake, engine, session_factory):
     """The workers' runtime on the test database, with Telegram pointed at the fake."""
     settings = Settings()
     settings.telegram = telegram_settings(fake, mode="polling")
-    context.install(Runtime(settings=settings, engine=engine, sessions=session_factory))
+    runtime = Runtime(settings=settings, engine=engine, sessions=session_factory)
+    context.install(runtime)
+    register_senders(runtime)  # as every process does at start
     yield settings
     context.install(None)
 

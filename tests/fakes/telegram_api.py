@@ -16,6 +16,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -298,11 +300,14 @@ async def _params(request: Request) -> dict[str, Any]:
     """The parameters of a Bot API call (query, JSON or url-encoded form), values JSON-decoded.
 
     python-telegram-bot sends url-encoded forms with JSON-encoded objects (reply_markup, …),
-    wugong's conversation channel JSON bodies; multipart bodies only carry uploads, which
-    wugong never makes.
+    wugong's conversation channel JSON bodies, and multipart bodies with uploads (a sender's
+    photo given as bytes): an uploaded file becomes {"filename", "content"}.
     """
     params: dict[str, Any] = dict(request.query_params)
     body = await request.body()
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        return {**params, **_multipart(content_type, body)}
     if request.headers.get("content-type", "").startswith("application/json"):
         # Objects may come JSON-serialised once more, as strings (reply_markup: "{...}").
         for key, value in (json.loads(body) if body else {}).items():
@@ -318,6 +323,24 @@ async def _params(request: Request) -> dict[str, Any]:
     if "text" in params:
         # A text that is also valid JSON ("4000", "true") stays the string it was sent as.
         params["text"] = dict(parse_qsl(body.decode(), keep_blank_values=True))["text"]
+    return params
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    heading = f"Content-Type: {content_type}\r\n\r\n".encode()
+    form = BytesParser(policy=HTTP).parsebytes(heading + body)
+    params: dict[str, Any] = {}
+    for part in form.iter_parts():
+        name = str(part.get_param("name", header="content-disposition"))
+        content = part.get_payload(decode=True)
+        if part.get_filename():
+            params[name] = {"filename": part.get_filename(), "content": content}
+            continue
+        value = content.decode()
+        try:
+            params[name] = value if name in PLAIN_TEXT else json.loads(value)
+        except ValueError:
+            params[name] = value
     return params
 
 

@@ -18,6 +18,7 @@ from tests.fakes.telegram_files import FakeFileBotAPI
 from tests.fakes.telegram_harness import telegram_settings
 from tests.imports.conftest import DATA, WORK_XLSX, count, sample_rows, write_xlsx
 from workers import context
+from wugong.senders import register_senders
 
 ADMIN = 880001
 VILLAGER = 880002
@@ -41,7 +42,9 @@ def installed(fake, engine, session_factory, tmp_path):
     settings = Settings()
     settings.telegram = telegram_settings(fake, mode="polling")
     settings.paths = PathSettings(var_dir=tmp_path / "var")
-    context.install(Runtime(settings=settings, engine=engine, sessions=session_factory))
+    runtime = Runtime(settings=settings, engine=engine, sessions=session_factory)
+    context.install(runtime)
+    register_senders(runtime)  # as every process does at start
     return settings
 
 

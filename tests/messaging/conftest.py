@@ -17,6 +17,7 @@ from tests.bot.conftest import chat, conversations, registry  # noqa: F401  (fix
 from tests.fakes.telegram_api import FakeBotAPI, serve_fake
 from tests.fakes.telegram_harness import telegram_settings
 from workers import context
+from wugong.senders import register_senders
 
 COUNTY = "140581"  # 高平市
 VILLAGE = "140581100200"
@@ -46,7 +47,9 @@ def installed(fake, engine, session_factory) -> Iterator[Settings]:
     settings = Settings()
     settings.telegram = telegram_settings(fake, mode="polling")
     settings.messaging = MessagingSettings(send_rate=400, send_chat_rate=50, broadcast_senders=2)
-    context.install(Runtime(settings=settings, engine=engine, sessions=session_factory))
+    runtime = Runtime(settings=settings, engine=engine, sessions=session_factory)
+    context.install(runtime)
+    register_senders(runtime)  # as every process does at start
     yield settings
     context.install(None)
 

@@ -1,19 +1,6 @@
-"""The Telegram channel (python-telegram-bot): updates in, replies and notifications out."""
+"""The Telegram channel (python-telegram-bot): updates in, replies out; its sender for the rest."""
 
 from bot.channels.telegram.channel import TelegramChannel
-from bot.channels.telegram.notify import (
-    DeliveryDeferred,
-    DeliveryError,
-    DeliveryUncertain,
-    Undeliverable,
-    send_notification_sync,
-)
+from bot.channels.telegram.sender import TelegramSender
 
-__all__ = [
-    "DeliveryDeferred",
-    "DeliveryError",
-    "DeliveryUncertain",
-    "TelegramChannel",
-    "Undeliverable",
-    "send_notification_sync",
-]
+__all__ = ["TelegramChannel", "TelegramSender"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
 import hmac
 import json
 import logging
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.warnings import PTBUserWarning
@@ -23,7 +24,8 @@ from telegram.warnings import PTBUserWarning
 from bot.channels.telegram.convert import convert
 from bot.channels.telegram.render import ReplyKeyboards, render
 from bot.channels.telegram.transport import AiohttpRequest
-from bot.messages import Reply
+from bot.messages import Incoming, Reply
+from common.attachments import FileStore, worth_keeping
 from common.errors import ConfigurationError
 from common.i18n import N_, normalize_language, translate
 from common.settings import TelegramSettings
@@ -85,11 +87,21 @@ def build_application(settings: TelegramSettings, *, webhook: bool) -> Applicati
 
 
 class TelegramChannel:
-    """The Telegram channel: converts updates, runs the engine in a thread, renders the replies."""
+    """The Telegram channel: converts updates, runs the engine in a thread, renders the replies.
 
-    def __init__(self, settings: TelegramSettings, conversations: Conversations) -> None:
+    With a `files` store, a photo or proof document is fetched as it arrives and kept by the
+    project (encrypted), so the dialogs record where it is besides Telegram's file id.
+    """
+
+    def __init__(
+        self,
+        settings: TelegramSettings,
+        conversations: Conversations,
+        files: FileStore | None = None,
+    ) -> None:
         self.settings = settings
         self.conversations = conversations
+        self.files = files
         self.webhook = settings.telegram_mode == "webhook"
         self.application = build_application(settings, webhook=self.webhook)
         self.application.add_handler(TypeHandler(Update, self.on_update))
@@ -186,6 +198,8 @@ class TelegramChannel:
             await self._answer_query(update, converted.callback_query_id)
             return
         chat_id = int(incoming.user)
+        if incoming.file is not None:
+            incoming = await self._keep_file(bot, incoming)
         async with self._chat_lock(chat_id):
             # A press is acknowledged in the webhook's answer, or (polling) by a request sent
             # while the engine works, so the button's spinner stops.
@@ -207,6 +221,28 @@ class TelegramChannel:
                 normalize_language(incoming.language_hint),
             )
             await self._send(chat_id, replies, language, keyboard_shown=shown)
+
+    async def _keep_file(self, bot: Bot, incoming: Incoming) -> Incoming:
+        """The message with its file kept by the project, when worth keeping; as it was if the
+        file cannot be fetched (the dialogs still have Telegram's file id)."""
+        ref = incoming.file
+        if (
+            self.files is None
+            or ref is None
+            or not worth_keeping(ref.kind, ref.mime_type, ref.size)
+        ):
+            return incoming
+        try:
+            found = await bot.get_file(ref.file_id)
+            content = bytes(await found.download_as_bytearray())
+            stored = await asyncio.to_thread(self.files.keep, content)
+        except (TelegramError, OSError) as error:
+            log.warning("telegram: a %s could not be kept: %s", ref.kind, error)
+            return incoming
+        kept = dataclasses.replace(
+            ref, storage_path=stored.storage_path, sha256=stored.sha256, size=stored.size
+        )
+        return dataclasses.replace(incoming, file=kept)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log the failure with its traceback, then tell the user, if there is one, we failed."""

@@ -17,9 +17,8 @@ from telegram import (
 
 from bot.messages import Button, Reply
 from common.i18n import N_, translate
+from common.sending import ButtonRows, button_rows
 
-# Labels longer than this get a row each; shorter ones go two to a row.
-SHORT_LABEL = 8
 SHARE_PHONE = N_("Share my phone number")
 PARAGRAPH = "\n\n"
 MAX_TEXT = 4096  # Telegram's limit for one message
@@ -48,9 +47,15 @@ REMOVE_KEYBOARD_JSON = REMOVE_KEYBOARD.to_json()
 @lru_cache(maxsize=KEYBOARDS_CACHED)
 def inline_keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup:
     """One button per row when any label is long, two per row otherwise."""
-    per_row = 1 if any(len(button.label) > SHORT_LABEL for button in buttons) else 2
-    keys = [InlineKeyboardButton(b.label, callback_data=b.value) for b in buttons]
-    return InlineKeyboardMarkup([keys[i : i + per_row] for i in range(0, len(keys), per_row)])
+    return inline_keyboard_rows(button_rows(buttons))
+
+
+@lru_cache(maxsize=KEYBOARDS_CACHED)
+def inline_keyboard_rows(rows: ButtonRows) -> InlineKeyboardMarkup:
+    """Inline buttons in the rows given."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.value) for b in row] for row in rows]
+    )
 
 
 @lru_cache(maxsize=KEYBOARDS_CACHED)
@@ -162,8 +167,3 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
         text = text[cut:].lstrip("\n")
     parts.append(text)
     return parts
-
-
-def stored_buttons(buttons: Sequence[dict[str, str]]) -> list[Button]:
-    """Buttons as a notification row stores them ({"label", "value"})."""
-    return [Button(item["label"], item["value"]) for item in buttons]

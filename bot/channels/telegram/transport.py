@@ -6,8 +6,8 @@ of a busy bot are most of its work, so the channel plugs in this `BaseRequest` i
 extension point python-telegram-bot documents for another HTTP library. Timeouts and errors
 keep python-telegram-bot's meaning: a timeout is `TimedOut`, any other failure `NetworkError`.
 
-Workers keep the default transport: their exactly-once bookkeeping tells "never sent" from
-"maybe sent" by httpx's exception classes (`workers/notifications.py`).
+The sender (sender.py, what the workers send through) keeps the default transport: their
+exactly-once bookkeeping needs "never sent" told from "maybe sent", by httpx's exception classes.
 """
 
 from __future__ import annotations

@@ -58,6 +58,9 @@ def answer_proof(turn: Turn, answer: Answer) -> None:
                 "file_id": answer.file.file_id,
                 "type": answer.file.mime_type,
                 "size": answer.file.size,
+                "name": answer.file.name,
+                "storage_path": answer.file.storage_path,
+                "sha256": answer.file.sha256,
             }
         )
         dialog.ask(turn, Step.PROOF)
@@ -184,6 +187,9 @@ def finish(turn: Turn) -> None:
             f["file_id"],
             f.get("type"),
             f.get("size"),
+            name=f.get("name"),
+            storage_path=f.get("storage_path"),
+            sha256=f.get("sha256"),
         )
         for f in turn.state.get("files", [])
     ]
