@@ -83,7 +83,23 @@ def deliver_notification(notification_id: int) -> None:
     # Notifications share the one send rate with broadcasts and reminders (see workers/
     # ratelimit.py); the turn is taken outside any transaction, so no writer waits for it.
     acquire(limiter(runtime().settings), row.external_id)
-    with writing(sessions) as session:
+    claimed = _claim(notification_id)
+    if claimed is None:
+        return  # another worker took it since it was read
+    text, buttons, attempts = claimed
+    _send(
+        notification_id,
+        channel,
+        row.external_id,
+        attempts,
+        Message(text, buttons=stored_buttons(buttons), language=row.language),
+    )
+
+
+def _claim(notification_id: int) -> tuple[str, Any, int] | None:
+    """Move a pending notification to sent (sent_at still empty) before its send: its text,
+    buttons and attempts, or None when another worker took it first."""
+    with writing(runtime().sessions) as session:
         claimed = cast(
             CursorResult[Any],
             session.execute(
@@ -96,16 +112,21 @@ def deliver_notification(notification_id: int) -> None:
             ),
         ).rowcount
         if not claimed:
-            return  # another worker took it since it was read
+            return None
         notification = session.get(Notification, notification_id)
         assert notification is not None
-        text, buttons, attempts = notification.text, notification.buttons, notification.attempts
-    message = Message(text, buttons=stored_buttons(buttons), language=row.language)
+        return notification.text, notification.buttons, notification.attempts
+
+
+def _send(
+    notification_id: int, channel: str, external_id: str, attempts: int, message: Message
+) -> None:
+    """Send a claimed notification and record its outcome."""
     try:
-        send_sync(channel, row.external_id, message)
+        send_sync(channel, external_id, message)
     except Blocked as error:
         _finish(notification_id, NotificationStatus.FAILED, f"blocked: {error}")
-        _mark_blocked(channel, row.external_id)
+        _mark_blocked(channel, external_id)
         log.info("notification %d: the chat is unreachable: %s", notification_id, error)
     except (Rejected, NoSender) as error:
         _finish(notification_id, NotificationStatus.FAILED, f"undeliverable: {error}")

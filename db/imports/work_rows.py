@@ -91,7 +91,7 @@ class WorkRows(Converter):
     # -- the row ---------------------------------------------------------------------------------
 
     # One call per row of a million, kept in one piece: a call per part costs the import time.
-    def _row(self, row: int, cells: list[Any], problems: list[Problem]) -> Record | None:
+    def _row(self, row: int, cells: list[Any], problems: list[Problem]) -> Record | None:  # noqa: C901
         parts: list[Record] = []
         for key_of, parse, cache in self._groups:
             key = key_of(cells)

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 from telegram import Bot, InputFile, Message
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram.channel import file_base_url
@@ -73,12 +73,7 @@ class TelegramSender:
         delivery). Raises the outcomes of `common.sending`, never python-telegram-bot's."""
         bot = await self._bot()
         chat: int | str = int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
-        markup: Any = None
-        if message.request_phone:
-            keys = tuple(button for row in message.buttons for button in row)
-            markup = contact_keyboard(message.language or "zh_CN", keys)
-        elif message.buttons:
-            markup = inline_keyboard_rows(message.buttons)
+        markup = _markup(message)
         attachment = message.attachment
         try:
             if attachment is not None and attachment.kind == "photo":
@@ -91,23 +86,8 @@ class TelegramSender:
                 )
             else:
                 sent = await bot.send_message(chat, message.text, reply_markup=markup)
-        except Forbidden as error:
-            raise Blocked(str(error)) from error
-        except BadRequest as error:
-            if "not found" in str(error).lower():  # "chat not found": the chat is gone
-                raise Blocked(str(error)) from error
-            raise Rejected(str(error)) from error
-        except RetryAfter as error:
-            raise RetryLater(str(error), _retry_after(error)) from error
-        except TimedOut as error:  # before NetworkError, its base class
-            if isinstance(error.__cause__, NOT_SENT):
-                raise RetryLater(str(error)) from error
-            raise MaybeSent(str(error)) from error
-        except NetworkError as error:
-            if isinstance(error.__cause__, NOT_SENT):
-                raise RetryLater(str(error)) from error
-            # The request may have left before the connection broke: its outcome is unknown.
-            raise MaybeSent(str(error)) from error
+        except (Forbidden, BadRequest, RetryAfter, NetworkError) as error:
+            raise _outcome(error) from error
         return Sent(str(sent.message_id))
 
     async def _bot(self) -> Bot:
@@ -129,6 +109,29 @@ class TelegramSender:
         with self._lock:
             self._bots[loop] = bot
         return bot
+
+
+def _markup(message: Outgoing) -> Any:
+    if message.request_phone:
+        keys = tuple(button for row in message.buttons for button in row)
+        return contact_keyboard(message.language or "zh_CN", keys)
+    return inline_keyboard_rows(message.buttons) if message.buttons else None
+
+
+def _outcome(error: Exception) -> Exception:
+    """python-telegram-bot's error as the outcome of common.sending."""
+    text = str(error)
+    if isinstance(error, Forbidden):
+        return Blocked(text)
+    if isinstance(error, BadRequest):
+        # "chat not found": the chat is gone; any other refusal is this message's
+        return Blocked(text) if "not found" in text.lower() else Rejected(text)
+    if isinstance(error, RetryAfter):
+        return RetryLater(text, _retry_after(error))
+    if isinstance(error.__cause__, NOT_SENT):  # TimedOut and NetworkError: nothing left
+        return RetryLater(text)
+    # The request may have left before the connection broke: its outcome is unknown.
+    return MaybeSent(text)
 
 
 def _file(attachment: Attachment) -> str | InputFile:
