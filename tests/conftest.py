@@ -1,14 +1,24 @@
 """Shared fixtures. Database: a migrated engine on SQLite and, when configured, PostgreSQL.
 
-PostgreSQL runs when WUGONG_TEST_DATABASE_URL is set (for example
-postgresql+psycopg://postgres@127.0.0.1:5432/test); every test then gets a schema of its own,
-selected through the connection's search_path, and dropped afterwards.
+Migrations run once per test session, not once per test: SQLite migrates one template file
+that each test copies; PostgreSQL (when WUGONG_TEST_DATABASE_URL is set, for example
+postgresql+psycopg://postgres@127.0.0.1:5432/test) migrates one template database,
+``<db>_<worker>_tpl``, and each test gets ``CREATE DATABASE <db>_<worker>_<n> TEMPLATE`` it
+(about 0.07 s, against 1.1 s for migrating), dropped afterwards. A test asking for an empty
+database (``database_url`` or ``postgres_url`` without ``engine``/``postgres_engine``) gets
+one, and migrates it itself.
+
+Under pytest-xdist every worker has databases of its own (``<worker>`` is its id, gw0, gw1…;
+``main`` without xdist), and Redis database N + k for worker gwk, N being the database of
+WUGONG_TEST_REDIS_URL: CI's Redis databases N and N+1 are used with ``-n 2``.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +26,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy.engine import Engine, make_url
@@ -60,15 +71,33 @@ def skip_without_postgres() -> str:
     return url
 
 
+def xdist_worker() -> str:
+    """This process's pytest-xdist worker id (gw0, gw1…), or "main" without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def worker_redis_url(url: str) -> str:
+    """The Redis database of this xdist worker: N + k for worker gwk, N the one configured
+    (dramatiq's queues live in the database, so two workers sharing one would take each other's
+    messages, and each test flushes its database)."""
+    worker = xdist_worker()
+    if not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) + int(worker[2:])
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     """The Redis of WUGONG_TEST_REDIS_URL, flushed before and after the test."""
     import redis
 
-    url = os.environ.get(REDIS_URL_ENV)
-    if not url:
+    configured = os.environ.get(REDIS_URL_ENV)
+    if not configured:
         _missing_service(f"{REDIS_URL_ENV} is not set: Redis tests skipped")
-    assert url is not None
+    assert configured is not None
+    url = worker_redis_url(configured)
     client = redis.Redis.from_url(url)
     try:
         client.flushdb()
@@ -81,7 +110,10 @@ def redis_url() -> Iterator[str]:
 
 @contextmanager
 def fresh_postgres_schema(base_url: str) -> Iterator[str]:
-    """A new, empty schema on the server of ``base_url``; yields a URL whose search_path is it."""
+    """A new, empty schema on the server of ``base_url``; yields a URL whose search_path is it.
+
+    The benchmarks use it (bench/support.py); the tests get databases of their own instead.
+    """
     schema = f"test_{uuid.uuid4().hex[:16]}"
     admin = make_engine(base_url, poolclass=NullPool)
     with admin.begin() as connection:
@@ -97,29 +129,125 @@ def fresh_postgres_schema(base_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+class PostgresDatabases:
+    """Databases of this test session (of this xdist worker) on the server of ``base_url``:
+    ``<db>_<worker>_<n>``, empty or copied from ``<db>_<worker>_tpl``, which is migrated once.
+
+    The names derive from the configured database and the worker only, so a run that was killed
+    leaves nothing behind for long: the next session with the same settings drops it first.
+    """
+
+    def __init__(self, base_url: str) -> None:
+        self.base = normalize_url(base_url)
+        assert self.base.database, f"{POSTGRES_URL_ENV} names no database"
+        self.prefix = f"{self.base.database}_{xdist_worker()}"
+        self.template = f"{self.prefix}_tpl"
+        self.numbers = itertools.count(1)
+        self.admin = make_engine(self.base, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+        self.migrated = False
+        self.drop_leftovers()
+
+    def url(self, name: str) -> str:
+        return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def execute(self, sql: str) -> None:
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(sql)
+
+    def drop(self, name: str) -> None:
+        # FORCE: a connection a test left open (or a worker process still stopping) would
+        # otherwise make the drop fail.
+        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def drop_leftovers(self) -> None:
+        own = re.compile(rf"{re.escape(self.prefix)}_(tpl|[0-9]+)")
+        with self.admin.connect() as connection:
+            names = connection.exec_driver_sql("SELECT datname FROM pg_database").scalars()
+            leftovers = [name for name in names if own.fullmatch(name)]
+        for name in leftovers:
+            self.drop(name)
+
+    def create(self, *, migrated: bool) -> str:
+        """A new database, migrated to head (a copy of the template) or empty; its name."""
+        if migrated and not self.migrated:
+            self.execute(f'CREATE DATABASE "{self.template}" TEMPLATE template0')
+            template = make_engine(self.url(self.template), poolclass=NullPool)
+            upgrade(template)
+            template.dispose()  # a template with a connection open cannot be copied
+            self.migrated = True
+        name = f"{self.prefix}_{next(self.numbers)}"
+        assert len(name) <= 63, f"{name}: longer than PostgreSQL's 63-byte names"
+        # PostgreSQL 15's default strategy, WAL_LOG, copies the 12 MB template in about
+        # 0.07 s here; FILE_COPY takes 0.5 s (two checkpoints), migrating 1.1 s.
+        self.execute(
+            f'CREATE DATABASE "{name}" TEMPLATE "{self.template if migrated else "template0"}"'
+        )
+        return name
+
+    @contextmanager
+    def database(self, *, migrated: bool) -> Iterator[str]:
+        """A new database for one test, dropped afterwards; yields its URL."""
+        name = self.create(migrated=migrated)
+        try:
+            yield self.url(name)
+        finally:
+            self.drop(name)
+
+    def close(self) -> None:
+        self.drop(self.template)
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    """This session's PostgreSQL databases; skips (fails on CI) without PostgreSQL."""
+    databases = PostgresDatabases(skip_without_postgres())
+    yield databases
+    databases.close()
+
+
+def _postgres_database(request: pytest.FixtureRequest, migrated_by: str) -> Iterator[str]:
+    """A database of its own for the test, already migrated when the test asks for the
+    fixture ``migrated_by`` (which then need not migrate it again)."""
+    databases = request.getfixturevalue("postgres_databases")
+    migrated = migrated_by in request.fixturenames
+    with databases.database(migrated=migrated) as url:
+        if migrated:
+            MIGRATED_URLS.add(url)
+        try:
+            yield url
+        finally:
+            MIGRATED_URLS.discard(url)
+
+
+# The PostgreSQL URLs of this test's databases that were copied from the migrated template.
+MIGRATED_URLS: set[str] = set()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """An empty database: a fresh SQLite file, or a fresh PostgreSQL schema (search_path set)."""
+    """An empty database, a fresh SQLite file or a PostgreSQL database of the test's own
+    (migrated already when the test uses ``engine``, which would migrate it anyway)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'wugong.sqlite3'}"
         return
-    with fresh_postgres_schema(skip_without_postgres()) as url:
-        yield url
+    yield from _postgres_database(request, migrated_by="engine")
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL schema only, for tests of PostgreSQL-specific behaviour."""
-    with fresh_postgres_schema(skip_without_postgres()) as url:
-        yield url
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A PostgreSQL database of the test's own only, for tests of PostgreSQL-specific behaviour
+    (empty, or migrated already when the test uses ``postgres_engine``)."""
+    yield from _postgres_database(request, migrated_by="postgres_engine")
 
 
 @pytest.fixture
 def postgres_engine(postgres_url: str) -> Iterator[Engine]:
     engine = make_engine(postgres_url)
-    upgrade(engine)
+    if postgres_url not in MIGRATED_URLS:
+        upgrade(engine)
     yield engine
     engine.dispose()
 
@@ -155,7 +283,8 @@ def engine(database_url: str, migrated_sqlite: Path) -> Iterator[Engine]:
         engine = make_engine(database_url)
     else:
         engine = make_engine(database_url)
-        upgrade(engine)
+        if database_url not in MIGRATED_URLS:
+            upgrade(engine)
     yield engine
     engine.dispose()
 
