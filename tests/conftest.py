@@ -39,7 +39,7 @@ from common.broker import setup_broker
 from db.crypto import Keyring, install_keyring
 from db.engine import make_engine, make_sessionmaker, normalize_url
 from db.migrate import upgrade
-from workers import declare_actors
+from workers import declare_actors, ratelimit
 
 # Actors bind to the global broker when declared: the in-process one, set before any test module
 # imports an actor (tests on Redis set their own broker, which takes the actors over).
@@ -400,6 +400,13 @@ class WorkerErrors(logging.Handler):
                 message += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
             lines.append(f"{record.name}: {message}")
         return lines
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    """Forget the in-process send limiters of earlier tests: a test that sent to a chat would
+    otherwise make the next one wait for that chat's interval."""
+    ratelimit._limiter.cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -20,3 +20,8 @@ def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(interval)
+
+
+# For an in-process dramatiq.Worker(..., worker_timeout=WORKER_TIMEOUT_MS): its threads look up
+# from their queues this often, so stop() returns in 0.2 s rather than dramatiq's default 2 s.
+WORKER_TIMEOUT_MS = 100

@@ -11,7 +11,7 @@ from common.settings import Settings
 from db.enums import ApplicationStatus, HouseholdType
 from db.models import Person
 from tests.crosscheck.conftest import Registry
-from tests.waiting import wait_until
+from tests.waiting import WORKER_TIMEOUT_MS, wait_until
 from workers import applications, context, crosscheck
 
 
@@ -49,7 +49,7 @@ def test_the_open_run_fans_out_reassessments_on_the_embedded_queue(
     reviewed = registry.application(people[2], status="village_review")
     with session_factory.begin() as session:
         session.get(Person, people[2]).household.household_type = HouseholdType.NONE
-    worker = dramatiq.Worker(in_process_broker, worker_threads=1)
+    worker = dramatiq.Worker(in_process_broker, worker_threads=1, worker_timeout=WORKER_TIMEOUT_MS)
     worker.start()
     try:
         crosscheck.crosscheck_open.send()
