@@ -180,6 +180,9 @@ def test_an_actor_failing_in_an_in_process_worker_is_reported_to_the_test(
         worker.join()
     finally:
         worker.stop()
+        # Not left for later tests, which look at every declared actor (setup_broker would
+        # carry it over to their brokers).
+        del dramatiq.get_broker().actors[fails.actor_name]
     assert any("database is locked" in line for line in worker_errors.unexpected())
     worker_errors.expect("fails()")  # seen; the fixture need not fail this test
 
