@@ -3,14 +3,15 @@
 Migrations run once per test session, not once per test: SQLite migrates one template file
 that each test copies; PostgreSQL (when WUGONG_TEST_DATABASE_URL is set, for example
 postgresql+psycopg://postgres@127.0.0.1:5432/test) migrates one template database,
-``<db>_<worker>_tpl``, and each test gets ``CREATE DATABASE <db>_<worker>_<n> TEMPLATE`` it
-(about 0.07 s, against 1.1 s for migrating), dropped afterwards. A test asking for an empty
-database (``database_url`` or ``postgres_url`` without ``engine``/``postgres_engine``) gets
-one, and migrates it itself.
+``<db>_<worker>_tpl``, and each test gets a copy of it, ``<db>_<worker>_<n>``, dropped
+afterwards (see PostgresDatabases). A test asking for an empty database (``database_url`` or
+``postgres_url`` without ``engine``/``postgres_engine``) gets one, and migrates it itself.
 
-Under pytest-xdist every worker has databases of its own (``<worker>`` is its id, gw0, gw1…;
-``main`` without xdist), and Redis database N + k for worker gwk, N being the database of
-WUGONG_TEST_REDIS_URL: CI's Redis databases N and N+1 are used with ``-n 2``.
+Under pytest-xdist (CI runs ``-n 2``) every worker has databases of its own (``<worker>`` is
+its id, gw0, gw1…; ``main`` without xdist), and a Redis database of its own: N + k for worker
+gwk, N being the database of WUGONG_TEST_REDIS_URL. So CI uses Redis databases N and N+1 (14
+and 15 by default): two workers on one database would take each other's dramatiq messages, and
+each test flushes its database.
 """
 
 from __future__ import annotations
@@ -105,6 +106,11 @@ def redis_url() -> Iterator[str]:
         client.flushdb()
     except redis.ConnectionError as error:
         pytest.fail(f"{REDIS_URL_ENV}={url} cannot be reached: {error}")
+    except redis.ResponseError as error:  # "DB index is out of range"
+        pytest.fail(
+            f"{url}, the Redis database of xdist worker {xdist_worker()}: {error}; "
+            f"{REDIS_URL_ENV} must name a database that leaves one per worker above it"
+        )
     yield url
     client.flushdb()
     client.close()
