@@ -1,21 +1,35 @@
 """Shared fixtures. Database: a migrated engine on SQLite and, when configured, PostgreSQL.
 
-PostgreSQL runs when WUGONG_TEST_DATABASE_URL is set (for example
-postgresql+psycopg://postgres@127.0.0.1:5432/test); every test then gets a schema of its own,
-selected through the connection's search_path, and dropped afterwards.
+Migrations run once per test session, not once per test: SQLite migrates one template file
+that each test copies; PostgreSQL (when WUGONG_TEST_DATABASE_URL is set, for example
+postgresql+psycopg://postgres@127.0.0.1:5432/test) migrates one template database,
+``<db>_<worker>_tpl``, and each test gets a copy of it, ``<db>_<worker>_<n>``, dropped
+afterwards (see PostgresDatabases). A test asking for an empty database (``database_url`` or
+``postgres_url`` without ``engine``/``postgres_engine``) gets one, and migrates it itself.
+
+Under pytest-xdist (CI runs ``-n 2``) every worker has databases of its own (``<worker>`` is
+its id, gw0, gw1…; ``main`` without xdist), and a Redis database of its own: N + k for worker
+gwk, N being the database of WUGONG_TEST_REDIS_URL. So CI uses Redis databases N and N+1 (14
+and 15 by default): two workers on one database would take each other's dramatiq messages, and
+each test flushes its database.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy.engine import Engine, make_url
@@ -26,7 +40,7 @@ from common.broker import setup_broker
 from db.crypto import Keyring, install_keyring
 from db.engine import make_engine, make_sessionmaker, normalize_url
 from db.migrate import upgrade
-from workers import declare_actors
+from workers import declare_actors, ratelimit
 
 # Actors bind to the global broker when declared: the in-process one, set before any test module
 # imports an actor (tests on Redis set their own broker, which takes the actors over).
@@ -60,20 +74,43 @@ def skip_without_postgres() -> str:
     return url
 
 
+def xdist_worker() -> str:
+    """This process's pytest-xdist worker id (gw0, gw1…), or "main" without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def worker_redis_url(url: str) -> str:
+    """The Redis database of this xdist worker: N + k for worker gwk, N the one configured
+    (dramatiq's queues live in the database, so two workers sharing one would take each other's
+    messages, and each test flushes its database)."""
+    worker = xdist_worker()
+    if not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) + int(worker[2:])
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     """The Redis of WUGONG_TEST_REDIS_URL, flushed before and after the test."""
     import redis
 
-    url = os.environ.get(REDIS_URL_ENV)
-    if not url:
+    configured = os.environ.get(REDIS_URL_ENV)
+    if not configured:
         _missing_service(f"{REDIS_URL_ENV} is not set: Redis tests skipped")
-    assert url is not None
+    assert configured is not None
+    url = worker_redis_url(configured)
     client = redis.Redis.from_url(url)
     try:
         client.flushdb()
     except redis.ConnectionError as error:
         pytest.fail(f"{REDIS_URL_ENV}={url} cannot be reached: {error}")
+    except redis.ResponseError as error:  # "DB index is out of range"
+        pytest.fail(
+            f"{url}, the Redis database of xdist worker {xdist_worker()}: {error}; "
+            f"{REDIS_URL_ENV} must name a database that leaves one per worker above it"
+        )
     yield url
     client.flushdb()
     client.close()
@@ -81,7 +118,10 @@ def redis_url() -> Iterator[str]:
 
 @contextmanager
 def fresh_postgres_schema(base_url: str) -> Iterator[str]:
-    """A new, empty schema on the server of ``base_url``; yields a URL whose search_path is it."""
+    """A new, empty schema on the server of ``base_url``; yields a URL whose search_path is it.
+
+    The benchmarks use it (bench/support.py); the tests get databases of their own instead.
+    """
     schema = f"test_{uuid.uuid4().hex[:16]}"
     admin = make_engine(base_url, poolclass=NullPool)
     with admin.begin() as connection:
@@ -97,29 +137,154 @@ def fresh_postgres_schema(base_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+class PostgresDatabases:
+    """Databases of this test session (of this xdist worker) on the server of ``base_url``:
+    ``<db>_<worker>_<n>``, empty or copied from ``<db>_<worker>_tpl``, which is migrated once.
+
+    Copying and dropping happen in two threads of their own: the copies for the next tests are
+    made while this one runs, and a test's database is dropped while the next one runs.
+    PostgreSQL 15's default strategy, WAL_LOG, copies the 12 MB template in 0.07–0.35 s here,
+    depending on the load (it waits for the WAL to be written: two copies at once take hardly
+    longer than one); FILE_COPY takes 0.4–0.5 s, for its two checkpoints; migrating 0.8–2.4 s.
+
+    The names derive from the configured database and the worker only, so a run that was killed
+    leaves nothing behind for long: the next session with the same settings drops it first.
+    """
+
+    AHEAD = 2  # migrated copies made ahead of the tests that will want them
+
+    def __init__(self, base_url: str) -> None:
+        self.base = normalize_url(base_url)
+        assert self.base.database, f"{POSTGRES_URL_ENV} names no database"
+        self.prefix = f"{self.base.database}_{xdist_worker()}"
+        self.template = f"{self.prefix}_tpl"
+        self.numbers = itertools.count(1)
+        self.admin = make_engine(self.base, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+        self.migrated = False
+        self.background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="test-databases")
+        self.ready: deque[Future[str]] = deque()  # migrated copies, made or being made
+        self.drops: list[Future[None]] = []
+        self.drop_leftovers()
+
+    def url(self, name: str) -> str:
+        return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def execute(self, sql: str) -> None:
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(sql)
+
+    def drop(self, name: str) -> None:
+        # FORCE: a connection a test left open (or a worker process still stopping) would
+        # otherwise make the drop fail.
+        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def drop_leftovers(self) -> None:
+        own = re.compile(rf"{re.escape(self.prefix)}_(tpl|[0-9]+)")
+        with self.admin.connect() as connection:
+            names = connection.exec_driver_sql("SELECT datname FROM pg_database").scalars()
+            leftovers = [name for name in names if own.fullmatch(name)]
+        for name in leftovers:
+            self.drop(name)
+
+    def create(self, template: str) -> str:
+        name = f"{self.prefix}_{next(self.numbers)}"
+        assert len(name) <= 63, f"{name}: longer than PostgreSQL's 63-byte names"
+        self.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return name
+
+    def migrate_template(self) -> None:
+        self.execute(f'CREATE DATABASE "{self.template}" TEMPLATE template0')
+        template = make_engine(self.url(self.template), poolclass=NullPool)
+        upgrade(template)
+        template.dispose()  # a template with a connection open cannot be copied
+        self.migrated = True
+
+    def take(self, *, migrated: bool) -> str:
+        """A new database, migrated to head (a copy of the template) or empty; its name."""
+        if not migrated:
+            return self.create("template0")
+        if not self.migrated:
+            self.migrate_template()
+        while len(self.ready) <= self.AHEAD:
+            self.ready.append(self.background.submit(self.create, self.template))
+        return self.ready.popleft().result()
+
+    def give_back(self, name: str) -> None:
+        """Drop the database in the background; a failure shows when the session ends."""
+        self.drops = [drop for drop in self.drops if not drop.done() or drop.exception()]
+        self.drops.append(self.background.submit(self.drop, name))
+
+    @contextmanager
+    def database(self, *, migrated: bool) -> Iterator[str]:
+        """A new database for one test, dropped afterwards; yields its URL."""
+        name = self.take(migrated=migrated)
+        try:
+            yield self.url(name)
+        finally:
+            self.give_back(name)
+
+    def close(self) -> None:
+        for made in self.ready:
+            self.give_back(made.result())
+        self.background.shutdown(wait=True)
+        try:
+            for drop in self.drops:
+                drop.result()
+        finally:
+            self.drop(self.template)
+            self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    """This session's PostgreSQL databases; skips (fails on CI) without PostgreSQL."""
+    databases = PostgresDatabases(skip_without_postgres())
+    yield databases
+    databases.close()
+
+
+def _postgres_database(request: pytest.FixtureRequest, migrated_by: str) -> Iterator[str]:
+    """A database of its own for the test, already migrated when the test asks for the
+    fixture ``migrated_by`` (which then need not migrate it again)."""
+    databases = request.getfixturevalue("postgres_databases")
+    migrated = migrated_by in request.fixturenames
+    with databases.database(migrated=migrated) as url:
+        if migrated:
+            MIGRATED_URLS.add(url)
+        try:
+            yield url
+        finally:
+            MIGRATED_URLS.discard(url)
+
+
+# The PostgreSQL URLs of this test's databases that were copied from the migrated template.
+MIGRATED_URLS: set[str] = set()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """An empty database: a fresh SQLite file, or a fresh PostgreSQL schema (search_path set)."""
+    """An empty database, a fresh SQLite file or a PostgreSQL database of the test's own
+    (migrated already when the test uses ``engine``, which would migrate it anyway)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'wugong.sqlite3'}"
         return
-    with fresh_postgres_schema(skip_without_postgres()) as url:
-        yield url
+    yield from _postgres_database(request, migrated_by="engine")
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL schema only, for tests of PostgreSQL-specific behaviour."""
-    with fresh_postgres_schema(skip_without_postgres()) as url:
-        yield url
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A PostgreSQL database of the test's own only, for tests of PostgreSQL-specific behaviour
+    (empty, or migrated already when the test uses ``postgres_engine``)."""
+    yield from _postgres_database(request, migrated_by="postgres_engine")
 
 
 @pytest.fixture
 def postgres_engine(postgres_url: str) -> Iterator[Engine]:
     engine = make_engine(postgres_url)
-    upgrade(engine)
+    if postgres_url not in MIGRATED_URLS:
+        upgrade(engine)
     yield engine
     engine.dispose()
 
@@ -155,7 +320,8 @@ def engine(database_url: str, migrated_sqlite: Path) -> Iterator[Engine]:
         engine = make_engine(database_url)
     else:
         engine = make_engine(database_url)
-        upgrade(engine)
+        if database_url not in MIGRATED_URLS:
+            upgrade(engine)
     yield engine
     engine.dispose()
 
@@ -240,6 +406,13 @@ class WorkerErrors(logging.Handler):
                 message += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
             lines.append(f"{record.name}: {message}")
         return lines
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> None:
+    """Forget the in-process send limiters of earlier tests: a test that sent to a chat would
+    otherwise make the next one wait for that chat's interval."""
+    ratelimit._limiter.cache_clear()
 
 
 @pytest.fixture(autouse=True)

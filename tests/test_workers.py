@@ -14,6 +14,7 @@ from common.runtime import Runtime
 from common.settings import Settings
 from db.enums import StaffRole
 from db.models import StaffInvite
+from tests.waiting import WORKER_TIMEOUT_MS
 from workers import context, housekeeping
 
 
@@ -61,7 +62,7 @@ def test_embedded_queue_runs_the_sweep_against_the_database(
     expired more than 30 days ago is deleted."""
     context.install(Runtime(settings=Settings(), engine=engine, sessions=session_factory))
     add_invites(session_factory)
-    worker = dramatiq.Worker(in_process_broker, worker_threads=1)
+    worker = dramatiq.Worker(in_process_broker, worker_threads=1, worker_timeout=WORKER_TIMEOUT_MS)
     worker.start()
     try:
         housekeeping.purge_expired_invites.send()
@@ -142,7 +143,7 @@ def test_a_lost_cross_check_is_found_by_the_sweep_and_done_once(
 
     context.install(Runtime(settings=Settings(), engine=engine, sessions=session_factory))
     application_id = add_submitted_application(session_factory, minutes_ago=10)
-    worker = dramatiq.Worker(in_process_broker, worker_threads=1)
+    worker = dramatiq.Worker(in_process_broker, worker_threads=1, worker_timeout=WORKER_TIMEOUT_MS)
     worker.start()
     try:
         applications.sweep_submitted.send()
@@ -171,7 +172,7 @@ def test_an_actor_failing_in_an_in_process_worker_is_reported_to_the_test(
     def fails() -> None:
         raise RuntimeError("database is locked")
 
-    worker = dramatiq.Worker(in_process_broker, worker_threads=1)
+    worker = dramatiq.Worker(in_process_broker, worker_threads=1, worker_timeout=WORKER_TIMEOUT_MS)
     worker.start()
     try:
         fails.send()
@@ -179,6 +180,9 @@ def test_an_actor_failing_in_an_in_process_worker_is_reported_to_the_test(
         worker.join()
     finally:
         worker.stop()
+        # Not left for later tests, which look at every declared actor (setup_broker would
+        # carry it over to their brokers).
+        del dramatiq.get_broker().actors[fails.actor_name]
     assert any("database is locked" in line for line in worker_errors.unexpected())
     worker_errors.expect("fails()")  # seen; the fixture need not fail this test
 

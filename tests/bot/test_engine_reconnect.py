@@ -30,7 +30,7 @@ def terminate_pooled_connections(url: str, application_name: str) -> int:
     with psycopg.connect(libpq, autocommit=True) as admin:
         return admin.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-            " WHERE application_name = %s",
+            " WHERE application_name = %s AND datname = current_database()",
             (application_name,),
         ).fetchone()[0]
 

@@ -15,6 +15,7 @@ from db.enums import Channel
 from db.models import ChatIdentity, Notification, NotificationStatus
 from tests.fakes.telegram_api import serve_fake
 from tests.fakes.telegram_harness import inline_values, telegram_settings
+from tests.waiting import WORKER_TIMEOUT_MS
 from workers import context
 from workers.notifications import MAX_ATTEMPTS, deliver_notification, sweep_pending_notifications
 from wugong.senders import register_senders
@@ -154,7 +155,7 @@ def test_the_sweep_enqueues_what_was_left_pending(installed, fake, session_facto
             .where(Notification.id == old)
             .values(created_at=datetime.now(UTC) - timedelta(hours=1))
         )
-    worker = dramatiq.Worker(broker, worker_threads=1)
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=WORKER_TIMEOUT_MS)
     worker.start()
     try:
         sweep_pending_notifications.send()

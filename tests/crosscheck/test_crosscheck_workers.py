@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import dramatiq
 import pytest
 
@@ -13,6 +11,7 @@ from common.settings import Settings
 from db.enums import ApplicationStatus, HouseholdType
 from db.models import Person
 from tests.crosscheck.conftest import Registry
+from tests.waiting import WORKER_TIMEOUT_MS, wait_until
 from workers import applications, context, crosscheck
 
 
@@ -50,7 +49,7 @@ def test_the_open_run_fans_out_reassessments_on_the_embedded_queue(
     reviewed = registry.application(people[2], status="village_review")
     with session_factory.begin() as session:
         session.get(Person, people[2]).household.household_type = HouseholdType.NONE
-    worker = dramatiq.Worker(in_process_broker, worker_threads=1)
+    worker = dramatiq.Worker(in_process_broker, worker_threads=1, worker_timeout=WORKER_TIMEOUT_MS)
     worker.start()
     try:
         crosscheck.crosscheck_open.send()
@@ -77,14 +76,16 @@ def test_wugong_worker_cross_checks_a_submission_from_redis(
     process = wugong_worker(engine.url.render_as_string(hide_password=False), threads=2)
     crosscheck.crosscheck_application.send(application_id)
     crosscheck.crosscheck_application.send(application_id)  # a duplicate message
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and (
-        registry.audit_actions(application_id).count("status_change") < 1
-        or "wage_mismatch" not in registry.findings(application_id)
-    ):
+
+    def done() -> bool:
         assert process.poll() is None, process.stdout.read()
-        time.sleep(0.3)
-    time.sleep(1)  # let the duplicate finish too
+        return registry.audit_actions(application_id).count("status_change") >= 1 and (
+            "wage_mismatch" in registry.findings(application_id)
+        )
+
+    wait_until(done, 60, "the cross-check's findings", interval=0.3)
+    # The duplicate too: both messages acknowledged (a message stays in Redis until then).
+    dramatiq.get_broker().join(crosscheck.crosscheck_application.queue_name, timeout=60_000)
     row = registry.application_row(application_id)
     assert row.status == ApplicationStatus.VILLAGE_REVIEW
     assert row.amount_fen == 150000

@@ -67,6 +67,7 @@ class FakeBotAPI:
     _refilled: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _message_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _resets: int = 0  # how often reset() ran: a poll from before belongs to an earlier test
 
     @property
     def base_url(self) -> str:
@@ -96,6 +97,7 @@ class FakeBotAPI:
             self.pending_updates.clear()
             self.failures.clear()
             self.throttled = 0
+            self._resets += 1
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 10) -> None:
         """Block until `predicate()` holds (for the polling mode, where replies come later)."""
@@ -195,11 +197,17 @@ class FakeBotAPI:
         offset = int(params.get("offset") or 0)
         wait = min(float(params.get("timeout") or 0), MAX_POLL_WAIT)
         deadline = time.monotonic() + wait
+        with self._lock:
+            resets = self._resets
+            # An offset confirms every update before it when it arrives, as Telegram does.
+            self.pending_updates = [u for u in self.pending_updates if u["update_id"] >= offset]
         while True:
             with self._lock:
-                # An offset confirms every update before it, as Telegram does.
-                self.pending_updates = [u for u in self.pending_updates if u["update_id"] >= offset]
-                ready = list(self.pending_updates)
+                if self._resets != resets:
+                    # A poll of the previous test's stopped channel, still waiting here: not the
+                    # next test's (whose update ids start over).
+                    return []
+                ready = [u for u in self.pending_updates if u["update_id"] >= offset]
             if ready or time.monotonic() >= deadline:
                 return ready
             await asyncio.sleep(0.02)

@@ -17,6 +17,7 @@ from tests.fakes.telegram_api import serve_fake
 from tests.fakes.telegram_files import FakeFileBotAPI
 from tests.fakes.telegram_harness import telegram_settings
 from tests.imports.conftest import DATA, WORK_XLSX, count, sample_rows, write_xlsx
+from tests.waiting import WORKER_TIMEOUT_MS
 from workers import context
 from wugong.senders import register_senders
 
@@ -42,6 +43,9 @@ def installed(fake, engine, session_factory, tmp_path):
     settings = Settings()
     settings.telegram = telegram_settings(fake, mode="polling")
     settings.paths = PathSettings(var_dir=tmp_path / "var")
+    # Every message of an import goes to the admin's one chat: at Telegram's one message a
+    # second per chat, the tests would wait a second for each (what they test is the import).
+    settings.messaging.send_chat_rate = 100
     runtime = Runtime(settings=settings, engine=engine, sessions=session_factory)
     context.install(runtime)
     register_senders(runtime)  # as every process does at start
@@ -73,7 +77,7 @@ def send(conversations: Conversations, user: int, **message) -> str:
 
 
 def run_worker(broker) -> None:
-    worker = dramatiq.Worker(broker, worker_threads=2)
+    worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=WORKER_TIMEOUT_MS)
     worker.start()
     try:
         for queue in ("imports", "notifications", "crosscheck"):

@@ -19,6 +19,7 @@ from db.queries import review as rules
 from db.queries.notices import close_notice, post_notice
 from db.types import utcnow
 from tests.review.conftest import add_claim
+from tests.waiting import WORKER_TIMEOUT_MS
 from workers import context, notices
 
 
@@ -41,7 +42,7 @@ def test_the_actor_closes_a_due_notice_once(session_factory, engine, posted):
     notice_id, ends, claims = posted
     broker = setup_broker(None)
     context.install(Runtime(settings=Settings(), engine=engine, sessions=session_factory))
-    worker = dramatiq.Worker(broker, worker_threads=1)
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=WORKER_TIMEOUT_MS)
     worker.start()
     try:
         notices.close_due_notices.send((ends - timedelta(seconds=1)).isoformat())
