@@ -117,12 +117,17 @@ def test_a_returned_claim_left_unfixed_is_reminded_after_three_days(
         application = session.get(Application, application_id)
         application.review_note = "请补充工资流水"
         change_status(session, application, ApplicationStatus.RETURNED, Actor.system("test"))
-    returned = datetime.now(UTC)
-    at(monkeypatch, returned + timedelta(days=1))
+    returned = datetime.now(UTC)  # the status change is stamped with the real clock
+
+    def morning(days: int) -> datetime:
+        # 10:00 in Shanghai `days` later: reminders keep quiet from 22:00 to 07:00
+        return (returned + timedelta(days=days)).replace(hour=2, minute=0)
+
+    at(monkeypatch, morning(1))
     reminders.plan_reminders.fn()
     reminders.send_due_reminders.fn()
     assert not any("请补充工资流水" in t for t in texts_for(session_factory, worker_identity))
-    at(monkeypatch, returned + timedelta(days=4))
+    at(monkeypatch, morning(4))
     reminders.plan_reminders.fn()
     reminders.send_due_reminders.fn()
     reminded = [t for t in texts_for(session_factory, worker_identity) if "请补充工资流水" in t]
