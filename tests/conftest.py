@@ -340,10 +340,13 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @pytest.fixture
-def wugong_worker(redis_url: str, tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[str]]]:
+def wugong_worker(
+    redis_url: str, tmp_path: Path, database_url: str
+) -> Iterator[Callable[..., subprocess.Popen[str]]]:
     """Start real `wugong worker` processes on Redis against a database, with this process's
     broker on the same Redis; they are stopped after the test, which fails if one logged a
-    traceback."""
+    traceback. (It asks for ``database_url`` so that the workers stop before the test's
+    database is dropped.)"""
     from common.broker import setup_broker
 
     processes: list[subprocess.Popen[str]] = []
