@@ -43,6 +43,8 @@ class Incoming:
     Exactly one of text, button, file, contact_phone or unsupported is set. `unsupported` names
     content the dialogs cannot use (sticker, voice, location, …) so they can re-ask politely.
     `update_id` lets a channel's redelivery of the same update be recognised and dropped.
+    `client_address` is the network address the message came from, where the channel knows it
+    (the web chat): limits on guessing are kept per address as well as per user.
     """
 
     channel: Channel
@@ -56,3 +58,4 @@ class Incoming:
     language_hint: str | None = None
     update_id: int | None = None
     display_name: str | None = None
+    client_address: str | None = None

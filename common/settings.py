@@ -81,6 +81,21 @@ class SecuritySettings(BaseSettings):
     secret_key: SecretStr | None = None
 
 
+class SmsSettings(BaseSettings):
+    """Text messages (common/sms): the provider and its keys. Unset provider: the server log,
+    allowed with SQLite only."""
+
+    model_config = _CONFIG
+    sms_provider: str | None = Field(default=None, pattern="^(log|aliyun|tencent)$")
+    sms_base_url: str | None = None  # the provider's API endpoint; a local fake in tests
+    sms_access_key_id: str | None = None  # Alibaba Cloud AccessKey ID / Tencent SecretId
+    sms_access_key_secret: SecretStr | None = None  # … AccessKey Secret / Tencent SecretKey
+    sms_sign_name: str | None = None  # the approved signature (签名), e.g. 务工补贴助手
+    sms_template_code: str | None = None  # the approved code template (模板), one ${code}
+    sms_app_id: str | None = None  # Tencent's SmsSdkAppId
+    sms_region: str = "ap-guangzhou"  # Tencent's region
+
+
 class MessagingSettings(BaseSettings):
     """How fast and when wugong may message people: one global rate limit shared by every
     process (docs/stack-notes.md §2), quiet hours for reminders, and the reminders' timing."""
@@ -131,6 +146,7 @@ class Settings:
         self.http = HttpSettings()
         self.security = SecuritySettings()
         self.messaging = MessagingSettings()
+        self.sms = SmsSettings()
         self.log = LogSettings()
         self.clock = ClockSettings()
 
