@@ -62,3 +62,20 @@ def sms_provider(settings: Settings) -> SmsProvider:
     if chosen == "log":
         return LogProvider()
     raise ConfigurationError(f"WUGONG_SMS_PROVIDER: unknown provider {chosen!r}")
+
+
+_installed: SmsProvider | None = None
+
+
+def install_sms_provider(provider: SmsProvider | None) -> None:
+    """Make `provider` the process's provider (the serving process does it at start; tests
+    install one that records what it is asked to send)."""
+    global _installed
+    _installed = provider
+
+
+def installed_sms_provider() -> SmsProvider:
+    """The provider installed at start-up; ConfigurationError when none is."""
+    if _installed is None:
+        raise ConfigurationError("no SMS provider is installed in this process")
+    return _installed
