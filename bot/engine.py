@@ -6,7 +6,7 @@ import dataclasses
 import json
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
@@ -32,10 +32,15 @@ class Conversations:
     """Runs the dialogs for incoming messages; synchronous, called through a thread pool."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], *, today: Callable[[], date] = date.today
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        today: Callable[[], date] = date.today,
+        now: Callable[[], datetime] = utcnow,
     ) -> None:
         self.sessions = sessions
         self.today = today
+        self.now = now  # the clock of one-time codes (bot/dialogs/verify.py)
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         """The replies to one message. Never raises: a failure becomes an apology."""
@@ -75,6 +80,7 @@ class Conversations:
                     identity=identity,
                     incoming=incoming,
                     today=self.today(),
+                    now=self.now(),
                     state=_copy_state(identity.state),
                 )
                 route(turn)

@@ -242,6 +242,13 @@ class WithdrawConfirmed(Payload, prefix="withdraw_yes"):
     application: Id
 
 
+@dataclass(frozen=True)
+class SeenInPerson(Payload, prefix="seen"):
+    """The village cadre has seen the person of a draft claim (bot/dialogs/in_person.py)."""
+
+    application: Id
+
+
 class YesNo(StrEnum):
     YES = "yes"
     NO = "no"

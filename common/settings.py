@@ -96,6 +96,15 @@ class SmsSettings(BaseSettings):
     sms_region: str = "ap-guangzhou"  # Tencent's region
 
 
+class VerifySettings(BaseSettings):
+    """Guessing limits of the chats (bot/dialogs/verify.py): ID numbers typed an hour, per
+    chat and per client address."""
+
+    model_config = _CONFIG
+    id_tries_per_chat: int = Field(default=5, ge=1)
+    id_tries_per_address: int = Field(default=30, ge=1)
+
+
 class MessagingSettings(BaseSettings):
     """How fast and when wugong may message people: one global rate limit shared by every
     process (docs/stack-notes.md §2), quiet hours for reminders, and the reminders' timing."""
@@ -147,6 +156,7 @@ class Settings:
         self.security = SecuritySettings()
         self.messaging = MessagingSettings()
         self.sms = SmsSettings()
+        self.verify = VerifySettings()
         self.log = LogSettings()
         self.clock = ClockSettings()
 

@@ -165,6 +165,12 @@ class Keyring:
         message = kind.encode() + b"\x00" + normalizer(value).encode()
         return hmac.new(self._index_key, message, sha256).hexdigest()
 
+    def code_mac(self, context: str, code: str) -> str:
+        """HMAC-SHA256 (hex) of a one-time code bound to its context (the code's owner), under
+        the blind-index key: without the key, a stored value does not give the code away."""
+        message = b"one-time code\x00" + context.encode() + b"\x00" + code.encode()
+        return hmac.new(self._index_key, message, sha256).hexdigest()
+
 
 _installed: Keyring | None = None
 

@@ -74,6 +74,17 @@ def mask_phone(value: str) -> str:
     return _mask(normalize_phone(value), 3, 4)
 
 
+def mask_name(value: str) -> str:
+    """'李建国' -> '李*国', '张三' -> '张*', '欧阳小明' -> '欧**明': the first character and,
+    from three on, the last."""
+    name = value.strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 def redact(text: str) -> str:
     """Mask every ID-number-like token, long digit run and mobile number in free text."""
     text = _ID_LIKE.sub(lambda match: _mask(match.group().upper(), 4, 4), text)

@@ -457,3 +457,35 @@ def county_parameters() -> Iterator[Callable[..., None]]:
 
     yield install
     install_parameters(None)
+
+
+class RecordingSms:
+    """An SMS provider that keeps what it was asked to send (phone, code), for the tests to
+    read the code a person would get; `fail` makes it refuse like a provider that is down."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.fail = False
+
+    def send_code(self, phone: str, code: str) -> None:
+        from common.sms import SmsError
+
+        if self.fail:
+            raise SmsError("the test provider is down")
+        self.sent.append((phone, code))
+
+
+@pytest.fixture(autouse=True)
+def sms() -> Iterator[RecordingSms]:
+    """Each test's own SMS provider, and fresh guessing limits of the chats (an ID typed or a
+    code sent in an earlier test does not count in the next)."""
+    from bot.dialogs.verify import install_limits
+    from common.limits import MemoryLimits
+    from common.sms import install_sms_provider
+
+    recorder = RecordingSms()
+    install_sms_provider(recorder)
+    install_limits(MemoryLimits())
+    yield recorder
+    install_sms_provider(None)
+    install_limits(None)

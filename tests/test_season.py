@@ -77,7 +77,7 @@ def approve_everything(reviewer: Chat) -> None:
 def apply_as(worker: Chat, id_number: str, place: str, since: str, wage: str) -> None:
     """A worker applies on the web chat as people answer: place and months in words."""
     worker.tap("menu:apply")
-    worker.say(id_number)
+    worker.identify(id_number)
     worker.say(place)
     worker.say(since)
     worker.tap("still")

@@ -12,6 +12,7 @@ from bot.dialogs import (
     delegate,
     finance,
     imports,
+    in_person,
     menu,
     notices,
     objections,
@@ -20,6 +21,7 @@ from bot.dialogs import (
     roster_note,
     staff,
     status,
+    verify,
 )
 from bot.dialogs.base import Registry
 
@@ -27,12 +29,14 @@ MODULES = (
     menu.MODULE,
     staff.MODULE,
     check.MODULE,
+    verify.MODULE,
     apply.MODULE,
     delegate.MODULE,
     consent.MODULE,
     status.MODULE,
     corrections.MODULE,
     review.MODULE,
+    in_person.MODULE,
     assign_village.MODULE,
     roster_note.MODULE,
     notices.MODULE,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.dialogs import apply, consent, menu
+from bot.dialogs import apply, consent, menu, verify
 from bot.dialogs.base import (
     Answer,
     Dialog,
@@ -23,6 +23,9 @@ from bot.dialogs.base import (
 from common.i18n import N_
 from db.enums import StaffRole
 from db.pii import mask_id
+from db.queries import find_person_by_id_number
+from policy.errors import InvalidIdNumber
+from policy.ric import parse as parse_id
 
 
 class Step(StrEnum):
@@ -67,15 +70,29 @@ def ask_id(turn: Turn) -> None:
 @dialog.answers(Step.ID)
 def answer_id(turn: Turn, answer: Answer) -> None:
     staff = active_staff(turn)
-    found = apply.identify(turn, answer)
-    if found is None or staff is None:
+    refused = verify.count_id_typed(turn)
+    if refused is not None or staff is None:
+        if refused is not None:
+            verify.refuse_guessing(turn, refused)
         return
-    if not (found.region_code or "").startswith(staff.region_code):
+    if answer.file is not None or not answer.words:
+        raise Reask("Please type the 18-character ID number.")
+    try:
+        number = parse_id(answer.words, today=turn.today).number
+    except InvalidIdNumber:
+        raise Reask(
+            "That ID number is not valid. Please check it: 18 characters, the last may be X."
+        ) from None
+    found = find_person_by_id_number(turn.session, number)
+    # Outside the cadre's own region a registered person and an unknown ID look the same.
+    if found is None or not (found.region_code or "").startswith(staff.region_code):
         turn.state.pop("person_id", None)
         raise Reask(
-            "{id} does not live in your village. You can only apply for your villagers.",
-            id=mask_id(found.id_number),
+            "{id} is not in your area or not in the records. You can only apply for your "
+            "villagers.",
+            id=mask_id(number),
         )
+    turn.state["person_id"] = found.id
     turn.say(turn.t("Found: {name}, {id}.", name=found.name, id=mask_id(found.id_number)))
     dialog.ask(turn, Step.RELATION)
 

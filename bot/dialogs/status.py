@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
 from common.i18n import N_
@@ -69,6 +70,14 @@ def describe(turn: Turn, application: Application) -> str:
         else turn.t("Amount: none"),
         turn.t("Status: {status}", status=turn.t(STATUS_WORDS[application.status])),
     ]
+    if not application.identity_verified:
+        lines.append(
+            turn.t(
+                "⚠️ Made in another chat by someone not verified as this person. If it was not "
+                "you, withdraw it."
+            )
+        )
+        return "\n".join(lines)
     following = NEXT_STEPS.get(application.status)
     if following and application.status == ApplicationStatus.ROSTER_SENT:
         due = payment_due(turn.session, application)
@@ -82,11 +91,64 @@ def describe(turn: Turn, application: Application) -> str:
     return "\n".join(lines)
 
 
+def visible(turn: Turn) -> list[Application]:
+    """The user's applications: drafts made before verification only to the person verified
+    (the author sees those as `own_drafts`)."""
+    identity = turn.identity
+    return [
+        a
+        for a in applications_of(turn.session, identity)
+        if a.identity_verified or (identity.phone_verified and a.person_id == identity.person_id)
+    ]
+
+
+def own_drafts(turn: Turn) -> list[dict[str, Any]]:
+    """The drafts this chat made before it was verified and that are still drafts (a draft
+    for the person the chat is now verified as is among `visible`)."""
+    identity = turn.identity
+    kept = []
+    for entry in identity.drafts or []:
+        application_id = entry.get("application")
+        if application_id is None:
+            kept.append(entry)
+            continue
+        application = turn.session.get(Application, application_id)
+        if (
+            application is not None
+            and not application.identity_verified
+            and application.status == ApplicationStatus.DRAFT
+            and not (identity.phone_verified and application.person_id == identity.person_id)
+        ):
+            kept.append(entry)
+    return kept
+
+
+def describe_draft(turn: Turn, entry: dict[str, Any]) -> str:
+    return "\n".join(
+        [
+            turn.t(
+                "Draft · {program} {year} · ID {id}",
+                program=program_name(turn.t, entry["program"]),
+                year=entry["year"],
+                id=entry["id"],
+            ),
+            turn.t("Amount: {amount} yuan", amount=entry["amount"]),
+            turn.t(
+                "Status: a draft, sent once you are verified (an SMS code, or your village "
+                "cadre in person)."
+            ),
+        ]
+    )
+
+
 def show(turn: Turn) -> None:
     """List the user's applications, with a withdraw button for each that may be withdrawn."""
     turn.go(None, None)
-    applications = applications_of(turn.session, turn.identity)
-    if not applications:
+    applications = visible(turn)
+    drafts = own_drafts(turn)
+    for entry in drafts[:10]:
+        turn.say(describe_draft(turn, entry))
+    if not applications and not drafts:
         turn.say(
             turn.t("You have no applications yet."),
             [turn.button("Apply", to_menu("apply")), turn.button("Main menu", to_menu("main"))],
@@ -103,7 +165,7 @@ def show(turn: Turn) -> None:
 
 
 def _own(turn: Turn, application_id: int) -> Application | None:
-    for application in applications_of(turn.session, turn.identity):
+    for application in visible(turn):
         if application.id == application_id:
             return application
     return None

@@ -15,6 +15,7 @@ from db.models.notice import Notice
 from db.models.notice_item import NoticeItem
 from db.models.notification import Notification, NotificationStatus
 from db.models.objection import Objection
+from db.models.one_time_code import OneTimeCode
 from db.models.person import Person
 from db.models.region import Region
 from db.models.reminder import Reminder
@@ -40,6 +41,7 @@ __all__ = [
     "Notification",
     "NotificationStatus",
     "Objection",
+    "OneTimeCode",
     "Person",
     "Region",
     "Reminder",

@@ -21,8 +21,12 @@ if TYPE_CHECKING:
 
 
 class Application(IdMixin, TimestampMixin, Base):
-    """The database allows one application per person, program and year: a withdrawn or
-    returned claim is taken up again in the same row, never duplicated.
+    """The database allows one counting application per person, program and year: a withdrawn
+    or returned claim is taken up again in the same row, never duplicated.
+
+    A claim made in a chat not verified as its person (``identity_verified`` false) is a draft
+    that holds nothing: it is outside that uniqueness, never reviewed, and becomes a counting
+    claim only when its author is verified as the person (db.queries.drafts).
 
     ``facts`` and ``decision`` are snapshots of the policy engine's input and output at the
     last assessment. ``amount_fen`` is in fen (1/100 CNY). The bank account is copied at
@@ -30,7 +34,17 @@ class Application(IdMixin, TimestampMixin, Base):
     """
 
     __tablename__ = "application"
-    __table_args__ = (sa.UniqueConstraint("person_id", "program", "year"),)
+    __table_args__ = (
+        sa.Index(
+            "uq_application_counting",
+            "person_id",
+            "program",
+            "year",
+            unique=True,
+            postgresql_where=sa.text("identity_verified"),
+            sqlite_where=sa.text("identity_verified"),
+        ),
+    )
 
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)
     program: Mapped[Program] = mapped_column(enum_type(Program, "program"))
@@ -67,6 +81,8 @@ class Application(IdMixin, TimestampMixin, Base):
     )
     paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     payment_ref: Mapped[str | None] = mapped_column(sa.String(64))  # the bank's reference
+    # False: made in a chat not verified as the person, a draft that holds nothing.
+    identity_verified: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     person: Mapped[Person] = relationship()
     findings: Mapped[list[Finding]] = relationship(

@@ -77,25 +77,29 @@ def submit(
     bank_name: str | None = None,
     files: Iterable[NewFile] = (),
     status: ApplicationStatus = ApplicationStatus.SUBMITTED,
+    identity_verified: bool = True,
 ) -> Submitted:
     """Write the application with its audit event; an existing live claim is returned as is.
 
-    A withdrawn claim is taken up again in its own row: the database allows one per person,
-    program and year. The row lock makes two submissions at once wait for each other.
+    A withdrawn claim is taken up again in its own row: the database allows one counting claim
+    per person, program and year. The row lock makes two submissions at once wait for each
+    other. A claim from a chat not verified as the person (`identity_verified` false) is a
+    draft that holds nothing: it is written beside any claim, taking up only the same author's
+    earlier draft.
     """
+    if not identity_verified:
+        status = ApplicationStatus.DRAFT
     application = session.scalars(
-        sa.select(Application)
-        .where(
-            Application.person_id == person.id,
-            Application.program == program,
-            Application.year == year,
-        )
-        .with_for_update()
+        _same_claim(person, program, year, None if identity_verified else submitted_by)
     ).one_or_none()
-    if application is not None and application.status != ApplicationStatus.WITHDRAWN:
+    live = application is not None and application.status != ApplicationStatus.WITHDRAWN
+    if live and identity_verified:
+        assert application is not None
         return Submitted(program, application, existing=True)
     if application is None:
-        application = Application(person_id=person.id, program=program, year=year)
+        application = Application(
+            person_id=person.id, program=program, year=year, identity_verified=identity_verified
+        )
         session.add(application)
     # A person the registry places nowhere finer is reviewed in the county of their ID number
     # (the county admin's queue then shows the claim, to be given its village).
@@ -141,6 +145,24 @@ def submit(
             )
         )
     return Submitted(program, application, existing=False)
+
+
+def _same_claim(
+    person: Person, program: Program, year: int, drafted_by: ChatIdentity | None
+) -> sa.Select[tuple[Application]]:
+    """The counting claim (drafted_by None), or that author's latest draft, locked."""
+    query = sa.select(Application).where(
+        Application.person_id == person.id,
+        Application.program == program,
+        Application.year == year,
+        Application.identity_verified.is_(drafted_by is None),
+    )
+    if drafted_by is not None:
+        query = query.where(
+            Application.submitted_by_chat_identity_id == drafted_by.id,
+            Application.status == ApplicationStatus.DRAFT,
+        )
+    return query.order_by(Application.id.desc()).limit(1).with_for_update()
 
 
 def applications_of(session: Session, identity: ChatIdentity) -> Sequence[Application]:

@@ -86,6 +86,17 @@ class Chat:
     def say(self, text: str) -> list[Reply]:
         return self.send(text=text)
 
+    def identify(self, id_number: str) -> list[Reply]:
+        """At “Apply”: type the ID number, then the code sent by SMS to the records' phone."""
+        from common.sms import installed_sms_provider
+
+        self.say(id_number)
+        if "verify:nocode" not in self.buttons:
+            return self.replies  # already verified as this person, or refused
+        sent = installed_sms_provider().sent  # type: ignore[attr-defined]
+        assert sent, "no code was sent"
+        return self.say(sent[-1][1])
+
     def tap(self, value: str) -> list[Reply]:
         offered = self.buttons
         # Menu buttons work from anywhere, also before the first reply.

@@ -83,7 +83,7 @@ def test_applying_when_no_window_is_open_is_refused_with_the_next_one(
     )
     user = chat_on(session_factory, date(2025, 6, 1))
     user.tap("menu:apply")
-    user.say(WORKER_ID)
+    user.identify(WORKER_ID)
     assert "2025-11-01" in user.text and "2025-11-15" in user.text
     assert user.buttons == ["menu:main"]
     assert applications(session_factory) == []
@@ -98,7 +98,7 @@ def applying_in_january(session_factory, county_parameters) -> Chat:
     )
     user = chat_on(session_factory, date(2026, 1, 10))
     user.tap("menu:apply")
-    user.say(WORKER_ID)
+    user.identify(WORKER_ID)
     return user
 
 

@@ -30,8 +30,8 @@ def run(chat, script):
 
 def apply_to_the_end(chat, id_number=WORKER_ID):
     chat.tap("menu:apply")
-    chat.say(id_number)
-    assert "1405**********1232" in chat.text
+    chat.identify(id_number)
+    assert "张三" not in chat.text  # the name masked (张*) when verified
     chat.tap("bank:file")
     chat.tap("done")
     assert "****" in chat.text and "6217000010002000305" not in chat.text
@@ -124,7 +124,7 @@ def test_bad_answers_get_a_re_ask_and_lose_nothing(chat):
     assert "still" in user.buttons, "the earlier answer (Jiangsu) was kept"
 
 
-def test_apply_on_the_web_chat_writes_applications_for_the_cadre_to_confirm(
+def test_apply_on_the_web_chat_after_an_sms_code_writes_applications(
     chat, registry, session_factory
 ):
     user = chat()
@@ -136,7 +136,7 @@ def test_apply_on_the_web_chat_writes_applications_for_the_cadre_to_confirm(
         ("stable_employment", 120000, ApplicationStatus.SUBMITTED),
         ("transport", 150000, ApplicationStatus.SUBMITTED),
     ]
-    assert all(a.facts["identity_check"] == "cadre" for a in saved)
+    assert all(a.facts["identity_check"] == "sms" for a in saved)
     assert saved[0].bank_account_snapshot == "6217000010002000305"
     with session_factory() as session:
         events = session.scalars(sa.select(AuditEvent.to_status)).all()
@@ -183,7 +183,7 @@ def test_telegram_phone_matching_the_registry_verifies_the_identity(
     user.tap("done")
     user.tap("confirm")
     user.tap("pledge:accept")
-    assert all(a.facts["identity_check"] == "phone" for a in applications(session_factory))
+    assert all(a.facts["identity_check"] == "contact" for a in applications(session_factory))
     with session_factory() as session:
         identity = session.scalars(sa.select(ChatIdentity)).one()
     assert identity.phone_verified and identity.person_id == registry["worker"]
@@ -195,8 +195,8 @@ def test_an_invalid_or_unknown_id_is_refused_politely(chat, registry):
     user.tap("menu:apply")
     user.say("140581199003151233")  # wrong check digit
     assert len(user.replies) == 2
-    user.say("140524196208150136")  # valid but not in the registry
-    assert "1405**********0136" in user.text
+    user.say("140524196208150136")  # valid but not in the registry: the usual next step
+    assert "6-digit code" in user.text and "not in the list" not in user.text
     assert "140524196208150136" not in user.text
 
 
@@ -204,7 +204,7 @@ def test_a_card_failing_luhn_is_a_warning_to_confirm(chat, registry, session_fac
     user = chat()
     run(user, QUICK_CHECK)
     user.tap("menu:apply")
-    user.say(WORKER_ID)
+    user.identify(WORKER_ID)
     user.say("6217 0000 1000 2000 301")
     assert set(user.buttons) >= {"yes", "no"}
     user.tap("yes")
@@ -303,8 +303,7 @@ def test_a_used_or_unknown_invite_gives_no_role(chat, session_factory):
 def test_delegated_application_waits_for_the_workers_tap(chat, registry, session_factory):
     worker = chat("5001", Channel.TELEGRAM)
     worker.send(button="menu:apply")
-    worker.say(WORKER_ID)
-    worker.send(contact_phone=WORKER_PHONE, contact_is_own=True)
+    worker.identify(WORKER_ID)
     cadre = make_cadre(chat, session_factory, "140581100200")
     cadre.tap("menu:delegate")
     cadre.say(WORKER_ID)

@@ -12,6 +12,7 @@ from db.logging_filter import RedactingFilter
 from db.pii import (
     mask_account,
     mask_id,
+    mask_name,
     mask_phone,
     normalize_account,
     normalize_id,
@@ -61,6 +62,13 @@ def test_masks_keep_only_the_edges() -> None:
     assert mask_id(ID_X.lower()) == "1101**********002X"
     assert mask_account(ACCOUNT) == "6217***********4567"
     assert mask_phone("13812345678") == "138****5678"
+
+
+def test_mask_name_keeps_the_first_and_last_character() -> None:
+    assert mask_name("李建国") == "李*国"
+    assert mask_name("张三") == "张*"
+    assert mask_name("欧阳小明") == "欧**明"
+    assert mask_name("王") == "王"
 
 
 def test_redact_masks_ids_accounts_and_mobiles_in_free_text() -> None:

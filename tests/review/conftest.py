@@ -54,7 +54,7 @@ def apply_in_chat(user):
     """The worker checks and applies for both subsidies (transport 1500, stable 1200)."""
     run(user, QUICK_CHECK)
     user.tap("menu:apply")
-    user.say("140581199003151232")
+    user.identify("140581199003151232")
     user.tap("bank:file")
     user.tap("done")
     user.tap("confirm")

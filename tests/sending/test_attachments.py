@@ -55,8 +55,7 @@ def apply_with_proof(user, proof: FileRef) -> None:
     for action, value in QUICK_CHECK:
         getattr(user, action)(value)
     user.tap("menu:apply")
-    user.say(WORKER_ID)
-    user.tap("skip")  # no phone shared: the cadre confirms who it is
+    user.identify(WORKER_ID)
     user.tap("bank:file")
     user.send(file=proof)
     user.tap("done")

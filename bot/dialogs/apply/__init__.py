@@ -1,16 +1,16 @@
 """Apply for the subsidies (the chart: apply.mmd beside this file).
 
-`flow` holds the dialog and identifies the applicant; `bank` and `submit` answer its later
-steps. Importing the package registers every step.
+`flow` holds the dialog (who applies is bot/dialogs/verify.py's); `bank` and `submit` answer
+its later steps; `drafts` takes a claim made before the chat was verified on as a real one.
+Importing the package registers every step.
 """
 
-from bot.dialogs.apply import bank, submit
+from bot.dialogs.apply import bank, drafts, submit
 from bot.dialogs.apply.flow import (
     Step,
     after_facts,
     collect,
     dialog,
-    identify,
     person,
     registry_facts,
     start,
@@ -21,7 +21,7 @@ MODULE = DialogModule(
     dialog=dialog,
     commands={"/apply": start},
     actions={"apply": start},
-    continuations={"apply": after_facts},
+    continuations={"apply": after_facts, "apply_identified": drafts.identified},
 )
 
 __all__ = [
@@ -30,7 +30,7 @@ __all__ = [
     "bank",
     "collect",
     "dialog",
-    "identify",
+    "drafts",
     "person",
     "registry_facts",
     "start",

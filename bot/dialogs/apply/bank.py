@@ -4,7 +4,7 @@ the reviewer if the applicant confirms it) and its bank (开户行), which the r
 from __future__ import annotations
 
 from bot.dialogs import check
-from bot.dialogs.apply.flow import Step, dialog, person
+from bot.dialogs.apply.flow import Step, dialog, verified_person
 from bot.dialogs.base import Answer, Reask, Turn
 from common.i18n import N_
 from common.payloads import BankName
@@ -14,9 +14,9 @@ from db.pii import mask_account, normalize_account
 
 @dialog.asks(Step.BANK)
 def ask_bank(turn: Turn) -> None:
-    found = person(turn)
+    found = verified_person(turn)
     buttons = []
-    if found.bank_account:
+    if found is not None and found.bank_account:
         buttons.append(
             turn.button("Use the card {card}", "bank:file", card=mask_account(found.bank_account))
         )
@@ -56,8 +56,8 @@ def bank_account(turn: Turn) -> str | None:
 
 @dialog.answers(Step.BANK)
 def answer_bank(turn: Turn, answer: Answer) -> None:
-    found = person(turn)
-    if answer.button == "bank:file" and found.bank_account:
+    found = verified_person(turn)
+    if answer.button == "bank:file" and found is not None and found.bank_account:
         _store_account(turn, found.bank_account)
         turn.state["bank_name"] = found.bank_name
         dialog.ask(turn, Step.PROOF if found.bank_name else Step.BANK_NAME)

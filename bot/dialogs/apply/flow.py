@@ -1,5 +1,6 @@
-"""Apply, the flow: identify by ID number (and phone on Telegram), then the facts (the quick
-check), then `bank` (the card and its bank) and `submit` (proof, summary, pledge, the
+"""Apply, the flow: who is applying (bot/dialogs/verify.py: the ID number, then an SMS code or
+Telegram's contact, else a draft the village cadre confirms in person), then the facts (the
+quick check), then `bank` (the card and its bank) and `submit` (proof, summary, pledge, the
 applications written); one application per program that may pay.
 
 Delegated applications (委托代办, bot/dialogs/delegate.py) join this dialog at the facts.
@@ -10,15 +11,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from bot.dialogs import check
-from bot.dialogs.base import Answer, Dialog, Reask, Turn
+from bot.dialogs import check, verify
+from bot.dialogs.base import Dialog, Reask, Turn
 from common.payloads import to_menu
 from common.texts import decisions_text, program_name
+from db.crypto import keyring
 from db.models import Person
-from db.pii import mask_id, normalize_phone
-from db.queries import (
-    find_person_by_id_number,
-)
 from policy import (
     PROGRAMS,
     Decision,
@@ -26,15 +24,12 @@ from policy import (
     open_windows,
     window,
 )
-from policy.errors import InvalidIdNumber
 from policy.ric import parse as parse_id
 
 MAX_FILES = 10
 
 
 class Step(StrEnum):
-    ID = "id"
-    PHONE = "phone"
     BANK = "bank"
     BANK_CONFIRM = "bank_confirm"
     BANK_NAME = "bank_name"
@@ -47,11 +42,11 @@ dialog = Dialog("apply", Step)
 
 
 def start(turn: Turn) -> None:
-    """Apply for oneself."""
+    """Apply for oneself: who is applying first (bot/dialogs/verify.py)."""
     keep = turn.state.get("facts") or {}
     turn.state.clear()
     turn.state.update({"mode": "self", "quick_facts": keep})
-    dialog.ask(turn, Step.ID)
+    verify.begin(turn, then="apply_identified")
 
 
 def person(turn: Turn) -> Person:
@@ -61,39 +56,33 @@ def person(turn: Turn) -> Person:
     return found
 
 
-def identify(turn: Turn, answer: Answer) -> Person | None:
-    """The registry's person for a typed ID number; None (with a message) when not found."""
-    if answer.file is not None or not answer.words:
-        raise Reask("Please type the 18-character ID number.")
-    try:
-        record = parse_id(answer.words, today=turn.today)
-    except InvalidIdNumber:
-        raise Reask(
-            "That ID number is not valid. Please check it: 18 characters, the last may be X."
-        ) from None
-    found = find_person_by_id_number(turn.session, record.number)
-    if found is None:
-        turn.say(
-            turn.t(
-                "{id} is not in the list of households lifted out of poverty or monitored. "
-                "If you think it should be, please ask your village cadre.",
-                id=mask_id(record.number),
-            ),
-            [turn.button("Main menu", to_menu("main"))],
-        )
-        turn.go(None, None)
-        return None
-    turn.state["person_id"] = found.id
-    return found
+def drafting(turn: Turn) -> bool:
+    """Whether the claim is a draft: the chat is not verified as the person it names. Then
+    nothing of the records is used or shown, so nothing tells whether the ID is in them."""
+    return turn.state.get("verified") is False
+
+
+def verified_person(turn: Turn) -> Person | None:
+    """The claim's person when the chat may see the records about them, else None."""
+    return None if drafting(turn) else person(turn)
+
+
+def typed_id(turn: Turn) -> str:
+    """The ID number the claim is for (kept encrypted in the state while drafting)."""
+    if drafting(turn):
+        return str(keyring().decrypt(turn.state["id_number"]))
+    return person(turn).id_number
+
+
+def id_facts(number: str) -> dict[str, Any]:
+    """What the ID number itself says: birth date and home county."""
+    record = parse_id(number)
+    return {"birth_date": record.birth_date.isoformat(), "home_county": record.region}
 
 
 def registry_facts(found: Person) -> dict[str, Any]:
     """What the registry knows: birth date and home county from the ID, the household type."""
-    record = parse_id(found.id_number)
-    facts: dict[str, Any] = {
-        "birth_date": record.birth_date.isoformat(),
-        "home_county": record.region,
-    }
+    facts = id_facts(found.id_number)
     if found.household is not None:
         facts["household_type"] = found.household.household_type.value
         month = found.household.risk_eliminated_month
@@ -105,9 +94,19 @@ def registry_facts(found: Person) -> dict[str, Any]:
 
 
 def collect(turn: Turn, found: Person) -> None:
+    """Go on to the facts with what the records know of the person (`collect_known`)."""
+    collect_known(turn, registry_facts(found))
+
+
+def recollect(turn: Turn) -> None:
+    """The facts again (the summary's “change”), from what may be used of the records."""
+    found = verified_person(turn)
+    collect_known(turn, registry_facts(found) if found else id_facts(typed_id(turn)))
+
+
+def collect_known(turn: Turn, known: dict[str, Any]) -> None:
     """Go on to the facts, keeping the quick check's answers about the work; or, when no
     claims are taken in the person's county today, say when they are and stop."""
-    known = registry_facts(found)
     if not open_windows(turn.today, known["home_county"]):
         turn.go(None, None)
         turn.say(
@@ -148,64 +147,6 @@ def claimable_now(turn: Turn, decisions: list[Decision]) -> tuple[list[str], lis
     hopeful = [d.program for d in decisions if d.eligible is not False]
     open_now = [p for p in hopeful if window(p, year, county).is_open(turn.today)]
     return open_now, check.window_lines(turn, hopeful, year, county)
-
-
-@dialog.asks(Step.ID)
-def ask_id(turn: Turn) -> None:
-    turn.say(turn.t("Please send your ID card number (身份证号码)."))
-
-
-@dialog.answers(Step.ID)
-def answer_id(turn: Turn, answer: Answer) -> None:
-    found = identify(turn, answer)
-    if found is None:
-        return
-    turn.say(turn.t("Found: {name}, {id}.", name=found.name, id=mask_id(found.id_number)))
-    if turn.channel == "telegram":
-        dialog.ask(turn, Step.PHONE)
-        return
-    # The web chat cannot prove a phone number: the village cadre confirms the identity.
-    turn.state["identity_check"] = "cadre"
-    collect(turn, found)
-
-
-@dialog.asks(Step.PHONE)
-def ask_phone(turn: Turn) -> None:
-    turn.say(
-        turn.t(
-            "Please tap “Share my phone number” below so I can compare it with the registry. "
-            "Or tap “Skip”: then your village cadre confirms who you are."
-        ),
-        [turn.button("Skip", "skip")],
-        request_contact=True,
-    )
-
-
-@dialog.answers(Step.PHONE)
-def answer_phone(turn: Turn, answer: Answer) -> None:
-    found = person(turn)
-    if answer.contact_phone is not None:
-        if not answer.contact_is_own:
-            raise Reask("Please share your own phone number.")
-        registered = found.phone
-        if registered and normalize_phone(answer.contact_phone) == registered:
-            turn.identity.phone_verified = True
-            turn.identity.person_id = found.id
-            turn.state["identity_check"] = "phone"
-            turn.say(turn.t("Thank you, your phone number matches the registry."))
-        else:
-            turn.state["identity_check"] = "cadre"
-            turn.say(
-                turn.t(
-                    "This number is not the one in the registry. You can still apply; your "
-                    "village cadre will confirm who you are."
-                )
-            )
-    elif answer.button == "skip":
-        turn.state["identity_check"] = "cadre"
-    else:
-        raise Reask("Please tap one of the buttons.")
-    collect(turn, found)
 
 
 def after_facts(turn: Turn) -> None:

@@ -9,21 +9,24 @@ from bot.dialogs.apply.flow import (
     MAX_FILES,
     Step,
     claimable_now,
-    collect,
     dialog,
+    drafting,
     person,
+    recollect,
     registry_facts,
+    typed_id,
+    verified_person,
 )
+from bot.dialogs.apply.keep import keep_drafts, proof_files
 from bot.dialogs.base import Answer, Reask, Turn
 from common import jobs
 from common.i18n import N_
 from common.payloads import to_menu
 from common.texts import program_name
-from db.enums import ApplicationStatus, AttachmentKind, Capacity, Program
+from db.enums import ApplicationStatus, Capacity, Program
 from db.pii import mask_account, mask_id
 from db.queries import (
     Actor,
-    NewFile,
     application_number,
     submit,
 )
@@ -72,7 +75,7 @@ def answer_proof(turn: Turn, answer: Answer) -> None:
 
 
 def summary_text(turn: Turn) -> str:
-    found = person(turn)
+    found = verified_person(turn)
     data = check.facts(turn)
     decisions = {d.program: d for d in check.decide(data, turn.today)}
     delegated = check.applicant_name(turn)
@@ -80,8 +83,8 @@ def summary_text(turn: Turn) -> str:
         turn.t("Please check your application:")
         if delegated is None
         else turn.t("Please check the application for {name}:", name=delegated),
-        turn.t("Name: {name}", name=found.name),
-        turn.t("ID number: {id}", id=mask_id(found.id_number)),
+        *([turn.t("Name: {name}", name=found.name)] if found is not None else []),
+        turn.t("ID number: {id}", id=mask_id(typed_id(turn))),
         turn.t("Work place: {place}", place=place_name(data["work_place"])),
         turn.t(
             "Period: {start} to {end}",
@@ -124,7 +127,7 @@ def answer_summary(turn: Turn, answer: Answer) -> None:
     if answer.button == "confirm":
         dialog.ask(turn, Step.PLEDGE)
     elif answer.button == "change":
-        collect(turn, person(turn)) if turn.state.get("mode") == "self" else _recollect(turn)
+        recollect(turn) if turn.state.get("mode") == "self" else _recollect(turn)
     else:
         raise Reask("Please tap one of the buttons.")
 
@@ -161,14 +164,16 @@ def ask_pledge(turn: Turn) -> None:
 def answer_pledge(turn: Turn, answer: Answer) -> None:
     if answer.button != "pledge:accept":
         raise Reask("The application can only be sent with the pledge. Tap “I promise”.")
-    finish(turn)
+    keep_drafts(turn) if drafting(turn) else finish(turn)
 
 
 def finish(turn: Turn) -> None:
     """Write one application per program, enqueue the cross-checks, and give the numbers."""
     found = person(turn)
     data = dict(check.facts(turn))
-    data["identity_check"] = turn.state.get("identity_check", "cadre")
+    # How the applicant was verified (sms | contact | cadre); a delegate's claim: the cadre.
+    self_claim = turn.state.get("mode") == "self"
+    data["identity_check"] = (turn.identity.verified_via if self_claim else None) or "cadre"
     if turn.state.get("bank_warning"):
         data["bank_warning"] = turn.state["bank_warning"]
     year = check.claim_year(data, turn.today)
@@ -181,18 +186,7 @@ def finish(turn: Turn) -> None:
     next_steps = _next_steps(turn)
     delegated = turn.state.get("mode") == "delegate"
     waiting_consent = delegated and turn.state.get("consent") == "chat_pending"
-    files = [
-        NewFile(
-            AttachmentKind.DELEGATION_LETTER if f.get("letter") else AttachmentKind.OTHER,
-            f["file_id"],
-            f.get("type"),
-            f.get("size"),
-            name=f.get("name"),
-            storage_path=f.get("storage_path"),
-            sha256=f.get("sha256"),
-        )
-        for f in turn.state.get("files", [])
-    ]
+    files = proof_files(turn)
     lines = []
     created = []
     for program in turn.state.get("programs", []):
