@@ -133,7 +133,7 @@ def send_code(turn: Turn) -> bool:
     hits = [(f"code:chat:{turn.identity.id}:{limit.seconds}", limit) for limit in CODE_LIMITS] + [
         (f"code:id:{blind_index('id', number)}:{limit.seconds}", limit) for limit in CODE_LIMITS
     ]
-    refused = first_refusal(limits(), hits)
+    refused = _within(hits)
     if refused is not None:
         turn.say(turn.t("You can ask for a new code in {wait}.", wait=wait_words(turn, refused)))
         return turn.state.get("code_sent_at") is not None
@@ -142,7 +142,7 @@ def send_code(turn: Turn) -> bool:
         phone_hits = [
             (f"code:phone:{found.phone_index}:{limit.seconds}", limit) for limit in CODE_LIMITS
         ]
-        if first_refusal(limits(), phone_hits) is None:
+        if _within(phone_hits) is None:
             code = issue_code(turn.session, turn.identity, found, turn.now)
             try:
                 installed_sms_provider().send_code(found.phone, code)
@@ -159,6 +159,15 @@ def send_code(turn: Turn) -> bool:
             log.info("codes to this phone are over their limit; none sent")
     turn.state.update({"code_sent_at": turn.now.isoformat(), "code_tries": CODE_TRIES})
     return True
+
+
+def _within(hits: list[tuple[str, Limit]]) -> Refused | None:
+    """The longest refusal among `hits`, counting them all only when none refuses: a code
+    not sent does not use up the hour's or the day's."""
+    refusals = [r for key, limit in hits if (r := limits().peek(key, limit)) is not None]
+    if refusals:
+        return max(refusals, key=lambda r: r.retry_after)
+    return first_refusal(limits(), hits)
 
 
 def _candidate(turn: Turn) -> Person | None:

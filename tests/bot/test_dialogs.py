@@ -196,7 +196,7 @@ def test_an_invalid_or_unknown_id_is_refused_politely(chat, registry):
     user.say("140581199003151233")  # wrong check digit
     assert len(user.replies) == 2
     user.say("140524196208150136")  # valid but not in the registry: the usual next step
-    assert "6-digit code" in user.text and "not in the list" not in user.text
+    assert "6位短信验证码" in user.text and "不在脱贫户和监测户名单中" not in user.text
     assert "140524196208150136" not in user.text
 
 

@@ -1,0 +1,7 @@
+"""Fixtures of the security tests: the dialog tests' chats and registry (tests/bot/conftest.py),
+and guessing limits on a clock the test moves."""
+
+from __future__ import annotations
+
+from tests.bot.conftest import chat, conversations, registry  # noqa: F401 - fixtures
+from tests.security.helpers import limits_clock  # noqa: F401 - a fixture
