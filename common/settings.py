@@ -94,6 +94,23 @@ class SmsSettings(BaseSettings):
     sms_template_code: str | None = None  # the approved code template (模板), one ${code}
     sms_app_id: str | None = None  # Tencent's SmsSdkAppId
     sms_region: str = "ap-guangzhou"  # Tencent's region
+    # Seconds each phase of a request to the provider may take (connect, send, answer): codes
+    # are sent inside a dialog turn, which must not hang on a slow provider.
+    sms_timeout: float = Field(default=5.0, gt=0, le=60)
+
+    @field_validator(
+        "sms_provider",
+        "sms_base_url",
+        "sms_access_key_id",
+        "sms_access_key_secret",
+        "sms_sign_name",
+        "sms_template_code",
+        "sms_app_id",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value  # the lines .env.example ships
 
 
 class MessagingSettings(BaseSettings):
