@@ -23,6 +23,9 @@ def serve() -> int:
     import uvicorn
 
     settings = get_settings()
+    from common.sms import install_sms_provider, sms_provider
+
+    install_sms_provider(sms_provider(settings))  # bad SMS settings stop the start here
     runtime = wugong_runtime.start(settings, upgrade=True, log_level="INFO")
 
     from bot.engine import Conversations
