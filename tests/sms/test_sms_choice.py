@@ -87,7 +87,7 @@ def test_tencent_also_needs_the_app_id(env):
 
 def test_a_blank_secret_counts_as_missing(env):
     keys = {**ALIYUN_KEYS, "WUGONG_SMS_ACCESS_KEY_SECRET": "   "}
-    with pytest.raises(ConfigurationError, match="needs WUGONG_SMS_ACCESS_KEY_SECRET$"):
+    with pytest.raises(ConfigurationError, match=r"needs WUGONG_SMS_ACCESS_KEY_SECRET$"):
         sms_provider(settings_with(env, WUGONG_SMS_PROVIDER="aliyun", **keys))
 
 
