@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     from wugong import broadcast_cli
 
     broadcast_cli.add_commands(commands)
+    from wugong import sms_cli
+
+    sms_cli.add_commands(commands)
     return parser
 
 
@@ -62,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from wugong import broadcast_cli
 
         return broadcast_cli.run(args)
+    if args.command == "sms":
+        from wugong import sms_cli
+
+        return sms_cli.run(args)
     if args.command == "import":
         from wugong import imports_cli
 
