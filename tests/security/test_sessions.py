@@ -223,3 +223,25 @@ async def test_last_seen_is_written_at_most_once_a_minute(client, session_factor
     clock.now = START + timedelta(seconds=90)
     assert (await say(client, token, "/menu")).status_code == 200
     assert last_seen() == clock.now
+
+
+def test_the_scheduler_purges_idle_sessions(engine, session_factory):
+    """The hourly housekeeping sweep deletes the sessions idle longer than the setting."""
+    from workers import context, housekeeping, scheduler
+
+    assert housekeeping.purge_web_sessions in {entry.actor for entry in scheduler.SCHEDULE}
+    now = datetime.now(UTC)  # the actor's clock is the real one: rows are placed around it
+    with session_factory.begin() as session:
+        for token, idle in (("old", IDLE + timedelta(hours=1)), ("new", IDLE - timedelta(hours=1))):
+            session.add(
+                WebSession(token_hash=WebSession.hash_token(token), last_seen_at=now - idle)
+            )
+    context.install(Runtime(settings=Settings(), engine=engine, sessions=session_factory))
+    try:
+        housekeeping.purge_web_sessions.fn()
+    finally:
+        context.install(None)
+    with session_factory() as session:
+        assert list(session.scalars(sa.select(WebSession.token_hash))) == [
+            WebSession.hash_token("new")
+        ]
