@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse
 from common.i18n import N_
 from db.engine import writing
 from db.models import WebSession
-from db.queries.web_sessions import issue_session, live_session
+from db.queries.web_sessions import is_live, issue_session, last_seen, needs_touch, touch
 
 COOKIE = "wugong_session"
 # What a token looks like; anything else is not looked up at all.
@@ -56,9 +56,15 @@ class WebSessions:
         if token is None or not TOKEN.fullmatch(token):
             return None
         token_hash = WebSession.hash_token(token)
-        with writing(self.sessions) as session:
-            alive = live_session(session, token_hash, self.clock(), self.idle)
-        return token_hash if alive else None
+        now = self.clock()
+        with self.sessions() as session:  # a read: no write lock for most messages
+            seen = last_seen(session, token_hash)
+        if seen is None or not is_live(seen, now, self.idle):
+            return None
+        if needs_touch(seen, now):  # at most once a minute
+            with writing(self.sessions) as session:
+                touch(session, token_hash, seen, now)
+        return token_hash
 
     def set_cookie(self, response: JSONResponse, token: str) -> None:
         response.set_cookie(

@@ -26,21 +26,29 @@ def issue_session(session: Session, token_hash: str, now: datetime) -> None:
     session.add(WebSession(token_hash=token_hash, created_at=now, last_seen_at=now))
 
 
-def live_session(session: Session, token_hash: str, now: datetime, idle: timedelta) -> bool:
-    """Whether `token_hash` names an issued session used within `idle`; refreshes its
-    last_seen_at when that is older than TOUCH_EVERY."""
-    last_seen = session.scalar(
+def last_seen(session: Session, token_hash: str) -> datetime | None:
+    """When the session of `token_hash` was last used; None when no such session was issued."""
+    return session.scalar(
         sa.select(WebSession.last_seen_at).where(WebSession.token_hash == token_hash)
     )
-    if last_seen is None or last_seen < now - idle:
-        return False
-    if last_seen < now - TOUCH_EVERY:
-        session.execute(
-            sa.update(WebSession)
-            .where(WebSession.token_hash == token_hash, WebSession.last_seen_at == last_seen)
-            .values(last_seen_at=now)
-        )
-    return True
+
+
+def is_live(seen: datetime | None, now: datetime, idle: timedelta) -> bool:
+    """Whether a session last used at `seen` is still good at `now`."""
+    return seen is not None and seen >= now - idle
+
+
+def needs_touch(seen: datetime, now: datetime) -> bool:
+    return seen < now - TOUCH_EVERY
+
+
+def touch(session: Session, token_hash: str, seen: datetime, now: datetime) -> None:
+    """Move last_seen_at from `seen` to `now` (unless another request did it meanwhile)."""
+    session.execute(
+        sa.update(WebSession)
+        .where(WebSession.token_hash == token_hash, WebSession.last_seen_at == seen)
+        .values(last_seen_at=now)
+    )
 
 
 def _unreferenced() -> list[sa.ColumnElement[bool]]:
