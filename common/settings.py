@@ -74,6 +74,27 @@ class HttpSettings(BaseSettings):
     public_url: str = ""
 
 
+class WebSettings(BaseSettings):
+    """The web chat's sessions and the request limits at the edge (the web chat, /telegram).
+
+    Limits are requests a minute, counted per client address and per session (per chat for
+    Telegram); 0 turns one off (benchmarks). An address may be a whole office or village behind
+    one NAT, hence the generous per-address counts. The client address is the peer's, or the
+    first X-Forwarded-For hop that is not a trusted proxy when the peer is one of
+    WUGONG_TRUSTED_PROXIES (addresses or networks, comma-separated; empty: trust no header).
+    """
+
+    model_config = _CONFIG
+    web_session_idle_days: int = Field(default=30, ge=1)
+    trusted_proxies: str = ""
+    limit_sessions_per_address: int = Field(default=30, ge=0)
+    limit_chat_per_session: int = Field(default=30, ge=0)
+    limit_chat_per_address: int = Field(default=300, ge=0)
+    limit_telegram_per_chat: int = Field(default=60, ge=0)
+    # Telegram's own servers post every chat's updates from a few addresses.
+    limit_telegram_per_address: int = Field(default=12_000, ge=0)
+
+
 class SecuritySettings(BaseSettings):
     """WUGONG_SECRET_KEY: the encryption and blind-index keys are derived from it."""
 
@@ -161,6 +182,7 @@ class Settings:
         self.queue = QueueSettings()
         self.telegram = TelegramSettings()
         self.http = HttpSettings()
+        self.web = WebSettings()
         self.security = SecuritySettings()
         self.messaging = MessagingSettings()
         self.sms = SmsSettings()

@@ -28,6 +28,7 @@ def serve() -> int:
     install_sms_provider(sms_provider(settings))  # bad SMS settings stop the start here
     runtime = wugong_runtime.start(settings, upgrade=True, log_level="INFO")
 
+    from bot.channels.edge import EdgeLimits
     from bot.engine import Conversations
     from common.broker import setup_broker
     from wugong.senders import register_senders
@@ -40,6 +41,8 @@ def serve() -> int:
     conversations = Conversations(runtime.dialog_sessions(), today=settings.clock.today_function())
     if settings.clock.today is not None:
         log.warning("WUGONG_TODAY is set: conversations take %s as today", settings.clock.today)
+    # Requests are counted at the edge (web chat, /telegram) in Redis, or in this process.
+    edge = EdgeLimits.from_settings(settings)
     channels = []
     if settings.telegram.telegram_token is not None:
         from bot.channels.telegram import TelegramChannel
@@ -47,7 +50,7 @@ def serve() -> int:
 
         # Photos and proof documents are kept (encrypted) under the data directory.
         files = FileStore(settings.paths.var_dir)
-        channels.append(TelegramChannel(settings.telegram, conversations, files))
+        channels.append(TelegramChannel(settings.telegram, conversations, files, edge))
     worker = background = None
     if settings.embedded:
         from workers import context, declare_actors, scheduler
@@ -64,7 +67,7 @@ def serve() -> int:
     try:
         log.info("serving on http://%s:%d", settings.http.http_host, settings.http.http_port)
         uvicorn.run(
-            create_app(runtime, conversations, channels),
+            create_app(runtime, conversations, channels, edge=edge),
             host=settings.http.http_host,
             port=settings.http.http_port,
             log_config=None,
