@@ -93,7 +93,7 @@ def redeem(turn: Turn, code: str) -> None:
         turn.say(turn.t("This invite code is not valid or has been used already."))
         menu.show(turn)
         return
-    if invite.expires_at < turn.now:
+    if invite.expires_at <= turn.now:
         turn.say(turn.t("This invite code has expired. Please ask for a new one."))
         menu.show(turn)
         return
