@@ -54,14 +54,15 @@ def is_division_code(code: str) -> bool:
 
 
 def lapse_reason(identity: ChatIdentity, now: datetime, limits: StaffLimits) -> str | None:
-    """ "idle" or "max_age" when the role this identity holds has lapsed, else None.
+    """Why the role this identity holds has lapsed ("idle", "max_age"), or None.
 
-    A role taken before the times were recorded has no ``staff_since``: it has lapsed.
+    A role attached without its times (taken before they were recorded, or written directly)
+    has not lapsed: `touch` starts its clock now.
     """
     if identity.staff_id is None or identity.channel not in LAPSING_CHANNELS:
         return None
-    since = identity.staff_since
-    if since is None or now - since >= limits.max_age:
+    since = identity.staff_since or now
+    if now - since >= limits.max_age:
         return "max_age"
     seen = identity.staff_seen_at or since
     return "idle" if now - seen >= limits.idle else None
@@ -82,6 +83,8 @@ def end_role(session: Session, identity: ChatIdentity, reason: str) -> None:
 def touch(identity: ChatIdentity, staff: Staff, now: datetime) -> None:
     """Record that the identity acts as staff now (the identity row is written each turn
     anyway; the staff row at most once a minute)."""
+    if identity.staff_since is None:
+        identity.staff_since = now
     if identity.staff_seen_at is None or now - identity.staff_seen_at >= TOUCH_EVERY:
         identity.staff_seen_at = now
     if staff.last_used_at is None or now - staff.last_used_at >= TOUCH_EVERY:

@@ -280,3 +280,18 @@ def test_a_revoked_administrators_roster_links_stop_working(session_factory, clo
         roles.revoke(session, admin_id, clock.now)
     with session_factory.begin() as session:
         assert redeem_link(session, outstanding.removesuffix(".xlsx")) is None
+
+
+def test_a_web_role_held_from_before_the_upgrade_lapses_too(talk, clock, session_factory):
+    """A web chat that held a role before the times were kept (no ``staff_since``) starts its
+    clock at its next message, and lapses after eight idle hours like any other."""
+    with session_factory.begin() as session:
+        admin = Staff(name="县管理员", role=StaffRole.COUNTY_ADMIN, region_code="140581")
+        session.add(admin)
+        session.flush()
+        session.add(ChatIdentity(channel=Channel.WEB, external_id="web-old", staff_id=admin.id))
+    old = talk("web-old")
+    assert is_staff(old)
+    clock.advance(hours=8)
+    old.say("菜单")
+    assert old.replies[0].text == LAPSED and "menu:review" not in old.buttons
