@@ -6,7 +6,7 @@ import dataclasses
 import json
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import router
 from bot.dialogs import REGISTRY
+from bot.dialogs import staff as staff_roles
 from bot.dialogs.base import Turn
 from bot.messages import Incoming, Reply
 from common.i18n import N_, normalize_language, translate
 from db.engine import lock_for_writing
 from db.models import ChatIdentity
+from db.queries.staff import StaffLimits
 from db.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -29,13 +31,23 @@ RECENT_UPDATES = 32
 
 
 class Conversations:
-    """Runs the dialogs for incoming messages; synchronous, called through a thread pool."""
+    """Runs the dialogs for incoming messages; synchronous, called through a thread pool.
+
+    ``now`` is the clock of staff roles (a web chat's lapses), ``staff_limits`` how long they
+    last there (WUGONG_STAFF_IDLE_HOURS and WUGONG_STAFF_MAX_DAYS when not given)."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], *, today: Callable[[], date] = date.today
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        today: Callable[[], date] = date.today,
+        now: Callable[[], datetime] = utcnow,
+        staff_limits: StaffLimits | None = None,
     ) -> None:
         self.sessions = sessions
         self.today = today
+        self.now = now
+        self.staff_limits = staff_limits or staff_roles.limits_from_settings()
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         """The replies to one message. Never raises: a failure becomes an apology."""
@@ -76,7 +88,9 @@ class Conversations:
                     incoming=incoming,
                     today=self.today(),
                     state=_copy_state(identity.state),
+                    now=self.now(),
                 )
+                staff_roles.keep_or_end(turn, self.staff_limits)  # before any role check
                 route(turn)
                 _remember_update(identity, incoming, turn.state)
                 identity.state = turn.state

@@ -154,6 +154,15 @@ class MessagingSettings(BaseSettings):
     notice_ending_days: int = Field(default=1, ge=0)  # before a public notice ends
 
 
+class StaffSettings(BaseSettings):
+    """How long a staff role held on a web chat lasts (db/queries/staff.py): it lapses after
+    WUGONG_STAFF_IDLE_HOURS without use, and WUGONG_STAFF_MAX_DAYS after it was taken."""
+
+    model_config = _CONFIG
+    staff_idle_hours: float = Field(default=8.0, gt=0)
+    staff_max_days: float = Field(default=7.0, gt=0)
+
+
 class LogSettings(BaseSettings):
     model_config = _CONFIG
     # Unset: INFO for the long-running processes, WARNING for one-shot commands, which print
@@ -186,6 +195,7 @@ class Settings:
         self.security = SecuritySettings()
         self.messaging = MessagingSettings()
         self.sms = SmsSettings()
+        self.staff = StaffSettings()
         self.log = LogSettings()
         self.clock = ClockSettings()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -16,6 +16,7 @@ from common import jobs
 from common.i18n import translate
 from common.payloads import Payload
 from db.models import ChatIdentity, Notification, Staff
+from db.types import utcnow
 
 
 class DialogError(Exception):
@@ -62,6 +63,7 @@ class Turn:
     registry: Registry
     replies: list[Reply] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    now: datetime = field(default_factory=utcnow)  # the engine's clock (staff role lapses)
 
     @property
     def language(self) -> str:
