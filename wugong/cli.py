@@ -1,4 +1,4 @@
-"""The `wugong` command: serve, worker, scheduler, db, check, staff, import, export, broadcast."""
+"""The `wugong` command: serve, worker, scheduler, db, check, staff, import, export, broadcast, sms."""
 
 from __future__ import annotations
 
