@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import router
 from bot.dialogs import REGISTRY
+from bot.dialogs import staff as staff_roles
 from bot.dialogs.base import Turn
 from bot.messages import Incoming, Reply
 from common.i18n import N_, normalize_language, translate
 from db.engine import lock_for_writing
 from db.models import ChatIdentity
+from db.queries.staff import StaffLimits
 from db.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -29,7 +31,11 @@ RECENT_UPDATES = 32
 
 
 class Conversations:
-    """Runs the dialogs for incoming messages; synchronous, called through a thread pool."""
+    """Runs the dialogs for incoming messages; synchronous, called through a thread pool.
+
+    ``now`` is the clock of staff roles (a web chat's lapses) and of one-time codes,
+    ``staff_limits`` how long staff roles last there (WUGONG_STAFF_IDLE_HOURS and
+    WUGONG_STAFF_MAX_DAYS when not given)."""
 
     def __init__(
         self,
@@ -37,10 +43,12 @@ class Conversations:
         *,
         today: Callable[[], date] = date.today,
         now: Callable[[], datetime] = utcnow,
+        staff_limits: StaffLimits | None = None,
     ) -> None:
         self.sessions = sessions
         self.today = today
-        self.now = now  # the clock of one-time codes (bot/dialogs/verify.py)
+        self.now = now
+        self.staff_limits = staff_limits or staff_roles.limits_from_settings()
 
     def handle(self, incoming: Incoming) -> list[Reply]:
         """The replies to one message. Never raises: a failure becomes an apology."""
@@ -80,9 +88,10 @@ class Conversations:
                     identity=identity,
                     incoming=incoming,
                     today=self.today(),
-                    now=self.now(),
                     state=_copy_state(identity.state),
+                    now=self.now(),
                 )
+                staff_roles.keep_or_end(turn, self.staff_limits)  # before any role check
                 route(turn)
                 _remember_update(identity, incoming, turn.state)
                 identity.state = turn.state

@@ -14,7 +14,7 @@ from common.roster_xlsx import roster_date, write_roster
 from common.settings import get_settings
 from db.engine import lock_for_writing
 from db.enums import ActorKind
-from db.models import AuditEvent, RosterBatch
+from db.models import AuditEvent, RosterBatch, Staff
 from db.queries.audit import Actor, record_audit
 from db.queries.notices import local_date
 from db.queries.roster import find_batch, roster_entries
@@ -65,13 +65,16 @@ def _event(session: Session, action: str, digest: str, *, lock: bool = False) ->
 
 def redeem_link(session: Session, token: str) -> tuple[str, bytes] | None:
     """The file name and XLSX bytes of a valid, unused, unexpired link, or None; the use is
-    recorded so the link never works twice. Call inside a transaction and commit after."""
+    recorded so the link never works twice. A link issued to a staff member whose role has been
+    revoked since is dead. Call inside a transaction and commit after."""
     lock_for_writing(session)
     digest = _digest(token)
     issued = _event(session, ISSUED, digest, lock=True)
     if issued is None or _event(session, USED, digest) is not None:
         return None
     if datetime.fromisoformat(issued.data["expires_at"]) < datetime.now(UTC):
+        return None
+    if issued.actor_kind == ActorKind.STAFF and not _active(session, issued.actor_id):
         return None
     batch = find_batch(session, int(issued.data["batch"]))
     finance_copy = bool(issued.data.get("finance_copy"))
@@ -87,6 +90,11 @@ def redeem_link(session: Session, token: str) -> tuple[str, bytes] | None:
     actor = Actor(ActorKind(issued.actor_kind), issued.actor_id, issued.role)
     record_audit(session, actor, USED, data={"token_sha256": digest, "batch": batch.id})
     return file_name(batch, finance_copy=finance_copy), buffer.getvalue()
+
+
+def _active(session: Session, staff_id: int | None) -> bool:
+    staff = session.get(Staff, staff_id) if staff_id is not None else None
+    return staff is not None and staff.active
 
 
 def file_name(batch: RosterBatch, *, finance_copy: bool) -> str:

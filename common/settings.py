@@ -74,6 +74,27 @@ class HttpSettings(BaseSettings):
     public_url: str = ""
 
 
+class WebSettings(BaseSettings):
+    """The web chat's sessions and the request limits at the edge (the web chat, /telegram).
+
+    Limits are requests a minute, counted per client address and per session (per chat for
+    Telegram); 0 turns one off (benchmarks). An address may be a whole office or village behind
+    one NAT, hence the generous per-address counts. The client address is the peer's, or the
+    first X-Forwarded-For hop that is not a trusted proxy when the peer is one of
+    WUGONG_TRUSTED_PROXIES (addresses or networks, comma-separated; empty: trust no header).
+    """
+
+    model_config = _CONFIG
+    web_session_idle_days: int = Field(default=30, ge=1)
+    trusted_proxies: str = ""
+    limit_sessions_per_address: int = Field(default=30, ge=0)
+    limit_chat_per_session: int = Field(default=30, ge=0)
+    limit_chat_per_address: int = Field(default=300, ge=0)
+    limit_telegram_per_chat: int = Field(default=60, ge=0)
+    # Telegram's own servers post every chat's updates from a few addresses.
+    limit_telegram_per_address: int = Field(default=12_000, ge=0)
+
+
 class SecuritySettings(BaseSettings):
     """WUGONG_SECRET_KEY: the encryption and blind-index keys are derived from it."""
 
@@ -94,6 +115,23 @@ class SmsSettings(BaseSettings):
     sms_template_code: str | None = None  # the approved code template (模板), one ${code}
     sms_app_id: str | None = None  # Tencent's SmsSdkAppId
     sms_region: str = "ap-guangzhou"  # Tencent's region
+    # Seconds each phase of a request to the provider may take (connect, send, answer): codes
+    # are sent inside a dialog turn, which must not hang on a slow provider.
+    sms_timeout: float = Field(default=5.0, gt=0, le=60)
+
+    @field_validator(
+        "sms_provider",
+        "sms_base_url",
+        "sms_access_key_id",
+        "sms_access_key_secret",
+        "sms_sign_name",
+        "sms_template_code",
+        "sms_app_id",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value  # the lines .env.example ships
 
 
 class VerifySettings(BaseSettings):
@@ -125,6 +163,15 @@ class MessagingSettings(BaseSettings):
     notice_ending_days: int = Field(default=1, ge=0)  # before a public notice ends
 
 
+class StaffSettings(BaseSettings):
+    """How long a staff role held on a web chat lasts (db/queries/staff.py): it lapses after
+    WUGONG_STAFF_IDLE_HOURS without use, and WUGONG_STAFF_MAX_DAYS after it was taken."""
+
+    model_config = _CONFIG
+    staff_idle_hours: float = Field(default=8.0, gt=0)
+    staff_max_days: float = Field(default=7.0, gt=0)
+
+
 class LogSettings(BaseSettings):
     model_config = _CONFIG
     # Unset: INFO for the long-running processes, WARNING for one-shot commands, which print
@@ -153,10 +200,12 @@ class Settings:
         self.queue = QueueSettings()
         self.telegram = TelegramSettings()
         self.http = HttpSettings()
+        self.web = WebSettings()
         self.security = SecuritySettings()
         self.messaging = MessagingSettings()
         self.sms = SmsSettings()
         self.verify = VerifySettings()
+        self.staff = StaffSettings()
         self.log = LogSettings()
         self.clock = ClockSettings()
 

@@ -113,6 +113,7 @@ def test_serve_on_postgresql(tmp_path, postgres_url):
         WUGONG_HTTP_PORT=str(port),
         WUGONG_DATABASE_URL=postgres_url,
         WUGONG_SECRET_KEY="s" * 48,
+        WUGONG_SMS_PROVIDER="log",  # PostgreSQL refuses the log provider unless it is chosen
     )
     process = start_server(tmp_path, env)
     try:

@@ -1,4 +1,6 @@
-"""The web chat over HTTP against the real app: POST /api/chat, GET /api/chat/updates, the page."""
+"""The web chat over HTTP against the real app: POST /api/session, POST /api/chat,
+GET /api/chat/updates, the page. The tests name their sessions; each name gets a session the
+server issued (`token`)."""
 
 from __future__ import annotations
 
@@ -19,10 +21,10 @@ from bot.engine import Conversations
 from common.runtime import Runtime
 from common.settings import Settings
 from db.enums import Channel
-from db.models import ChatIdentity, Notification, NotificationStatus
+from db.models import ChatIdentity, Notification, NotificationStatus, WebSession
 from wugong.web import create_app
 
-SESSION = "test-session-0001"
+SESSION = "test-session-0001"  # a name; the token is the server's
 TODAY = date(2025, 12, 1)  # the conversations' clock
 
 
@@ -33,12 +35,30 @@ async def client(engine, session_factory) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(runtime, Conversations(session_factory, today=lambda: TODAY))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://wugong.test") as client:
+        client.tokens = {}  # type: ignore[attr-defined]  # session name -> token
         yield client
 
 
+async def token(client: httpx.AsyncClient, name: str) -> str:
+    """The token of the session named `name`, issued by POST /api/session the first time."""
+    tokens: dict[str, str] = client.tokens  # type: ignore[attr-defined]
+    if name not in tokens:
+        client.cookies.clear()  # a new session, not the one of the last cookie
+        response = await client.post("/api/session")
+        assert response.status_code == 200, response.text
+        tokens[name] = response.json()["session"]
+        client.cookies.clear()  # the tests name their session in the body
+    return tokens[name]
+
+
+def external_id(client: httpx.AsyncClient, name: str) -> str:
+    """The chat identity's external id of a named session: the hash of its token."""
+    return WebSession.hash_token(client.tokens[name])  # type: ignore[attr-defined]
+
+
 async def chat(client: httpx.AsyncClient, **body: Any) -> list[dict[str, Any]]:
-    """POST /api/chat; the replies of a 200 answer."""
-    body.setdefault("session", SESSION)
+    """POST /api/chat as the named session (default SESSION); the replies of a 200 answer."""
+    body["session"] = await token(client, body.get("session", SESSION))
     response = await client.post("/api/chat", json=body)
     assert response.status_code == 200, response.text
     data = response.json()
@@ -110,6 +130,12 @@ def add_notifications(sessions: sessionmaker[Session], user: str, *texts: str) -
             )
 
 
+async def poll(client: httpx.AsyncClient, name: str = SESSION) -> httpx.Response:
+    """GET /api/chat/updates of the named session, by its bearer token."""
+    bearer = {"Authorization": f"Bearer {await token(client, name)}"}
+    return await client.get("/api/chat/updates", headers=bearer)
+
+
 def statuses(sessions: sessionmaker[Session]) -> list[NotificationStatus]:
     with sessions() as session:
         return list(session.scalars(sa.select(Notification.status).order_by(Notification.id)))
@@ -124,7 +150,7 @@ async def test_start_answers_with_the_menu_as_buttons(client, session_factory):
     replies = await chat(client, text="/start")
     assert replies
     assert "menu:check" in offered(replies)
-    assert language_of(session_factory, SESSION) == "zh_CN"
+    assert language_of(session_factory, external_id(client, SESSION)) == "zh_CN"
 
 
 async def test_language_hint_from_lang_then_accept_language(client, session_factory):
@@ -138,14 +164,14 @@ async def test_language_hint_from_lang_then_accept_language(client, session_fact
     for session, accept in headers.items():
         response = await client.post(
             "/api/chat",
-            json={"session": session, "text": "/start"},
+            json={"session": await token(client, session), "text": "/start"},
             headers={"Accept-Language": accept},
         )
         assert response.status_code == 200
-    assert language_of(session_factory, "english-by-field") == "en"
-    assert language_of(session_factory, "english-by-header") == "en"
-    assert language_of(session_factory, "chinese-by-header") == "zh_CN"
-    assert language_of(session_factory, "english-by-quality") == "en"
+    assert language_of(session_factory, external_id(client, "english-by-field")) == "en"
+    assert language_of(session_factory, external_id(client, "english-by-header")) == "en"
+    assert language_of(session_factory, external_id(client, "chinese-by-header")) == "zh_CN"
+    assert language_of(session_factory, external_id(client, "english-by-quality")) == "en"
 
 
 async def test_pressing_a_button_and_typing_its_label_give_the_same_reply(client):
@@ -189,11 +215,6 @@ async def test_a_whole_quick_check(client):
 # --- invalid requests ---------------------------------------------------------------------------
 
 INVALID = {
-    "session too short": {"session": "abc", "text": "/start"},
-    "session too long": {"session": "a" * 65, "text": "/start"},
-    "session with other characters": {"session": "bad session!", "text": "/start"},
-    "session not a string": {"session": 12345678, "text": "/start"},
-    "session missing": {"text": "/start"},
     "text and button": {"session": SESSION, "text": "hi", "button": "menu:check"},
     "neither text nor button": {"session": SESSION},
     "text not a string": {"session": SESSION, "text": 42},
@@ -207,8 +228,25 @@ INVALID = {
 
 @pytest.mark.parametrize("body", INVALID.values(), ids=INVALID.keys())
 async def test_invalid_requests_get_a_one_line_error(client, body):
+    body = {**body, "session": await token(client, SESSION)}
     response = await client.post("/api/chat", json=body)
     assert_one_line_error(response)
+
+
+UNISSUED = {
+    "session too short": {"session": "abc", "text": "/start"},
+    "session too long": {"session": "a" * 200, "text": "/start"},
+    "session with other characters": {"session": "bad session!", "text": "/start"},
+    "session not a string": {"session": 12345678, "text": "/start"},
+    "session missing": {"text": "/start"},
+    "session of the right shape": {"session": "A" * 43, "text": "/start"},
+}
+
+
+@pytest.mark.parametrize("body", UNISSUED.values(), ids=UNISSUED.keys())
+async def test_a_session_the_server_did_not_issue_gets_401_and_one_line(client, body):
+    response = await client.post("/api/chat", json=body)
+    assert_one_line_error(response, status=401)
 
 
 @pytest.mark.parametrize(
@@ -226,7 +264,8 @@ async def test_a_body_that_is_not_a_json_object_gets_a_one_line_error(client, co
 async def test_an_oversized_body_is_refused(client):
     padding = "x" * MAX_BODY_BYTES
     response = await client.post(
-        "/api/chat", json={"session": SESSION, "text": "hi", "padding": padding}
+        "/api/chat",
+        json={"session": await token(client, SESSION), "text": "hi", "padding": padding},
     )
     assert_one_line_error(response)
 
@@ -241,14 +280,15 @@ async def test_an_oversized_body_is_refused(client):
 async def test_errors_are_translated(client):
     chinese = await client.post("/api/chat", json={"session": "x", "text": "/start"})
     english = await client.post("/api/chat", json={"session": "x", "text": "/start", "lang": "en"})
+    assert chinese.status_code == english.status_code == 401
     by_header = await client.post("/api/chat", content=b"{", headers={"Accept-Language": "en-US"})
     assert re.search(r"[\u4e00-\u9fff]", chinese.json()["error"])
-    assert english.json()["error"].startswith("The session")
+    assert english.json()["error"].startswith("This chat session has expired")
     assert by_header.json()["error"] == "The request must be a JSON object."
 
 
-def assert_one_line_error(response: httpx.Response) -> None:
-    assert response.status_code == 400, response.text
+def assert_one_line_error(response: httpx.Response, status: int = 400) -> None:
+    assert response.status_code == status, response.text
     data = response.json()
     assert set(data) == {"error"}
     assert isinstance(data["error"], str)
@@ -265,15 +305,15 @@ async def test_a_notification_is_delivered_once_by_the_updates_poll(client, sess
     first poll delivers it (in the reply shape), and neither the second poll nor the next
     message delivers it again."""
     await chat(client, text="/start")
-    add_notifications(session_factory, SESSION, "您的申请已通过村级审核。")
+    add_notifications(session_factory, external_id(client, SESSION), "您的申请已通过村级审核。")
 
-    first = await client.get("/api/chat/updates", params={"session": SESSION})
+    first = await poll(client)
     assert first.status_code == 200
     assert_contract(first.json())
     assert first.json()["replies"] == [
         {"text": "您的申请已通过村级审核。", "buttons": [{"label": "查看", "value": "menu:status"}]}
     ]
-    second = await client.get("/api/chat/updates", params={"session": SESSION})
+    second = await poll(client)
     assert second.json() == {"replies": []}
     assert "您的申请" not in all_text(await chat(client, text="/menu"))
     assert statuses(session_factory) == [NotificationStatus.SENT]
@@ -283,28 +323,28 @@ async def test_a_notification_rides_on_the_next_chat_answer(client, session_fact
     """Given pending notifications, the next /api/chat answer appends them after its replies,
     in the order they were written, and a later poll finds nothing."""
     await chat(client, text="/start")
-    add_notifications(session_factory, SESSION, "第一条通知", "第二条通知")
+    add_notifications(session_factory, external_id(client, SESSION), "第一条通知", "第二条通知")
 
     replies = await chat(client, text="/menu")
     assert [reply["text"] for reply in replies[-2:]] == ["第一条通知", "第二条通知"]
     assert "通知" not in all_text(replies[:-2])
-    poll = await client.get("/api/chat/updates", params={"session": SESSION})
-    assert poll.json() == {"replies": []}
+    polled = await poll(client)
+    assert polled.json() == {"replies": []}
 
 
 async def test_polls_at_the_same_time_never_deliver_one_notification_twice(client, session_factory):
     await chat(client, text="/start")
     texts = [f"通知 {n}" for n in range(20)]
-    add_notifications(session_factory, SESSION, *texts)
+    add_notifications(session_factory, external_id(client, SESSION), *texts)
 
     polls = await asyncio.gather(
-        *(client.get("/api/chat/updates", params={"session": SESSION}) for _ in range(6)),
+        *(poll(client) for _ in range(6)),
         chat(client, text="/menu"),
     )
     delivered = [
         reply["text"]
-        for poll in polls
-        for reply in (poll if isinstance(poll, list) else poll.json()["replies"])
+        for answer in polls
+        for reply in (answer if isinstance(answer, list) else answer.json()["replies"])
         if reply["text"].startswith("通知 ")
     ]
     assert sorted(delivered) == sorted(texts)
@@ -313,20 +353,29 @@ async def test_polls_at_the_same_time_never_deliver_one_notification_twice(clien
 
 async def test_notifications_of_other_sessions_stay_pending(client, session_factory):
     await chat(client, session="someone-else", text="/start")
-    add_notifications(session_factory, "someone-else", "别人的通知")
+    add_notifications(session_factory, external_id(client, "someone-else"), "别人的通知")
     await chat(client, text="/start")
 
-    poll = await client.get("/api/chat/updates", params={"session": SESSION})
-    assert poll.json() == {"replies": []}
+    polled = await poll(client)
+    assert polled.json() == {"replies": []}
     assert statuses(session_factory) == [NotificationStatus.PENDING]
 
 
-async def test_updates_of_an_unknown_session_are_empty_and_of_a_bad_one_refused(client):
-    unknown = await client.get("/api/chat/updates", params={"session": "never-seen-before"})
-    assert unknown.status_code == 200
-    assert unknown.json() == {"replies": []}
-    assert_one_line_error(await client.get("/api/chat/updates", params={"session": "../x"}))
-    assert_one_line_error(await client.get("/api/chat/updates"))
+async def test_updates_of_a_new_session_are_empty_and_of_an_unissued_one_refused(client):
+    fresh = await poll(client, "never-chatted")
+    assert fresh.status_code == 200
+    assert fresh.json() == {"replies": []}
+    for header in ("Bearer ../x", "Bearer " + "A" * 43, "Basic abc", ""):
+        refused = await client.get("/api/chat/updates", headers={"Authorization": header})
+        assert_one_line_error(refused, status=401)
+    assert_one_line_error(await client.get("/api/chat/updates"), status=401)
+
+
+async def test_updates_by_the_cookie(client):
+    """The page polls with the cookie that POST /api/session set."""
+    issued = await client.post("/api/session")
+    assert (await client.get("/api/chat/updates")).json() == {"replies": []}
+    assert client.cookies["wugong_session"] == issued.json()["session"]
 
 
 # --- the page -----------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ SCHEDULE: tuple[Entry, ...] = (
     # A safety net: imports enqueue it themselves; this catches a lost message once a day.
     Entry(crosscheck.crosscheck_open, every_seconds=86400),
     Entry(housekeeping.purge_expired_invites, every_seconds=3600),
+    Entry(housekeeping.purge_web_sessions, every_seconds=3600),
     Entry(finance.remind_overdue_rosters, every_seconds=3600),
     Entry(notices.close_due_notices, every_seconds=300),
     Entry(notifications.sweep_pending_notifications, every_seconds=60),

@@ -1,4 +1,4 @@
-"""The `wugong` command: serve, worker, scheduler, db, check, staff, import, export, broadcast."""
+"""The `wugong` command: serve, worker, scheduler, db, check, staff, import, export, broadcast, sms."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-
-from db.enums import StaffRole
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,13 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="apply all migrations")
 
-    staff = commands.add_parser("staff", help="staff roles")
-    staff_commands = staff.add_subparsers(dest="staff_command", required=True, metavar="ACTION")
-    invite = staff_commands.add_parser("invite", help="print a one-time code that gives a role")
-    invite.add_argument("--role", required=True, choices=[role.value for role in StaffRole])
-    invite.add_argument("--region", required=True, metavar="CODE", help="division code (scope)")
-    invite.add_argument("--days", type=int, default=7, help="days until the code expires")
+    from wugong import staff_cli
 
+    staff_cli.add_commands(commands)
     from wugong import check
 
     check.add_arguments(
@@ -45,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     from wugong import broadcast_cli
 
     broadcast_cli.add_commands(commands)
+    from wugong import sms_cli
+
+    sms_cli.add_commands(commands)
     return parser
 
 
@@ -62,6 +59,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from wugong import broadcast_cli
 
         return broadcast_cli.run(args)
+    if args.command == "sms":
+        from wugong import sms_cli
+
+        return sms_cli.run(args)
+    if args.command == "staff":
+        from wugong import staff_cli
+
+        return staff_cli.run(args)
     if args.command == "import":
         from wugong import imports_cli
 

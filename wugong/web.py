@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from starlette.applications import Starlette
@@ -14,6 +15,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from bot.channels import exports, notice_pages, webchat
+from bot.channels.edge import EdgeLimits
+from bot.channels.web_sessions import WebSessions, utc_now
 from bot.engine import Conversations
 from common.runtime import Runtime
 
@@ -29,9 +32,27 @@ class Channel(Protocol):
 
 
 def create_app(
-    runtime: Runtime, conversations: Conversations, channels: Sequence[Channel] = ()
+    runtime: Runtime,
+    conversations: Conversations,
+    channels: Sequence[Channel] = (),
+    *,
+    edge: EdgeLimits | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> Starlette:
-    """Build the HTTP app over a started runtime; the channels start and stop with it."""
+    """Build the HTTP app over a started runtime; the channels start and stop with it.
+
+    `edge` counts the web chat's requests (default: the settings' limits, in Redis when it is
+    configured, else in this app's memory); `clock` is the web sessions' (tests move it).
+    """
+    settings = runtime.settings
+    if edge is None:
+        edge = EdgeLimits.from_settings(settings)
+    web_sessions = WebSessions(
+        conversations.sessions,  # the dialog turns' pool: a lookup comes with every message
+        idle=timedelta(days=settings.web.web_session_idle_days),
+        secure_cookie=settings.public_url().startswith("https://"),
+        clock=clock,
+    )
 
     async def healthz(request: Request) -> JSONResponse:
         """200 when the database answers, 503 otherwise."""
@@ -58,7 +79,7 @@ def create_app(
             executor.shutdown(wait=False)
 
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
-    routes += webchat.routes(conversations)
+    routes += webchat.routes(conversations, web_sessions, edge)
     routes += exports.routes(runtime.sessions)
     routes += notice_pages.routes(runtime.sessions)
     for channel in channels:

@@ -1,16 +1,17 @@
-"""The web chat channel: the mobile page at GET /, its static files, and the chat API."""
+"""The web chat channel: the mobile page at GET /, its static files, and the chat API.
+
+Sessions are issued by the server (`bot.channels.web_sessions`); requests are counted per client
+address and per session at the edge (`bot.channels.edge`).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from html import escape
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -20,6 +21,9 @@ from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from bot.channels.edge import EdgeLimits, too_many
+from bot.channels.web_page import PAGE_HEADERS, STATIC, PageTemplate, page_language, render_page
+from bot.channels.web_sessions import COOKIE, EXPIRED, WebSessions, new_session, polling_token
 from bot.messages import MAX_BUTTON_VALUE_BYTES, Incoming, Reply
 from common.i18n import N_, normalize_language, translate
 from common.sending import Blocked, Capabilities, Message, Sent
@@ -32,22 +36,19 @@ if TYPE_CHECKING:  # the sender is registered in workers, which need not load th
 
 log = logging.getLogger(__name__)
 
-WEB = Path(__file__).resolve().parent.parent / "web"
-PAGE = WEB / "index.html"
-STATIC = WEB / "static"
-
 MAX_BODY_BYTES = 16 * 1024
 # The API takes long messages; the dialogs themselves re-ask for a shorter answer.
 MAX_TEXT_CHARS = 4000
-SESSION = re.compile(r"[A-Za-z0-9_-]{8,64}")
+# NUL cannot be stored in a PostgreSQL text; a lone surrogate cannot be encoded at all.
+UNUSABLE = re.compile("[\x00\ud800-\udfff]")
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8}){0,3}")
 
 BAD_JSON = N_("The request must be a JSON object.")
 TOO_LARGE = N_("The request is too large.")
-BAD_SESSION = N_("The session must be 8 to 64 letters, digits, '-' or '_'.")
 ONE_OF = N_("Send either a text or a button, exactly one of them.")
 BAD_TEXT = N_("The text must be a non-empty string of at most 4000 characters.")
 BAD_BUTTON = N_("The button must be the value of a button the assistant sent.")
+BAD_CHARACTERS = N_("The message contains characters that cannot be used.")
 BAD_LANG = N_("The language must be a short language code such as zh-CN or en.")
 UNAVAILABLE = N_("The service is busy. Please try again in a moment.")
 
@@ -60,90 +61,6 @@ class BadRequest(Exception):
         super().__init__(message)
         self.message = message
         self.language = language
-
-
-# --- the page -------------------------------------------------------------------------------
-
-
-def page_language(request: Request) -> str:
-    """Chinese unless the page is asked for in English (?lang=en)."""
-    return normalize_language(request.query_params.get("lang"))
-
-
-# The page only talks to us; the texts block is JSON, which CSP does not run as a script.
-PAGE_HEADERS = {
-    "Cache-Control": "no-cache",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'self'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-}
-
-
-@dataclass(frozen=True)
-class PageTemplate:
-    """The page read once at start-up, with content hashes that keep stale caches away."""
-
-    html: str
-    css_version: str
-    js_version: str
-
-    @classmethod
-    def load(cls) -> PageTemplate:
-        def version(path: Path) -> str:
-            return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-
-        return cls(
-            html=PAGE.read_text(encoding="utf-8"),
-            css_version=version(STATIC / "chat.css"),
-            js_version=version(STATIC / "chat.js"),
-        )
-
-
-def _script_json(value: dict[str, str]) -> str:
-    """JSON that is safe inside a <script> element."""
-    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
-
-
-def page_texts(language: str) -> dict[str, str]:
-    """The strings the page script shows itself: labels, the busy and the failure messages."""
-    return {
-        "lang": "zh-CN" if language == "zh_CN" else "en",
-        "you": translate(language, "You"),
-        "assistant": translate(language, "Assistant"),
-        "busy": translate(language, "The assistant is answering…"),
-        "offline": translate(language, "No connection. Please check your network and try again."),
-        "failed": translate(language, "Sorry, that did not work. Please try again."),
-        "retry": translate(language, "Try again"),
-    }
-
-
-def render_page(template: PageTemplate, language: str) -> str:
-    """The web chat page in `language`."""
-    texts = {
-        "lang": "zh-CN" if language == "zh_CN" else "en",
-        "title": translate(language, "Labour subsidy assistant"),
-        "heading": translate(language, "Labour subsidy assistant"),
-        "intro": translate(
-            language,
-            "Check which work subsidies you can get, apply, and follow your application.",
-        ),
-        "messages_label": translate(language, "Conversation"),
-        "input_label": translate(language, "Your message"),
-        "placeholder": translate(language, "Type your answer here"),
-        "send": translate(language, "Send"),
-        "noscript": translate(language, "Please turn on JavaScript to use the chat."),
-        "other_lang_href": "/" if language == "en" else "/?lang=en",
-        "other_lang": "中文" if language == "en" else "English",
-        "other_lang_code": "zh-CN" if language == "en" else "en",
-        "css_version": template.css_version,
-        "js_version": template.js_version,
-    }
-    html = template.html
-    for key, value in texts.items():
-        html = html.replace("{{" + key + "}}", escape(value))
-    return html.replace("{{texts_json}}", _script_json(page_texts(language)))
 
 
 # --- the API --------------------------------------------------------------------------------
@@ -184,12 +101,6 @@ async def read_body(request: Request) -> bytes:
     return body
 
 
-def check_session(value: Any) -> str:
-    if not isinstance(value, str) or not SESSION.fullmatch(value):
-        raise BadRequest(BAD_SESSION)
-    return value
-
-
 def check_language(value: Any) -> str | None:
     if value is None:
         return None
@@ -198,34 +109,52 @@ def check_language(value: Any) -> str | None:
     return value
 
 
-def parse_message(body: bytes, fallback_language: str | None) -> Incoming:
-    """The chat message of a request body, or BadRequest."""
+@dataclass(frozen=True)
+class ChatRequest:
+    """A chat request's fields: the session named in the body (if any) and the message."""
+
+    session: str | None
+    text: str | None
+    button: str | None
+    language: str | None
+
+
+def check_message(text: Any, button: Any) -> None:
+    """BadRequest unless exactly one of a usable text or button value is given."""
+    if (text is None) == (button is None):
+        raise BadRequest(ONE_OF)
+    if text is not None and (
+        not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT_CHARS
+    ):
+        raise BadRequest(BAD_TEXT)
+    if button is not None and (not isinstance(button, str) or not button):
+        raise BadRequest(BAD_BUTTON)
+    value = str(text if text is not None else button)  # a string by now
+    if UNUSABLE.search(value):
+        raise BadRequest(BAD_CHARACTERS)
+    if button is not None and len(button.encode()) > MAX_BUTTON_VALUE_BYTES:
+        raise BadRequest(BAD_BUTTON)
+
+
+def parse_message(body: bytes, fallback_language: str | None) -> ChatRequest:
+    """The fields of a chat request body, or BadRequest."""
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # also an integer of thousands of digits
         raise BadRequest(BAD_JSON) from None
     if not isinstance(data, dict):
         raise BadRequest(BAD_JSON)
     language = check_language(data.get("lang")) or fallback_language
+    text, button, session = data.get("text"), data.get("button"), data.get("session")
     try:
-        session = check_session(data.get("session"))
-        text, button = data.get("text"), data.get("button")
-        if (text is None) == (button is None):
-            raise BadRequest(ONE_OF)
-        if text is not None and (
-            not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT_CHARS
-        ):
-            raise BadRequest(BAD_TEXT)
-        if button is not None and (
-            not isinstance(button, str)
-            or not button
-            or len(button.encode()) > MAX_BUTTON_VALUE_BYTES
-        ):
-            raise BadRequest(BAD_BUTTON)
+        check_message(text, button)
     except BadRequest as bad:
         raise BadRequest(bad.message, language) from None
-    return Incoming(
-        channel=Channel.WEB, user=session, text=text, button=button, language_hint=language
+    return ChatRequest(
+        session=session if isinstance(session, str) else None,
+        text=text,
+        button=button,
+        language=language,
     )
 
 
@@ -307,47 +236,96 @@ class WebChatSender:
             return Sent(str(row.id))
 
 
-def routes(conversations: Conversations) -> list[BaseRoute]:
-    """The page, its static files, POST /api/chat and GET /api/chat/updates."""
-    sessions = conversations.sessions
-    template = PageTemplate.load()
+class WebChatApi:
+    """The page and the chat API over the conversations, the session store and the limits."""
 
-    async def index(request: Request) -> HTMLResponse:
+    def __init__(self, conversations: Conversations, store: WebSessions, edge: EdgeLimits) -> None:
+        self.conversations = conversations
+        self.store = store
+        self.edge = edge
+        self.limits = edge.settings
+        self.template = PageTemplate.load()
+
+    async def index(self, request: Request) -> HTMLResponse:
         """The web chat page, in Chinese unless asked for in English (?lang=en)."""
-        return HTMLResponse(render_page(template, page_language(request)), headers=PAGE_HEADERS)
+        html = render_page(self.template, page_language(request))
+        return HTMLResponse(html, headers=PAGE_HEADERS)
 
-    async def chat(request: Request) -> JSONResponse:
+    async def session(self, request: Request) -> JSONResponse:
+        """The page's session: the live one of its cookie, or a new one."""
+        address = self.edge.address(request)
+        count = self.limits.limit_sessions_per_address
+        refused = await self.edge.check([(f"web:session:addr:{address}", count)])
+        if refused is not None:
+            return too_many(accept_language(request), refused)
+        return await new_session(request, self.store)
+
+    async def chat(self, request: Request) -> JSONResponse:
         """One message in, the replies (and any pending notifications) out."""
         fallback = accept_language(request)
+        address = self.edge.address(request)
+        count = self.limits.limit_chat_per_address
+        refused = await self.edge.check([(f"web:chat:addr:{address}", count)])
+        if refused is not None:
+            return too_many(fallback, refused)
         try:
-            incoming = parse_message(await read_body(request), fallback)
+            message = parse_message(await read_body(request), fallback)
         except BadRequest as bad:
             return error(bad.language or fallback, bad.message)
-        replies = [render(r) for r in await asyncio.to_thread(conversations.handle, incoming)]
+        token = message.session or request.cookies.get(COOKIE)
+        user = await asyncio.to_thread(self.store.identity, token)
+        if user is None:
+            return error(message.language, EXPIRED, 401)
+        count = self.limits.limit_chat_per_session
+        refused = await self.edge.check([(f"web:chat:session:{user}", count)])
+        if refused is not None:
+            return too_many(message.language, refused)
+        incoming = Incoming(
+            channel=Channel.WEB,
+            user=user,
+            text=message.text,
+            button=message.button,
+            language_hint=message.language,
+            client_address=address,
+        )
+        return JSONResponse({"replies": await self.answer(incoming)})
+
+    async def answer(self, incoming: Incoming) -> list[dict[str, Any]]:
+        """The replies to `incoming`, then the user's pending notifications."""
+        handle = self.conversations.handle
+        replies = [render(r) for r in await asyncio.to_thread(handle, incoming)]
         try:
-            replies += await asyncio.to_thread(claim_notifications, sessions, incoming.user)
+            replies += await asyncio.to_thread(
+                claim_notifications, self.conversations.sessions, incoming.user
+            )
         except Exception:
             # They stay pending: the next request or poll delivers them.
             log.exception("claiming web notifications failed")
-        return JSONResponse({"replies": replies})
+        return replies
 
-    async def updates(request: Request) -> JSONResponse:
+    async def updates(self, request: Request) -> JSONResponse:
         """Notifications that arrived since the last request, in the reply shape."""
         language = request.query_params.get("lang") or accept_language(request)
+        user = await asyncio.to_thread(self.store.identity, polling_token(request))
+        if user is None:
+            return error(language, EXPIRED, 401)
         try:
-            user = check_session(request.query_params.get("session"))
-        except BadRequest as bad:
-            return error(language, bad.message)
-        try:
-            replies = await asyncio.to_thread(claim_notifications, sessions, user)
+            replies = await asyncio.to_thread(
+                claim_notifications, self.conversations.sessions, user
+            )
         except Exception:
             log.exception("claiming web notifications failed")
             return error(language, UNAVAILABLE, 503)
         return JSONResponse({"replies": replies}, headers={"Cache-Control": "no-store"})
 
+
+def routes(conversations: Conversations, store: WebSessions, edge: EdgeLimits) -> list[BaseRoute]:
+    """The page, its static files, POST /api/session, POST /api/chat, GET /api/chat/updates."""
+    api = WebChatApi(conversations, store, edge)
     return [
-        Route("/", index, methods=["GET"]),
-        Route("/api/chat", chat, methods=["POST"]),
-        Route("/api/chat/updates", updates, methods=["GET"]),
+        Route("/", api.index, methods=["GET"]),
+        Route("/api/session", api.session, methods=["POST"]),
+        Route("/api/chat", api.chat, methods=["POST"]),
+        Route("/api/chat/updates", api.updates, methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

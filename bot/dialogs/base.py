@@ -63,7 +63,7 @@ class Turn:
     registry: Registry
     replies: list[Reply] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
-    now: datetime = field(default_factory=utcnow)  # UTC, for what expires within minutes
+    now: datetime = field(default_factory=utcnow)  # the engine's clock (staff roles, codes)
 
     @property
     def language(self) -> str:

@@ -229,6 +229,9 @@ def on_button(turn: Turn, payload: Review) -> None:
             return
     except rules.ReviewError as error:
         refuse(turn, error)
+        if staff is None or not staff.active:  # no queue to show: the one line, then the menu
+            menu.show(turn)
+            return
     except BudgetExceeded as error:
         refuse_budget(turn, error)
     show_queue(turn)

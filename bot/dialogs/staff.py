@@ -4,11 +4,16 @@ The invite is used up when it is redeemed: the role exists from then on, under t
 display name (or "staff member"), so leaving the naming steps never leaves a role nobody can
 use. The name and the phone number asked next replace it; the steps are stored like any
 dialog's, so the next message answers them whenever it comes.
+
+A login code (`wugong staff login-code`) is redeemed the same way and signs the chat in as the
+existing staff member. Before every turn `keep_or_end` ends a web chat's role that has lapsed
+(db/queries/staff.py says which channels lapse and why), telling the person in one line.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from datetime import timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -16,13 +21,14 @@ import sqlalchemy as sa
 from bot.dialogs import menu
 from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
 from common.i18n import N_
+from common.settings import StaffSettings
 from db.enums import Channel, StaffRole
 from db.errors import InvalidValueError
 from db.models import Staff, StaffInvite
 from db.pii import mask_phone, normalize_phone
 from db.queries import Actor, record_audit
+from db.queries import staff as roles
 from db.queries.regions import region_words
-from db.types import utcnow
 
 ROLE_NAMES = {
     StaffRole.CADRE: N_("village cadre"),
@@ -38,6 +44,10 @@ BAD_NAME = N_(
     "(2 to 32 letters, no digits)."
 )
 BAD_PHONE = N_("Please send an 11-digit mobile number starting with 1, or tap “Skip”.")
+LAPSED = N_(
+    "Your staff sign-in on this chat has ended. To work as staff again, ask your administrator "
+    "for a new code and send /start with it."
+)
 
 
 class Step(StrEnum):
@@ -48,8 +58,32 @@ class Step(StrEnum):
 dialog = Dialog("staff", Step)
 
 
+def limits_from_settings() -> roles.StaffLimits:
+    settings = StaffSettings()
+    return roles.StaffLimits(
+        idle=timedelta(hours=settings.staff_idle_hours),
+        max_age=timedelta(days=settings.staff_max_days),
+    )
+
+
+def keep_or_end(turn: Turn, limits: roles.StaffLimits) -> None:
+    """Before the turn is routed: end a lapsed role (one line, audited; the turn goes on as an
+    ordinary user's), or record the staff use of an active one."""
+    if turn.identity.staff_id is None:
+        return
+    reason = roles.lapse_reason(turn.identity, turn.now, limits)
+    if reason is not None:
+        roles.end_role(turn.session, turn.identity, reason)
+        turn.say(turn.t(LAPSED))
+        return
+    staff = turn.session.get(Staff, turn.identity.staff_id)
+    if staff is not None and staff.active:
+        roles.touch(turn.identity, staff, turn.now)
+
+
 def redeem(turn: Turn, code: str) -> None:
-    """Give this chat the role of a valid, unused, unexpired invite, then ask for the name."""
+    """Give this chat the role of a valid, unused, unexpired invite, then ask for the name;
+    or, for a login code, sign it in as that staff member."""
     invite = turn.session.scalars(
         sa.select(StaffInvite)
         .where(StaffInvite.code_hash == StaffInvite.hash_code(code))
@@ -59,17 +93,20 @@ def redeem(turn: Turn, code: str) -> None:
         turn.say(turn.t("This invite code is not valid or has been used already."))
         menu.show(turn)
         return
-    if invite.expires_at < utcnow():
+    if invite.expires_at <= turn.now:
         turn.say(turn.t("This invite code has expired. Please ask for a new one."))
         menu.show(turn)
+        return
+    if invite.staff_id is not None:
+        sign_in(turn, invite)
         return
     name = turn.incoming.display_name or turn.t("staff member")
     staff = Staff(name=name[:64], role=invite.role, region_code=invite.region_code)
     turn.session.add(staff)
     turn.session.flush()
-    invite.used_at = utcnow()
+    invite.used_at = turn.now
     invite.used_by_staff_id = staff.id
-    turn.identity.staff_id = staff.id
+    roles.attach(turn.identity, staff, turn.now)
     record_audit(
         turn.session,
         Actor.of_staff(staff),
@@ -84,6 +121,26 @@ def redeem(turn: Turn, code: str) -> None:
         )
     )
     dialog.ask(turn, Step.NAME)
+
+
+def sign_in(turn: Turn, code: StaffInvite) -> None:
+    """A login code: this chat acts as the existing staff member again (no new role)."""
+    staff = turn.session.get(Staff, code.staff_id) if code.staff_id is not None else None
+    if staff is None or not staff.active:
+        turn.say(turn.t("This invite code is not valid or has been used already."))
+        menu.show(turn)
+        return
+    code.used_at = turn.now
+    code.used_by_staff_id = staff.id
+    roles.attach(turn.identity, staff, turn.now)
+    record_audit(
+        turn.session,
+        Actor.of_staff(staff),
+        "staff_signed_in",
+        data={"channel": turn.identity.channel, "code": code.id},
+    )
+    turn.go(None, None)
+    welcome(turn, staff)
 
 
 def _staff(turn: Turn) -> Staff | None:

@@ -23,6 +23,7 @@ from db.models.roster_batch import RosterBatch, RosterStatus
 from db.models.satisfaction import Satisfaction
 from db.models.staff import Staff
 from db.models.staff_invite import StaffInvite
+from db.models.web_session import WebSession
 
 __all__ = [
     "Application",
@@ -50,4 +51,5 @@ __all__ = [
     "Satisfaction",
     "Staff",
     "StaffInvite",
+    "WebSession",
 ]

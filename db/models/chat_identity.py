@@ -28,6 +28,10 @@ class ChatIdentity(IdMixin, TimestampMixin, Base):
     external_id: Mapped[str] = mapped_column(sa.String(64))
     person_id: Mapped[int | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
     staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"), index=True)
+    # The staff role on this identity: when it was taken here, and when it was last used here
+    # (db/queries/staff.py: a web chat's role lapses after idle hours and a few days at most).
+    staff_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    staff_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     language: Mapped[str] = mapped_column(sa.String(16), default="zh_CN")
     phone_verified: Mapped[bool] = mapped_column(default=False)
     dialog: Mapped[str | None] = mapped_column(sa.String(64))

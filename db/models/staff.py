@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
@@ -9,11 +11,13 @@ from db.base import Base, IdMixin, TimestampMixin
 from db.crypto import EncryptedString, blind_index
 from db.enums import StaffRole, enum_type
 from db.pii import normalize_phone
+from db.types import UtcDateTime
 
 
 class Staff(IdMixin, TimestampMixin, Base):
     """``phone`` is encrypted and found through ``phone_index``, as a person's is: assigning it
-    sets both."""
+    sets both. ``created_at`` is when the role was first taken; ``active`` is false once it is
+    revoked (`wugong staff revoke`), and then no chat identity holds it any more."""
 
     __tablename__ = "staff"
 
@@ -23,6 +27,9 @@ class Staff(IdMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     phone: Mapped[str | None] = mapped_column(EncryptedString)
     phone_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    # The role's last use on any channel (updated at most once a minute), and its revocation.
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     @validates("phone")
     def _index_phone(self, key: str, value: str | None) -> str | None:

@@ -1,4 +1,5 @@
-"""StaffInvite: a one-time code that gives whoever redeems it a staff role for a region."""
+"""StaffInvite: a one-time code that gives whoever redeems it a staff role for a region, or
+(a login code) signs a chat in as an existing staff member."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ class StaffInvite(IdMixin, CreatedMixin, Base):
     """Only the SHA-256 of the code is stored, so a database reader cannot redeem an invite.
 
     A plain hash suffices because the codes are random and long; they are not passwords.
+    ``staff_id`` is set on a login code (`wugong staff login-code`): redeeming it attaches the
+    chat to that staff member instead of creating one; ``role`` and ``region_code`` repeat theirs.
     """
 
     __tablename__ = "staff_invite"
@@ -27,6 +30,7 @@ class StaffInvite(IdMixin, CreatedMixin, Base):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     used_by_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
 
     @staticmethod
     def hash_code(code: str) -> str:

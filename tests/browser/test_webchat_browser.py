@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from db.engine import make_engine, make_sessionmaker
 from db.enums import Channel
-from db.models import ChatIdentity, Notification
+from db.models import ChatIdentity, Notification, WebSession
 
 CHROMIUM = Path(os.environ.get("WUGONG_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = [
@@ -172,6 +172,12 @@ def type_answer(page, text: str) -> None:
     wait_for_answer(page, before)
 
 
+def session_cookie(page) -> dict:
+    """The page's session cookie: set by the server, out of the script's reach."""
+    (cookie,) = [c for c in page.context.cookies() if c["name"] == "wugong_session"]
+    return cookie
+
+
 def last_bot_text(page) -> str:
     return page.locator('.turn[data-who="bot"] .bubble').last.inner_text()
 
@@ -183,8 +189,10 @@ def test_a_quick_check_on_a_phone(page, server, tmp_path):
     page.goto(server.base + "/")
     page.locator('.buttons button[data-value="menu:check"]').wait_for()
     assert page.title() == "务工补贴助手"
-    session = page.evaluate("localStorage.getItem('wugong.session')")
-    assert session and 8 <= len(session) <= 64
+    cookie = session_cookie(page)
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    assert page.evaluate("document.cookie") == ""
+    assert page.evaluate("localStorage.length") == 0
 
     tap(page, "menu:check")
     for text in ("江苏", "2025-03", "2025-11"):
@@ -208,7 +216,7 @@ def test_a_quick_check_on_a_phone(page, server, tmp_path):
     page.reload()
     page.locator('.turn[data-who="bot"]').last.wait_for()
     assert "1500" in last_bot_text(page)
-    assert page.evaluate("localStorage.getItem('wugong.session')") == session
+    assert session_cookie(page)["value"] == cookie["value"]
 
 
 def test_a_failed_request_says_so_politely_and_can_be_retried(page, server):
@@ -238,7 +246,7 @@ def test_a_notification_arrives_while_the_page_is_open(page, server):
     polls, then it shows as a bot message with its button, and the menu stays usable."""
     page.goto(server.base + "/")
     page.locator('.buttons button[data-value="menu:check"]').wait_for()
-    session = page.evaluate("localStorage.getItem('wugong.session')")
+    session = WebSession.hash_token(session_cookie(page)["value"])
     engine = make_engine(server.database_url)
     try:
         with make_sessionmaker(engine).begin() as db:

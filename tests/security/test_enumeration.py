@@ -99,8 +99,12 @@ async def client(engine, session_factory) -> Any:
 async def test_enumerating_ids_over_the_web_chat_is_refused_within_the_hour(
     client, registry, limits_clock
 ):
+    issued = await client.post("/api/session")
+    assert issued.status_code == 200, issued.text
+    session = issued.json()["session"]
+
     async def send(**body: Any) -> str:
-        response = await client.post("/api/chat", json={"session": "guesser-0001", **body})
+        response = await client.post("/api/chat", json={"session": session, **body})
         assert response.status_code == 200, response.text
         return "\n".join(reply["text"] for reply in response.json()["replies"])
 

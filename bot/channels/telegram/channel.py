@@ -21,6 +21,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.warnings import PTBUserWarning
 
+from bot.channels.edge import EdgeLimits, too_many
 from bot.channels.telegram.convert import convert
 from bot.channels.telegram.render import ReplyKeyboards, render
 from bot.channels.telegram.transport import AiohttpRequest
@@ -90,7 +91,8 @@ class TelegramChannel:
     """The Telegram channel: converts updates, runs the engine in a thread, renders the replies.
 
     With a `files` store, a photo or proof document is fetched as it arrives and kept by the
-    project (encrypted), so the dialogs record where it is besides Telegram's file id.
+    project (encrypted), so the dialogs record where it is besides Telegram's file id. With
+    `limits`, webhook requests are counted per client address and per chat (429 when over).
     """
 
     def __init__(
@@ -98,8 +100,10 @@ class TelegramChannel:
         settings: TelegramSettings,
         conversations: Conversations,
         files: FileStore | None = None,
+        limits: EdgeLimits | None = None,
     ) -> None:
         self.settings = settings
+        self.limits = limits
         self.conversations = conversations
         self.files = files
         self.webhook = settings.telegram_mode == "webhook"
@@ -160,6 +164,13 @@ class TelegramChannel:
         carry one Bot API method for Telegram to perform (the Bot API's "reply to a webhook"):
         wugong puts a pressed button's answerCallbackQuery there, whose result nobody needs.
         """
+        limits = self.limits
+        if limits is not None:
+            address = limits.address(request)
+            count = limits.settings.limit_telegram_per_address
+            refused = await limits.check([(f"telegram:addr:{address}", count)])
+            if refused is not None:
+                return too_many(None, refused)
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self._secret().encode()):
             return JSONResponse({"error": "forbidden"}, status_code=403)
@@ -171,6 +182,9 @@ class TelegramChannel:
         except (ValueError, KeyError, TypeError) as error:
             log.warning("telegram: malformed update: %s", error)
             return JSONResponse({"error": "malformed update"}, status_code=400)
+        refusal = await self._chat_limit(update)
+        if refusal is not None:
+            return refusal
         answer: dict[str, str] = {}
         token = _WEBHOOK_ANSWER.set(answer)
         try:
@@ -178,6 +192,18 @@ class TelegramChannel:
         finally:
             _WEBHOOK_ANSWER.reset(token)
         return JSONResponse(answer)
+
+    async def _chat_limit(self, update: Update) -> Response | None:
+        """429 when the update's chat sent more than its limit a minute, else None."""
+        chat = update.effective_chat or update.effective_user
+        if self.limits is None or chat is None:
+            return None
+        count = self.limits.settings.limit_telegram_per_chat
+        refused = await self.limits.check([(f"telegram:chat:{chat.id}", count)])
+        if refused is None:
+            return None
+        user = update.effective_user
+        return too_many(user.language_code if user else None, refused)
 
     def _secret(self) -> str:
         secret = self.settings.telegram_webhook_secret

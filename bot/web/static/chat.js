@@ -1,9 +1,9 @@
-// The web chat page: sends messages to /api/chat, shows the replies and their buttons, and polls
-// /api/chat/updates for messages that arrive later (a status change, a consent request).
+// The web chat page: takes its session from /api/session (an HttpOnly cookie the server sets;
+// the token is never stored by the page), sends messages to /api/chat, shows the replies and
+// their buttons, and polls /api/chat/updates for messages that arrive later.
 (function () {
   "use strict";
 
-  var SESSION_KEY = "wugong.session";
   var TRANSCRIPT_KEY = "wugong.transcript";
   var POLL_MS = 20000;
   var REQUEST_TIMEOUT_MS = 30000;
@@ -34,34 +34,15 @@
     }
   }
 
-  var local = storage("localStorage");
   var tab = storage("sessionStorage");
-
-  function newSessionId() {
-    var bytes = new Uint8Array(18);
-    window.crypto.getRandomValues(bytes);
-    var id = "";
-    for (var i = 0; i < bytes.length; i++) {
-      id += ("0" + bytes[i].toString(16)).slice(-2);
-    }
-    return id;
-  }
-
-  function loadSession() {
-    var id = local && local.getItem(SESSION_KEY);
-    if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
-      id = newSessionId();
-      if (local) local.setItem(SESSION_KEY, id);
-    }
-    return id;
-  }
-
-  var session = loadSession();
+  // The transcript kept in this tab belongs to the session whose token starts with this tag
+  // (a few characters: the token itself stays in the cookie only).
+  var sessionTag = null;
 
   function saveTranscript() {
     if (!tab) return;
     try {
-      tab.setItem(TRANSCRIPT_KEY, JSON.stringify({ session: session, entries: transcript }));
+      tab.setItem(TRANSCRIPT_KEY, JSON.stringify({ tag: sessionTag, entries: transcript }));
     } catch (e) {
       // storage full: the conversation goes on, only a reload would start from the menu
     }
@@ -71,7 +52,7 @@
     if (!tab) return [];
     try {
       var saved = JSON.parse(tab.getItem(TRANSCRIPT_KEY) || "null");
-      if (saved && saved.session === session && Array.isArray(saved.entries)) {
+      if (saved && saved.tag === sessionTag && Array.isArray(saved.entries)) {
         return saved.entries;
       }
     } catch (e) {
@@ -216,10 +197,10 @@
       .then(function (response) {
         return response.json().then(
           function (data) {
-            return { ok: response.ok, data: data };
+            return { ok: response.ok, status: response.status, data: data };
           },
           function () {
-            return { ok: false, data: null };
+            return { ok: false, status: response.status, data: null };
           }
         );
       })
@@ -228,25 +209,45 @@
       });
   }
 
-  function post(message) {
-    var body = { session: session, lang: texts.lang };
+  // The session: the cookie's if it is still good, else a new one (the server decides).
+  function startSession() {
+    return request("/api/session", { method: "POST", credentials: "same-origin" }).then(
+      function (result) {
+        if (!result.ok || !result.data || typeof result.data.session !== "string") {
+          throw new Error("no session");
+        }
+        sessionTag = result.data.session.slice(0, 8);
+        return result;
+      }
+    );
+  }
+
+  function post(message, renewed) {
+    var body = { lang: texts.lang };
     if (message.button !== undefined) body.button = message.button;
     else body.text = message.text;
     setBusy(true);
     disableButtons();
     var retry = function () {
-      post(message);
+      post(message, false);
     };
-    return request("/api/chat", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-      credentials: "same-origin",
-    })
+    var send = function () {
+      return request("/api/chat", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+        credentials: "same-origin",
+      });
+    };
+    return (sessionTag === null ? startSession().then(send) : send())
       .then(
         function (result) {
           setBusy(false);
-          if (result.ok && result.data && Array.isArray(result.data.replies)) {
+          if (result.status === 401 && !renewed) {
+            // The session expired: take a new one, once, and send the message again.
+            sessionTag = null;
+            post(message, true);
+          } else if (result.ok && result.data && Array.isArray(result.data.replies)) {
             showReplies(result.data.replies, false);
           } else if (result.data && typeof result.data.error === "string") {
             showFailure(result.data.error, null);
@@ -270,13 +271,14 @@
   function submit(message, shown) {
     if (busy) return;
     if (shown !== null) add({ who: "user", text: shown, buttons: [] });
-    post(message);
+    post(message, false);
   }
 
   function poll() {
     if (busy || polling || document.visibilityState === "hidden") return;
     polling = true;
-    request("/api/chat/updates?session=" + encodeURIComponent(session), {
+    if (sessionTag === null) return;
+    request("/api/chat/updates", {
       method: "GET",
       credentials: "same-origin",
       cache: "no-store",
@@ -323,16 +325,23 @@
   });
   setInterval(poll, POLL_MS);
 
-  var saved = loadTranscript();
-  if (saved.length) {
-    transcript = saved;
-    group = saved[saved.length - 1].group || 0;
-    saved.forEach(function (entry) {
-      render(entry, entry.who === "bot" && entry.group === group);
-    });
-    scrollToEnd();
-    poll();
-  } else {
-    submit({ text: "/start" }, null);
+  function begin() {
+    var saved = loadTranscript();
+    if (saved.length) {
+      transcript = saved;
+      group = saved[saved.length - 1].group || 0;
+      saved.forEach(function (entry) {
+        render(entry, entry.who === "bot" && entry.group === group);
+      });
+      scrollToEnd();
+      poll();
+    } else {
+      submit({ text: "/start" }, null);
+    }
   }
+
+  // Without a session now (offline), the first message asks for one.
+  startSession().then(begin, function () {
+    submit({ text: "/start" }, null);
+  });
 })();
