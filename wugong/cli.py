@@ -1,4 +1,5 @@
-"""The `wugong` command: serve, worker, scheduler, db, check, staff, import, export, broadcast, sms."""
+"""The `wugong` command: serve, worker, scheduler, db, check, staff, import, export, broadcast,
+sms."""
 
 from __future__ import annotations
 

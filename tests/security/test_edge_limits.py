@@ -181,10 +181,19 @@ async def test_telegram_updates_are_limited_per_chat_and_per_address(
                 assert (
                     await post_update(telegram, updates.text(5550001, "/menu"))
                 ).status_code == 200
-            refused = await post_update(telegram, updates.text(5550001, "/menu"))
-            assert_too_many(refused)
-            assert (await post_update(telegram, updates.text(5550002, "/menu"))).status_code == 200
-            # The address's sixth request.
+            # Over the chat's limit: dropped with 200 (a 429 would make Telegram deliver it
+            # again), and only the first dropped update tells the chat, in one line.
+            told = await post_update(telegram, updates.text(5550001, "/menu"))
+            assert told.status_code == 200
+            assert told.json()["method"] == "sendMessage"
+            assert told.json()["chat_id"] == 5550001
+            assert "40" in told.json()["text"]
+            assert re.search(r"[\u4e00-\u9fff]", told.json()["text"])
+            replies_before = len(fake_api.sent())
+            quiet = await post_update(telegram, updates.text(5550001, "/menu"))
+            assert quiet.status_code == 200 and quiet.json() == {}
+            assert len(fake_api.sent()) == replies_before
+            # The address's sixth request, of another chat.
             assert_too_many(await post_update(telegram, updates.text(5550003, "/menu")))
         async with client_at(app, "149.154.167.221") as other:
             assert (await post_update(other, updates.text(5550004, "/menu"))).status_code == 200

@@ -43,6 +43,7 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 PRIVATE_ONLY = N_("Please talk to me in a private chat: personal details do not belong in a group.")
 OPEN_PRIVATE_CHAT = N_("Open a private chat")
+TOO_FAST = N_("You are sending messages too fast. Please wait {seconds} seconds and try again.")
 APOLOGY = N_("Sorry, something went wrong on our side. Please try again, or send /start.")
 
 
@@ -194,7 +195,13 @@ class TelegramChannel:
         return JSONResponse(answer)
 
     async def _chat_limit(self, update: Update) -> Response | None:
-        """429 when the update's chat sent more than its limit a minute, else None."""
+        """The answer to an update of a chat over its limit a minute, else None.
+
+        Not a 429: Telegram would deliver the refused update again and again, so a flood
+        would only grow. The update is dropped with 200; the first refused update of the
+        window carries one translated line back to the chat (the webhook answer's method),
+        later ones nothing.
+        """
         chat = update.effective_chat or update.effective_user
         if self.limits is None or chat is None:
             return None
@@ -202,8 +209,17 @@ class TelegramChannel:
         refused = await self.limits.check([(f"telegram:chat:{chat.id}", count)])
         if refused is None:
             return None
+        if await self.limits.check([(f"telegram:told:{chat.id}", 1)]) is not None:
+            return JSONResponse({})
         user = update.effective_user
-        return too_many(user.language_code if user else None, refused)
+        language = normalize_language(user.language_code if user else None)
+        return JSONResponse(
+            {
+                "method": "sendMessage",
+                "chat_id": chat.id,
+                "text": translate(language, TOO_FAST).format(seconds=refused.retry_after),
+            }
+        )
 
     def _secret(self) -> str:
         secret = self.settings.telegram_webhook_secret
