@@ -67,9 +67,8 @@ def on_seen(turn: Turn, pressed: SeenInPerson) -> None:
     assert author is not None
     found = draft.person
     verify_identity(author, found, via="cadre", now=turn.now)
-    outcomes = go_on(
-        turn, found, drafts_of_author(turn.session, author, found.id), Actor.of_staff(staff)
-    )
+    drafts = drafts_of_author(turn.session, author, found.id)
+    outcomes = go_on(turn, found, drafts, Actor.of_staff(staff), via="cadre")
     turn.say(
         turn.t("Confirmed. {id}:", id=mask_id(found.id_number))
         + "\n"

@@ -122,7 +122,9 @@ def test_the_cadre_confirms_in_person_and_the_draft_becomes_a_claim(
     assert "WG2025-" in cadre.text
     after = claims(session_factory)
     assert all(
-        (c.status, c.identity_verified) == (ApplicationStatus.SUBMITTED, True) for c in after
+        (c.status, c.identity_verified, c.facts["identity_check"])
+        == (ApplicationStatus.SUBMITTED, True, "cadre")
+        for c in after
     )
     with session_factory() as session:
         author = session.scalars(

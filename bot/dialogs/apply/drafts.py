@@ -38,11 +38,14 @@ class Outcome:
     closed: bool = False
 
 
-def go_on(turn: Turn, found: Person, drafts: Sequence[Application], actor: Actor) -> list[Outcome]:
-    """The drafts as submitted claims, cross-checked after the commit."""
+def go_on(
+    turn: Turn, found: Person, drafts: Sequence[Application], actor: Actor, *, via: str
+) -> list[Outcome]:
+    """The drafts as submitted claims (verified `via` sms | contact | cadre), cross-checked
+    after the commit."""
     outcomes = []
     for draft in drafts:
-        facts = {**draft.facts, **registry_facts(found)}
+        facts = {**draft.facts, **registry_facts(found), "identity_check": via}
         program = draft.program.value
         if not window(program, draft.year, facts.get("home_county")).is_open(turn.today):
             outcomes.append(Outcome(draft, None, closed=True))
@@ -98,7 +101,8 @@ def submit_own_drafts(turn: Turn, found: Person) -> bool:
     drafts = drafts_of_author(turn.session, turn.identity, found.id)
     if not drafts:
         return False
-    outcomes = go_on(turn, found, drafts, Actor.of_chat_identity(turn.identity))
+    via = turn.identity.verified_via or "sms"
+    outcomes = go_on(turn, found, drafts, Actor.of_chat_identity(turn.identity), via=via)
     turn.go(None, None)
     turn.state = {}
     turn.say(
