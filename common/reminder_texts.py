@@ -95,6 +95,7 @@ def _window_closing(r: _Rendering) -> Rendered | None:
     applied = r.session.scalar(
         sa.select(Application.id).where(
             Application.person_id == r.reminder.person_id,
+            Application.identity_verified.is_(True),  # another's draft does not count
             Application.program == Program(program),
             Application.year == year,
         )

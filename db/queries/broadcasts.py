@@ -107,7 +107,10 @@ def recipients_query(audience: Audience) -> sa.Select[tuple[int]]:
                 sa.or_(Person.region_code.startswith(prefix), Staff.region_code.startswith(prefix))
             )
     if audience.program or audience.status or audience.year:
-        applied = sa.select(Application.id).where(Application.person_id == ChatIdentity.person_id)
+        applied = sa.select(Application.id).where(
+            Application.person_id == ChatIdentity.person_id,
+            Application.identity_verified.is_(True),  # another's draft is not the person's claim
+        )
         if audience.program:
             applied = applied.where(Application.program == Program(audience.program))
         if audience.status:

@@ -133,6 +133,7 @@ def window_closing(
         works = works.where(MonitoringEmployment.channel == "帮扶车间")
     applied = sa.select(Application.id).where(
         Application.person_id == Person.id,
+        Application.identity_verified.is_(True),  # another's draft does not count
         Application.program == program,
         Application.year == year,
     )

@@ -200,3 +200,18 @@ def test_two_sweeps_claim_different_reminders(postgres_engine, keyring):
         first.close()
         second.close()
     assert len(a) == 6 and len(b) == 4 and not set(a) & set(b)
+
+
+def test_a_draft_someone_else_made_in_the_workers_name_does_not_silence_the_reminder(
+    installed, session_factory, worker_identity, monkeypatch
+):
+    """Given an unverified chat filed a draft in the worker's name (it holds nothing), the
+    worker is still reminded: the draft is not the worker's claim (issue 13)."""
+    at(monkeypatch, SEVEN_DAYS_BEFORE)
+    claim = add_claim(session_factory, "张三", WORKER_ID, ApplicationStatus.DRAFT)
+    with session_factory.begin() as session:
+        session.get(Application, claim).identity_verified = False
+    reminders.plan_reminders.fn()
+    reminders.send_due_reminders.fn()
+    texts = texts_for(session_factory, worker_identity)
+    assert len(texts) == 1 and "2025-12-25" in texts[0]
