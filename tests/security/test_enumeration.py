@@ -18,6 +18,8 @@ from tests.bot.conftest import (
     TODAY,
     WORKER_ID,
 )
+from tests.fakes.telegram_api import serve_fake
+from tests.fakes.telegram_harness import asgi_bot
 from tests.security.helpers import (
     QUICK_CHECK,
     draft_to_the_end,
@@ -114,3 +116,27 @@ async def test_enumerating_ids_over_the_web_chat_is_refused_within_the_hour(
         answers.append(await send(text=WORKER_ID if n == 5 else UNREGISTERED_ID))
     assert all("次数太多" not in a for a in answers[:5])
     assert "次数太多" in answers[5] and "张" not in answers[5]
+
+
+@pytest.fixture(scope="module")
+def bot_api():
+    with serve_fake() as fake:
+        yield fake
+
+
+async def test_enumerating_ids_through_telegram_is_refused_within_the_hour(
+    bot_api, engine, session_factory, registry, limits_clock
+):
+    """The same guessing through the Telegram webhook, via the fake Bot API: five ID numbers
+    an hour, the sixth refused in one line that names no one."""
+    bot_api.reset()
+    async with asgi_bot(bot_api, engine, session_factory) as bot:
+        answers = []
+        for n in range(6):
+            await bot.press(5550777, "menu:apply")
+            turn = await bot.say(5550777, WORKER_ID if n == 5 else UNREGISTERED_ID)
+            assert turn.status == 200
+            answers.append(turn.text)
+    assert all("次数太多" not in a for a in answers[:5])
+    assert "次数太多" in answers[5]
+    assert "张" not in "".join(answers)
