@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from common.errors import ConfigurationError
 
 _CONFIG = SettingsConfigDict(env_prefix="WUGONG_", env_file=".env", extra="ignore")
+MIN_WEBHOOK_SECRET = 16
 
 
 class PathSettings(BaseSettings):
@@ -56,6 +57,23 @@ class TelegramSettings(BaseSettings):
     telegram_mode: str = Field(default="polling", pattern="^(polling|webhook)$")
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+
+    @field_validator("telegram_webhook_url", "telegram_webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    def check_webhook(self) -> None:
+        """Refuse webhook mode without a secret Telegram must send back (checked at start):
+        without it anyone could post forged updates to /telegram, a shared contact included."""
+        if self.telegram_token is None or self.telegram_mode != "webhook":
+            return
+        secret = self.telegram_webhook_secret
+        if secret is None or len(secret.get_secret_value().strip()) < MIN_WEBHOOK_SECRET:
+            raise ConfigurationError(
+                f"WUGONG_TELEGRAM_WEBHOOK_SECRET must be at least {MIN_WEBHOOK_SECRET} "
+                "characters in webhook mode: without it anyone can post forged updates"
+            )
 
 
 class HttpSettings(BaseSettings):
@@ -172,6 +190,16 @@ class StaffSettings(BaseSettings):
     staff_max_days: float = Field(default=7.0, gt=0)
 
 
+class ObjectionSettings(BaseSettings):
+    """Objections to public notices: how many one verified chat may raise a day (on different
+    notices: one per notice), and how long later objections to a notice are gathered into one
+    digest for its reviewers after they were told of the first."""
+
+    model_config = _CONFIG
+    objections_per_day: int = Field(default=3, ge=1)
+    objection_digest_minutes: int = Field(default=60, ge=1)
+
+
 class LogSettings(BaseSettings):
     model_config = _CONFIG
     # Unset: INFO for the long-running processes, WARNING for one-shot commands, which print
@@ -206,6 +234,7 @@ class Settings:
         self.sms = SmsSettings()
         self.verify = VerifySettings()
         self.staff = StaffSettings()
+        self.objections = ObjectionSettings()
         self.log = LogSettings()
         self.clock = ClockSettings()
 

@@ -45,6 +45,8 @@ _SALT = b"wugong"
 _ENCRYPTION_INFO = b"wugong/v1/field-encryption/aes-256-gcm"
 _INDEX_INFO = b"wugong/v1/blind-index/hmac-sha256"
 _KEY_ID_INFO = b"wugong/v1/key-id"
+_KEY_CHECK_INFO = b"wugong/v1/key-check"
+_KEY_CHECK_MESSAGE = b"wugong: the secret key this database is written with"
 _FILE_MAGIC = b"wgf1"
 _FILE_HEADER = len(_FILE_MAGIC) + 8  # and the key id: 4 bytes as 8 hex digits
 
@@ -67,6 +69,7 @@ class Keyring:
         self._ciphers = {key_id: AESGCM(key) for key_id, key in encryption_keys.items()}
         self._current_key_id = current_key_id
         self._index_key = index_key
+        self._fingerprint: str | None = None
 
     @classmethod
     def from_secret(cls, secret: bytes, *, previous: Iterable[bytes] = ()) -> Keyring:
@@ -80,7 +83,17 @@ class Keyring:
             key_id = _derive(candidate, _KEY_ID_INFO, 4).hex()
             keys.setdefault(key_id, _derive(candidate, _ENCRYPTION_INFO))
         current = _derive(secret, _KEY_ID_INFO, 4).hex()
-        return cls(keys, current, _derive(secret, _INDEX_INFO))
+        keys_ = cls(keys, current, _derive(secret, _INDEX_INFO))
+        check_key = _derive(secret, _KEY_CHECK_INFO)
+        keys_._fingerprint = hmac.new(check_key, _KEY_CHECK_MESSAGE, sha256).hexdigest()
+        return keys_
+
+    def fingerprint(self) -> str:
+        """An HMAC of a constant under a key derived from the current secret (its own HKDF
+        label): equal for equal secrets, and it reveals nothing about the secret or its keys."""
+        if self._fingerprint is None:
+            raise KeyringNotInstalledError("this keyring was not derived from a secret")
+        return self._fingerprint
 
     @property
     def key_id(self) -> str:

@@ -21,3 +21,7 @@ class InvalidValueError(DbError, ValueError):
 
 class MigrationError(DbError):
     """Raised when the schema cannot be brought to the requested revision."""
+
+
+class WrongKeyError(DbError):
+    """Raised at start when WUGONG_SECRET_KEY is not the key the database was written with."""

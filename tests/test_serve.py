@@ -83,7 +83,7 @@ def test_serve_embedded_default_from_an_empty_folder(tmp_path):
     base = f"http://127.0.0.1:{port}"
     try:
         health = wait_healthy(process, base)
-        assert health == {"status": "ok", "database": "ok"}
+        assert health == {"status": "ok", "database": "ok", "key": "ok"}
 
         status, page = fetch(base + "/")
         assert status == 200

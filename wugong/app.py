@@ -20,6 +20,7 @@ def serve() -> int:
     import uvicorn
 
     settings = get_settings()
+    settings.telegram.check_webhook()
     from common.sms import install_sms_provider, sms_provider
 
     install_sms_provider(sms_provider(settings))  # bad SMS settings stop the start here
@@ -92,6 +93,9 @@ def worker(processes: int, threads: int) -> int:
             file=sys.stderr,
         )
         return 2
+    # Refuse here, in one line, what the worker processes would refuse with a traceback: a
+    # secret key other than the database's.
+    wugong_runtime.start(log_level="INFO").close()
     argv = [
         sys.executable, "-m", "dramatiq", "wugong.worker_process",
         "-p", str(processes), "-t", str(threads),
@@ -128,10 +132,12 @@ def scheduler() -> int:
 def db_upgrade() -> int:
     """Apply every migration that the database does not have yet."""
     from db import migrate
+    from db.crypto import keyring
 
     runtime = wugong_runtime.start()
     try:
         migrate.upgrade(runtime.engine)
+        wugong_runtime.check_key(runtime.engine, keyring())
         print(f"database at revision {migrate.current_revision(runtime.engine)}")
     finally:
         runtime.close()

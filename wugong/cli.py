@@ -47,7 +47,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Whatever a wugong process creates (the SQLite files, keys, uploads, exports, error files)
+    # is private to the service user.
+    os.umask(0o077)
     args = build_parser().parse_args(argv)
+    from common.errors import WugongError
+
+    try:
+        return _run(args)
+    except WugongError as error:
+        print(f"wugong: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
         from wugong import check
 
@@ -73,14 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return imports_cli.run(args)
 
-    from common.errors import WugongError
     from wugong import app
 
-    try:
-        return app.run_command(args)
-    except WugongError as error:
-        print(f"wugong: {error}", file=sys.stderr)
-        return 2
+    return app.run_command(args)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,20 @@ from bot.engine import Conversations
 from common.runtime import Runtime
 
 
+def health_checks(runtime: Runtime) -> dict[str, str]:
+    """Each check's word: ok, or what is wrong (down, mismatch)."""
+    database = runtime.database_ok()
+    checks = {"database": "ok" if database else "down"}
+    redis = runtime.redis_ok()
+    if redis is not None:
+        checks["redis"] = "ok" if redis else "down"
+    if not database:
+        checks["key"] = "unknown"
+    else:
+        checks["key"] = "ok" if runtime.key_ok() else "mismatch"
+    return checks
+
+
 class Channel(Protocol):
     """A channel that runs beside the HTTP server (Telegram): its routes, start and stop."""
 
@@ -55,11 +69,13 @@ def create_app(
     )
 
     async def healthz(request: Request) -> JSONResponse:
-        """200 when the database answers, 503 otherwise."""
-        ok = await asyncio.to_thread(runtime.database_ok)
+        """200 when every check passes, 503 otherwise, one field per check: ``database``
+        (answers a query), ``redis`` (answers a PING; only when WUGONG_REDIS_URL is set) and
+        ``key`` (the secret key is the one the database was written with)."""
+        checks = await asyncio.to_thread(health_checks, runtime)
+        ok = all(value == "ok" for value in checks.values())
         return JSONResponse(
-            {"status": "ok" if ok else "unavailable", "database": "ok" if ok else "down"},
-            status_code=200 if ok else 503,
+            {"status": "ok" if ok else "unavailable", **checks}, status_code=200 if ok else 503
         )
 
     @contextlib.asynccontextmanager

@@ -10,6 +10,7 @@ from db.models.delivery import Delivery
 from db.models.finding import Finding
 from db.models.household import Household
 from db.models.import_batch import ImportBatch
+from db.models.key_check import KeyCheck
 from db.models.monitoring_employment import MonitoringEmployment
 from db.models.notice import Notice
 from db.models.notice_item import NoticeItem
@@ -36,6 +37,7 @@ __all__ = [
     "Finding",
     "Household",
     "ImportBatch",
+    "KeyCheck",
     "MonitoringEmployment",
     "Notice",
     "NoticeItem",

@@ -25,3 +25,6 @@ class Objection(IdMixin, TimestampMixin, Base):
     resolution: Mapped[str | None] = mapped_column(sa.Text)
     resolved_by_staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff.id"))
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the reviewers were told of it: at once for a notice's first objection, else in the
+    # digest the objection sweep sends (NULL: not yet told).
+    reviewers_told_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
