@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 from db.logging_filter import RedactingFilter
 
 
-def configure(level: str = "INFO") -> None:
-    """Log to stderr through a filter that masks ID numbers and account numbers."""
-    handler = logging.StreamHandler(sys.stderr)
+def configure(level: str = "INFO", stream: TextIO | None = None) -> None:
+    """Log to stderr (or ``stream``) through a filter that masks ID, account and phone numbers,
+    also when written with spaces or dashes."""
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s")
     )

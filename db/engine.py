@@ -29,9 +29,12 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
 
     SQLite gets its parent folder created and, on every connection, WAL, a busy timeout and
     foreign keys (which SQLite leaves off by default). PostgreSQL gets ``pool_pre_ping`` so a
-    restarted server costs one failed ping, not a failed request.
+    restarted server costs one failed ping, not a failed request. Both hide the statements'
+    parameters from their errors and logs (``hide_parameters``): they are personal data, and
+    an error's text (a NUL byte's on PostgreSQL) would otherwise quote them.
     """
     parsed = normalize_url(url)
+    kwargs.setdefault("hide_parameters", True)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         database = parsed.database

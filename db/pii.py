@@ -9,10 +9,16 @@ from db.errors import InvalidValueError
 
 # 17 digits and a check character; a longer digit run is left to the digit-run rule below.
 _ID_LIKE = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
-# Bank cards have 16-19 digits; a longer run may be a number glued to other digits, so it is
-# masked as well: over-masking a log line costs nothing, a leaked account does.
-_LONG_DIGIT_RUN = re.compile(r"(?<!\d)\d{16,}(?!\d)")
+# Bank cards have 16-19 digits, other accounts (passbooks, 一卡通) from 10; a longer run may be a
+# number glued to other digits, so it is masked as well: over-masking a log line costs
+# nothing, a leaked account does.
+_LONG_DIGIT_RUN = re.compile(r"(?<!\d)\d{10,}(?!\d)")
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# 10-19 digits (and an ID's X) written in groups with single spaces or dashes, as people type
+# them: "1405 2119 9001 0153 14", "140521-19900101-5314", "138-0013-8000". A date or time
+# ("2026-12-07 14:45") has groups of two digits inside, and is left alone.
+_GROUPED = re.compile(r"(?<![\w-])\d{3,}(?:[ -]\d{3,})*[ -]\d+[Xx]?(?![\w-])")
+_SHORTEST_ACCOUNT, _LONGEST_ACCOUNT = 10, 19
 _NOT_DIGIT = re.compile(r"\D")
 
 
@@ -85,8 +91,21 @@ def mask_name(value: str) -> str:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
+def _mask_grouped(match: re.Match[str]) -> str:
+    written = match.group()
+    compact = re.sub(r"[ -]", "", written).upper()
+    digits = compact.rstrip("X")
+    if not _SHORTEST_ACCOUNT <= len(digits) <= _LONGEST_ACCOUNT:
+        return written
+    if _MOBILE.fullmatch(compact):
+        return _mask(compact, 3, 4)
+    return _mask(compact, 4, 4)
+
+
 def redact(text: str) -> str:
-    """Mask every ID-number-like token, long digit run and mobile number in free text."""
+    """Mask every ID-number-like token, account number (10 digits or more), and mobile number
+    in free text, also written in groups with spaces or dashes (masked without them)."""
+    text = _GROUPED.sub(_mask_grouped, text)
     text = _ID_LIKE.sub(lambda match: _mask(match.group().upper(), 4, 4), text)
-    text = _LONG_DIGIT_RUN.sub(lambda match: _mask(match.group(), 4, 4), text)
-    return _MOBILE.sub(lambda match: _mask(match.group(), 3, 4), text)
+    text = _MOBILE.sub(lambda match: _mask(match.group(), 3, 4), text)
+    return _LONG_DIGIT_RUN.sub(lambda match: _mask(match.group(), 4, 4), text)

@@ -175,7 +175,8 @@ def import_upload(batch_id: int, chat_identity_id: int, file_id: str) -> None:
 
     Safe to run twice: the batch is claimed (its sha256 still empty) before anything happens,
     and a second run finds it taken. Not retried: a failure is reported to the admin, who can
-    send the file again.
+    send the file again. The downloaded file is deleted when the import ends, however it ends;
+    it is never kept waiting (the chat keeps only Telegram's file id until this job runs).
     """
     rt = runtime()
     with writing(rt.sessions) as session:
@@ -199,6 +200,23 @@ def import_upload(batch_id: int, chat_identity_id: int, file_id: str) -> None:
     reporter.say(STARTED)
     imports = rt.settings.paths.var_dir / "imports"
     target = imports / f"{batch_id}-{Path(batch.file_name).name}"
+    try:
+        _download_and_import(batch_id, file_id, target, reporter, identity, staff)
+    finally:
+        # The export holds a county's ID numbers in plaintext: it stays on disk only while it
+        # is imported (the error file, with the rows left out, is kept for the admin).
+        target.unlink(missing_ok=True)
+
+
+def _download_and_import(
+    batch_id: int,
+    file_id: str,
+    target: Path,
+    reporter: ChatReporter,
+    identity: ChatIdentity,
+    staff: Staff | None,
+) -> None:
+    rt = runtime()
     try:
         token = rt.settings.telegram.telegram_token
         if token is None:
