@@ -42,6 +42,7 @@ SCHEDULE: tuple[Entry, ...] = (
     Entry(housekeeping.purge_web_sessions, every_seconds=3600),
     Entry(finance.remind_overdue_rosters, every_seconds=3600),
     Entry(notices.close_due_notices, every_seconds=300),
+    Entry(notices.send_objection_digests, every_seconds=60),
     Entry(notifications.sweep_pending_notifications, every_seconds=60),
     Entry(broadcasts.resume_broadcasts, every_seconds=5),
     Entry(reminders.plan_reminders, every_seconds=3600),

@@ -1,31 +1,39 @@
-"""Objections to a public notice: anyone objects in chat by quoting its number (/object GS-… or
-the menu); the reviewer of that level sees them in /review and upholds or dismisses them."""
+"""Objections to a public notice: a chat verified as a person objects by quoting its number
+(/object GS-… or the menu), once per notice and on a few notices a day; the reviewer of that
+level is told (the first at once, later ones in a digest), sees them in /review and upholds or
+dismisses them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import timedelta
 from enum import StrEnum
-
-import sqlalchemy as sa
 
 from bot.dialogs import menu
 from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
 from bot.dialogs.refusals import REFUSALS, refuse
 from bot.messages import Button
+from common import jobs
 from common.i18n import N_
 from common.notify import notify_identity, notify_status_change
+from common.objection_news import tell_reviewers
 from common.payloads import ObjectionDecision, ObjectionTarget, to_menu
+from common.settings import get_settings
 from db.enums import ApplicationStatus, NoticeLevel, StaffRole
 from db.models import Application, ChatIdentity, Notice, Objection, Person, Staff
 from db.pii import mask_id, redact
 from db.queries import review as rules
 from db.queries.notices import current_applications, find_notice, last_day, numbers_in
 from db.queries.objections import (
+    ObjectionRefused,
     Outcome,
     is_open,
+    may_object,
     may_resolve,
     object_to_notice,
     open_objections,
     resolve_objection,
+    tell_now,
 )
 from db.types import utcnow
 
@@ -39,8 +47,19 @@ class Step(StrEnum):
 
 dialog = Dialog("objection", Step)
 
-REVIEWER_ROLE = {level: role for role, level in rules.NOTICE_LEVEL.items()}
-NEW_OBJECTION = N_("A new objection was raised against notice {number}. Send /review to see it.")
+REFUSED = {
+    "objection_unverified": N_(
+        "Only someone who has confirmed who they are can object here: confirm your phone "
+        "number in this chat first, or raise the objection with the village committee in person."
+    ),
+    "objection_repeated": N_(
+        "You have already objected to notice {number}; the reviewers are looking into it."
+    ),
+    "objection_daily_cap": N_(
+        "You have objected to {count} notices today, the most allowed in a day. Please try "
+        "again tomorrow, or raise it with the village committee in person."
+    ),
+}
 OUTCOMES = {
     Outcome.DISMISS: N_(
         "Your objection to notice {number} was looked into and not upheld: “{note}”."
@@ -55,14 +74,35 @@ OUTCOMES = {
 }
 
 
+def per_day() -> int:
+    return get_settings().objections.objections_per_day
+
+
+def refused(turn: Turn, notice: Notice | None) -> bool:
+    """Say in one line why this chat may not object (to ``notice``), if it may not."""
+    try:
+        may_object(turn.session, turn.identity, notice, now=utcnow(), per_day=per_day())
+    except ObjectionRefused as error:
+        number = notice.number if notice is not None else ""
+        turn.say(turn.t(REFUSED[error.code], number=number, count=per_day()))
+        turn.state.pop("objection", None)
+        menu.show(turn)
+        return True
+    return False
+
+
 def start(turn: Turn) -> None:
     """The menu flow: ask for the notice number first."""
     turn.state.pop("objection", None)
+    if refused(turn, None):
+        return
     dialog.ask(turn, Step.NUMBER)
 
 
 def command(turn: Turn) -> None:
     """/object GS-… [names and reason]: as much as was given, then ask for the rest."""
+    if refused(turn, None):
+        return
     text = (turn.incoming.text or "").split(maxsplit=1)
     rest = text[1] if len(text) > 1 else ""
     numbers = numbers_in(rest)
@@ -82,6 +122,8 @@ def choose_notice(turn: Turn, number: str, reason: str = "") -> None:
     if not is_open(notice, utcnow()):
         turn.say(turn.t(rules_message("notice_not_open")))
         menu.show(turn)
+        return
+    if refused(turn, notice):
         return
     turn.state["objection"] = {"notice": notice.id, "text": reason or None, "who": None}
     named = [a.id for a, person in listed(turn, notice) if reason and person.name in reason]
@@ -196,15 +238,19 @@ def record(turn: Turn) -> None:
             pending["text"] or "",
             application_ids=pending["who"],
             now=utcnow(),
+            per_day=per_day(),
         )
+    except ObjectionRefused as error:
+        turn.say(turn.t(REFUSED[error.code], number=notice.number, count=per_day()))
+        menu.show(turn)
+        return
     except rules.ReviewError as error:
         refuse(turn, error)
         menu.show(turn)
         return
     for application in objected.held:
         notify_status_change(turn.session, application)
-    for reviewer in reviewers(turn, notice):
-        notify_identity(turn.session, reviewer, NEW_OBJECTION, number=notice.number)
+    tell(turn, notice, objected.objections)
     turn.go(None, None)
     turn.say(
         turn.t(
@@ -217,21 +263,19 @@ def record(turn: Turn) -> None:
     )
 
 
-def reviewers(turn: Turn, notice: Notice) -> list[ChatIdentity]:
-    """The chats of the staff who resolve objections to this notice."""
-    code = notice.region_code
-    prefixes = [code[:n] for n in (2, 4, 6, 9, 12) if n <= len(code)]
-    return list(
-        turn.session.scalars(
-            sa.select(ChatIdentity)
-            .join(Staff, Staff.id == ChatIdentity.staff_id)
-            .where(
-                Staff.active.is_(True),
-                Staff.role == REVIEWER_ROLE[NoticeLevel(notice.level)],
-                Staff.region_code.in_(prefixes),
-            )
-        )
-    )
+def tell(turn: Turn, notice: Notice, objections: Sequence[Objection]) -> None:
+    """Tell the reviewers now if this is the notice's first objection in the digest window;
+    otherwise the objection sweep gathers it into a digest (workers/notices.py)."""
+    window = timedelta(minutes=get_settings().objections.objection_digest_minutes)
+    if not tell_now(turn.session, notice, objections, now=utcnow(), window=window):
+        return
+    written = tell_reviewers(turn.session, notice, 0)
+
+    def deliver() -> None:
+        for notification_id in written:
+            jobs.DELIVER_NOTIFICATION.send(notification_id)
+
+    turn.after_commit.append(deliver)
 
 
 def show_open(turn: Turn, staff: Staff) -> None:

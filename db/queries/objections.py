@@ -5,13 +5,17 @@ is an objection to the notice itself and holds every application on it: the rule
 move on when a notice ends *without objection* (docs/domain.md §2.7), and an objection nobody
 can pin on one person leaves none of them without one. The reviewer of the notice's level
 resolves it (the county admin when that level has nobody left).
+
+Because an objection holds claims, only a chat verified as a person may raise one, once per
+notice and on a few notices a day (`may_object`); the reviewers are told of a notice's first
+objection at once and of later ones in one digest (`tell_now`, `take_untold`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -40,6 +44,33 @@ class Outcome(StrEnum):
     REJECT = "reject"  # upheld: the claim is refused
 
 
+class ObjectionRefused(NotAllowed):
+    """Raised when this chat may not object (codes: objection_unverified — not verified as a
+    person; objection_repeated — it objected to this notice already; objection_daily_cap)."""
+
+
+DAY = timedelta(days=1)
+
+
+def may_object(
+    session: Session, identity: ChatIdentity, notice: Notice | None, *, now: datetime, per_day: int
+) -> None:
+    """Refuse an objection from a chat not verified as a person, a second one to ``notice``
+    from the same chat, or one more than ``per_day`` notices objected to in the last 24 hours."""
+    if not (identity.phone_verified and identity.person_id is not None):
+        raise ObjectionRefused("objection_unverified")
+    mine = sa.select(Objection.notice_id).where(Objection.from_chat_identity_id == identity.id)
+    if notice is not None and session.scalar(mine.where(Objection.notice_id == notice.id)):
+        raise ObjectionRefused("objection_repeated", notice.number)
+    recent = session.scalar(
+        sa.select(sa.func.count(sa.distinct(Objection.notice_id))).where(
+            Objection.from_chat_identity_id == identity.id, Objection.created_at > now - DAY
+        )
+    )
+    if (recent or 0) >= per_day:
+        raise ObjectionRefused("objection_daily_cap", str(per_day))
+
+
 @dataclass(frozen=True)
 class Objected:
     objections: Sequence[Objection]
@@ -58,13 +89,15 @@ def object_to_notice(
     *,
     application_ids: Sequence[int] | None,
     now: datetime,
+    per_day: int,
 ) -> Objected:
-    """Record an objection by anyone in the chat while the notice is up, and hold the claims."""
+    """Record an objection by a verified chat while the notice is up, and hold the claims."""
     words = text.strip()
     if not words:
         raise NoteRequired("note_required")
     if not is_open(notice, now):
         raise NotAtThisStep("notice_not_open", notice.number)
+    may_object(session, identity, notice, now=now, per_day=per_day)
     level = NoticeLevel(notice.level)
     listed = current_applications(
         session, notice, [NOTICE_STATUS[level], ApplicationStatus.ON_HOLD]
@@ -248,3 +281,69 @@ def resolve_objection(
         change_status(session, application, to_status, actor, reason=reason)
         changed.append(application)
     return Resolved(objection, notice, changed)
+
+
+def tell_now(
+    session: Session, notice: Notice, objections: Sequence[Objection], *, now: datetime,
+    window: timedelta,
+) -> bool:  # fmt: skip
+    """Whether the reviewers are to be told of ``objections`` at once: yes when they were told
+    of no objection to the notice within ``window``; then the objections are marked told.
+    Otherwise the digest sweep tells them (`take_untold`). The notice row is locked first, so
+    two objections at once do not both count as the first."""
+    session.refresh(notice, with_for_update=True)
+    told = session.scalar(
+        sa.select(sa.func.max(Objection.reviewers_told_at)).where(Objection.notice_id == notice.id)
+    )
+    if told is not None and told > now - window:
+        return False
+    for objection in objections:
+        objection.reviewers_told_at = now
+    session.flush()
+    return True
+
+
+def notices_with_untold(session: Session, *, now: datetime, window: timedelta) -> Sequence[int]:
+    """The notices with objections the reviewers were not told of, and were told of nothing
+    about within ``window`` (their digest is due)."""
+    last_told = (
+        sa.select(sa.func.max(Objection.reviewers_told_at))
+        .where(Objection.notice_id == Notice.id)
+        .scalar_subquery()
+    )
+    untold = sa.select(Objection.id).where(
+        Objection.notice_id == Notice.id, Objection.reviewers_told_at.is_(None)
+    )
+    return session.scalars(
+        sa.select(Notice.id)
+        .where(untold.exists(), sa.or_(last_told.is_(None), last_told <= now - window))
+        .order_by(Notice.id)
+    ).all()
+
+
+def take_untold(session: Session, notice_id: int, *, now: datetime) -> int:
+    """Mark the notice's untold objections told and return how many people raised them (one
+    objection naming two claims is two rows, one objection): the count its digest tells. The
+    UPDATE claims the rows, so of two sweeps at once only one counts them."""
+    objectors = session.scalars(
+        sa.update(Objection)
+        .where(Objection.notice_id == notice_id, Objection.reviewers_told_at.is_(None))
+        .values(reviewers_told_at=now)
+        .returning(Objection.from_chat_identity_id)
+    ).all()
+    return len(set(objectors))
+
+
+def reviewers(session: Session, notice: Notice) -> Sequence[ChatIdentity]:
+    """The chats of the staff who resolve objections to this notice."""
+    code = notice.region_code
+    prefixes = [code[:n] for n in (2, 4, 6, 9, 12) if n <= len(code)]
+    return session.scalars(
+        sa.select(ChatIdentity)
+        .join(Staff, Staff.id == ChatIdentity.staff_id)
+        .where(
+            Staff.active.is_(True),
+            Staff.role == POSTED_BY[NoticeLevel(notice.level)],
+            Staff.region_code.in_(prefixes),
+        )
+    ).all()

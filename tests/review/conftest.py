@@ -141,3 +141,25 @@ def add_claim(session_factory, name: str, id_number: str, status, village="14058
         session.add(application)
         session.flush()
         return application.id
+
+
+VILLAGER_ID = "140581198001010228"
+
+
+def verified(user, session_factory, name: str = "赵六", id_number: str = VILLAGER_ID):
+    """The chat ``user`` verified as a villager of the registry, as an SMS code, a shared
+    contact or the cadre leave it (``phone_verified`` and ``person_id``): who may object."""
+    from db.models import ChatIdentity
+    from db.queries import upsert_person
+
+    user.say("/start")
+    with session_factory.begin() as session:
+        person = upsert_person(
+            session, id_number=id_number, name=name, region_code="140581100200"
+        ).person
+        identity = session.scalars(
+            sa.select(ChatIdentity).where(ChatIdentity.external_id == user.user)
+        ).one()
+        identity.person_id = person.id
+        identity.phone_verified = True
+    return user

@@ -20,6 +20,7 @@ from tests.review.conftest import (
     cross_check,
     make_staff,
     notifications_of,
+    verified,
 )
 from workers.notices import close_due
 
@@ -48,7 +49,7 @@ def test_an_objection_naming_a_person_holds_only_their_claims(chat, registry, se
     past the end of the notice while 王五's move on; the cadre dismisses the objection, 张三's
     claims move on too, and the objector is told."""
     number, cadre, wang = posted_notice(chat, session_factory)
-    villager = chat("villager")
+    villager = verified(chat("villager"), session_factory)
     villager.say(f"/object {number} 张三今年一直在村里，没有外出")
     assert status_by_name(session_factory) == {"张三": {S.ON_HOLD}, "王五": {S.VILLAGE_NOTICE}}
     assert "2" in villager.text
@@ -86,7 +87,7 @@ def test_an_objection_to_the_whole_notice_holds_every_claim(chat, registry, sess
     """Through the menu, an objection to the whole notice holds all three claims; upheld with
     a return, all go back to their applicants, who are told why."""
     number, cadre, _ = posted_notice(chat, session_factory)
-    villager = chat("villager")
+    villager = verified(chat("villager"), session_factory)
     villager.send(button="menu:object")
     villager.say("GS-999999999999-2025-001")  # no such notice: asked again
     assert "GS-" in villager.text
@@ -118,7 +119,7 @@ def test_no_objection_after_the_notice_has_ended(chat, registry, session_factory
     with session_factory.begin() as session:
         notice = session.scalars(sa.select(Notice).where(Notice.number == number)).one()
         notice.ends_at = utcnow() - timedelta(minutes=1)
-    villager = chat("villager")
+    villager = verified(chat("villager"), session_factory)
     villager.say(f"/object {number} 张三没有外出务工")
     assert status_by_name(session_factory) == {
         "张三": {S.VILLAGE_NOTICE},

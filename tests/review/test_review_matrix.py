@@ -108,8 +108,17 @@ def world(session_factory):
             on_notice = _application(session, n, review_status)
             rules.approve(session, member, on_notice)
             posted = post_notice(session, member, region, now=now, days=5)
+            # Only a chat verified as a person objects (verified as the first applicant here).
+            objector.person_id = objector.person_id or on_notice.person_id
+            objector.phone_verified = True
             objected = object_to_notice(
-                session, objector, posted.notice, "不属实", application_ids=None, now=now
+                session,
+                objector,
+                posted.notice,
+                "不属实",
+                application_ids=None,
+                now=now,
+                per_day=3,
             )
             objections[member.role.value] = objected.objections[0].id
             rules.approve(session, member, _application(session, n + 1, review_status))
