@@ -12,8 +12,8 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from db.errors import WrongKeyError
-from db.models import KeyCheck
+from db.errors import DecryptionError, WrongKeyError
+from db.models import KeyCheck, Person
 
 ROW = 1
 KeyStatus = Literal["ok", "mismatch", "unrecorded"]
@@ -27,21 +27,37 @@ def _stored(connection: sa.Connection) -> str | None:
     return connection.scalar(sa.select(KeyCheck.fingerprint).where(KeyCheck.id == ROW))
 
 
+WRONG_KEY = (
+    "WUGONG_SECRET_KEY differs from the key this database was written with: "
+    "start with that key (its personal data cannot be read with another one)"
+)
+
+
 def record_or_check(engine: Engine, fingerprint: str) -> None:
     """Write the fingerprint if the database has none yet, else raise WrongKeyError when it
-    differs. A database not yet migrated this far is left alone (the next start records it)."""
+    differs. A database not yet migrated this far is left alone (the next start records it).
+
+    Before the first fingerprint is written, one stored ID number is decrypted: a database
+    that already holds people written under another key (upgraded to 0014 by a process with
+    a changed key) is refused too, rather than recorded under the wrong key.
+    """
     if not _table_exists(engine):
         return
     with engine.begin() as connection:
         stored = _stored(connection)
         if stored is None:
+            _check_readable(connection)
             connection.execute(_insert_once(engine, fingerprint))
             stored = _stored(connection)
     if stored != fingerprint:
-        raise WrongKeyError(
-            "WUGONG_SECRET_KEY differs from the key this database was written with: "
-            "start with that key (its personal data cannot be read with another one)"
-        )
+        raise WrongKeyError(WRONG_KEY)
+
+
+def _check_readable(connection: sa.Connection) -> None:
+    try:
+        connection.execute(sa.select(Person.id_number).limit(1)).all()  # decrypted on reading
+    except DecryptionError:
+        raise WrongKeyError(WRONG_KEY) from None
 
 
 def _insert_once(engine: Engine, fingerprint: str) -> sa.Insert:

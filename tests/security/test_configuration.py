@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from bot.engine import Conversations
 from common.runtime import Runtime
 from common.settings import QueueSettings, Settings
+from db.crypto import Keyring
 from db.engine import make_engine, make_sessionmaker
 from db.models import ChatIdentity, KeyCheck
 from tests.fakes.telegram_api import Updates, serve_fake
@@ -187,3 +188,27 @@ async def test_healthz_is_503_when_the_database_has_another_key(engine, keyring)
     response = await health(runtime)
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "ok", "key": "mismatch"}
+
+
+def test_a_database_with_people_but_no_fingerprint_refuses_another_key(tmp_path):
+    """Given people written under one key and no fingerprint yet (the key changed in the very
+    upgrade that adds it), a start with another key refuses instead of recording its own."""
+    database = f"sqlite:///{tmp_path / 'wugong.sqlite3'}"
+    env = clean_environment(WUGONG_DATABASE_URL=database, WUGONG_SECRET_KEY=KEY_A)
+    assert wugong(tmp_path, env, "db", "upgrade").returncode == 0
+    engine = make_engine(database)
+    try:
+        keys = Keyring.from_secret(KEY_A.encode())
+        with engine.begin() as connection:
+            connection.execute(sa.delete(KeyCheck))
+            connection.execute(
+                sa.text("INSERT INTO person (name, id_number, id_index) VALUES (:n, :i, :x)"),
+                {"n": "张三", "i": keys.encrypt("140581199003151232"), "x": "0" * 64},
+            )
+    finally:
+        engine.dispose()
+    wrong = clean_environment(WUGONG_DATABASE_URL=database, WUGONG_SECRET_KEY=KEY_B)
+    result = wugong(tmp_path, wrong, "db", "upgrade")
+    assert result.returncode == 2
+    assert "WUGONG_SECRET_KEY differs" in result.stderr and "Traceback" not in result.stderr
+    assert wugong(tmp_path, env, "db", "upgrade").returncode == 0  # the right key records it
