@@ -103,7 +103,9 @@ def pool_options(settings: Settings) -> dict[str, int]:
 def start(
     settings: Settings | None = None, *, upgrade: bool = False, log_level: str = "WARNING"
 ) -> Runtime:
-    """Configure logging and keys, open the database, and apply migrations when asked.
+    """Configure logging and keys, open the database, apply migrations when asked, and check
+    the secret key against the database's fingerprint (recorded by the first start; another
+    key is a ConfigurationError). A var/ folder or SQLite file others may read is tightened.
 
     ``log_level`` is the level when WUGONG_LOG_LEVEL is unset: the long-running processes pass
     INFO; one-shot commands keep WARNING, so they print their result and nothing else.
@@ -156,5 +158,5 @@ def _tighten(path: Path) -> None:
     except FileNotFoundError:
         return
     if current & 0o077:
-        log.warning("%s was readable by others; now private to the service user", path)
+        log.info("%s was readable by others; now private to the service user", path)
         os.chmod(path, current & ~0o077)
