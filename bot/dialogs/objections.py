@@ -49,8 +49,9 @@ dialog = Dialog("objection", Step)
 
 REFUSED = {
     "objection_unverified": N_(
-        "Only someone who has confirmed who they are can object here: confirm your phone "
-        "number in this chat first, or raise the objection with the village committee in person."
+        "Only someone who has confirmed who they are can object here. To confirm, tap “Apply” "
+        "and enter your ID number and the code sent by SMS to your phone; or raise the "
+        "objection with the village committee in person."
     ),
     "objection_repeated": N_(
         "You have already objected to notice {number}; the reviewers are looking into it."
