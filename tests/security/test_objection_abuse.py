@@ -55,10 +55,10 @@ def test_an_unverified_chat_cannot_object(chat, registry, session_factory):
     number, _ = posted_notice(chat, session_factory)
     stranger = chat("stranger")
     stranger.say(f"/object {number} 全部都是假的，一个也不该发")
-    assert "只有确认过身份的人才能在这里提出异议" in stranger.replies[0].text
+    assert "只有核实过身份的人才能在这里提出异议" in stranger.replies[0].text
     assert "村委会当面反映" in stranger.replies[0].text
     stranger.tap("menu:object")
-    assert "只有确认过身份的人才能在这里提出异议" in stranger.replies[0].text
+    assert "只有核实过身份的人才能在这里提出异议" in stranger.replies[0].text
     assert objections(session_factory) == 0 and held(session_factory) == 0
 
 
