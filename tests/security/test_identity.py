@@ -73,6 +73,7 @@ def test_an_impostors_claim_blocks_nobody_and_the_real_person_withdraws_it(
     assert "有人在别的聊天里用您的名字填了申请" in real.text
     real.tap("bank:file")
     real.tap("done")
+    assert "姓名：张*" in real.text and "张三" not in real.text  # the summary masks it too
     real.tap("confirm")
     real.tap("pledge:accept")
     assert "已经申请过" not in real.text and "WG2025-" in real.text

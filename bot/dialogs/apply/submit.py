@@ -24,7 +24,7 @@ from common.i18n import N_
 from common.payloads import to_menu
 from common.texts import program_name
 from db.enums import ApplicationStatus, Capacity, Program
-from db.pii import mask_account, mask_id
+from db.pii import mask_account, mask_id, mask_name
 from db.queries import (
     Actor,
     application_number,
@@ -74,6 +74,12 @@ def answer_proof(turn: Turn, answer: Answer) -> None:
     raise Reask("Please send a photo, or tap “Done”.")
 
 
+def shown_name(name: str, delegated: str | None) -> str:
+    """The name in a summary: whole for the cadre who files on the person's behalf, masked
+    (李*国) in the person's own chat."""
+    return name if delegated is not None else mask_name(name)
+
+
 def summary_text(turn: Turn) -> str:
     found = verified_person(turn)
     data = check.facts(turn)
@@ -83,7 +89,8 @@ def summary_text(turn: Turn) -> str:
         turn.t("Please check your application:")
         if delegated is None
         else turn.t("Please check the application for {name}:", name=delegated),
-        *([turn.t("Name: {name}", name=found.name)] if found is not None else []),
+        # A chat is a bearer of the person's identity, not the person: their own name masked.
+        *([turn.t("Name: {name}", name=shown_name(found.name, delegated))] if found else []),
         turn.t("ID number: {id}", id=mask_id(typed_id(turn))),
         turn.t("Work place: {place}", place=place_name(data["work_place"])),
         turn.t(
