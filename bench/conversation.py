@@ -165,6 +165,8 @@ def serve_wugong(port: int, base_url: str, database_url: str, redis_url: str) ->
         # The scripted work is of 2025: the conversations take a day of its claim window as
         # today, whatever day the bench runs (as `wugong serve` does with WUGONG_TODAY).
         WUGONG_TODAY=TODAY.isoformat(),
+        # The apply step sends a code by SMS before the shared contact verifies: to the log.
+        WUGONG_SMS_PROVIDER="log",
         **UNLIMITED,
     )
     settings = Settings()
