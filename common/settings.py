@@ -120,6 +120,24 @@ class SecuritySettings(BaseSettings):
     secret_key: SecretStr | None = None
 
 
+class WechatSettings(BaseSettings):
+    """The WeChat Official Account (公众号) channel; it starts when the app id, secret and token
+    are set. The AES key (43 characters) turns on 安全模式 (encrypted callbacks)."""
+
+    model_config = _CONFIG
+    wechat_appid: str | None = None
+    wechat_appsecret: SecretStr | None = None
+    wechat_token: SecretStr | None = None  # the callback's signature token (3–32 characters)
+    wechat_aes_key: SecretStr | None = None  # EncodingAESKey, 43 characters; unset: plaintext
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    # Outside the 48-hour customer-service window: a template message (模板消息) or a
+    # subscription notice (订阅通知). The template's id and how wugong's fields fill it, as
+    # JSON {"template_id": "...", "fields": {"thing1": "title", "thing2": "text", ...}}.
+    wechat_template: str | None = None
+    wechat_subscribe_template: str | None = None
+    wechat_window_hours: int = Field(default=48, ge=1, le=48)
+
+
 class SmsSettings(BaseSettings):
     """Text messages (common/sms): the provider and its keys. Unset provider: the server log,
     allowed with SQLite only."""
@@ -232,6 +250,7 @@ class Settings:
         self.security = SecuritySettings()
         self.messaging = MessagingSettings()
         self.sms = SmsSettings()
+        self.wechat = WechatSettings()
         self.verify = VerifySettings()
         self.staff = StaffSettings()
         self.objections = ObjectionSettings()

