@@ -41,6 +41,8 @@ class ChatIdentity(IdMixin, TimestampMixin, Base):
     blocked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # user blocked the bot
     # Reminders (deadlines, unfixed claims, surveys) can be turned off; status news cannot.
     reminders_enabled: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # The user's last message (WeChat: customer-service messages may follow it for 48 hours).
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Identity verification (phone_verified with person_id: "verified as that person"): how
     # (sms | contact | cadre) and when; and the drafts made here before any verification, as
     # their author sees them (bot/dialogs/verify.py), whether or not the ID is registered.

@@ -9,6 +9,9 @@ Written by hand in the conventions of 0001; checked against the models by the mi
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0016"
 down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
