@@ -1,4 +1,4 @@
-"""WeChat
+"""WeChat: the inbox of callbacks (one turn per message) and the customer-service window.
 
 Revision ID: 0016
 Revises: 0015
@@ -19,8 +19,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass  #  the inbox of callbacks (one turn per message) and the customer-service window.:callback
+    op.add_column("chat_identity", sa.Column("last_inbound_at", sa.DateTime(timezone=True)))
+    # callback: the inbox table goes here
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("chat_identity") as batch:
+        batch.drop_column("last_inbound_at")

@@ -1,4 +1,4 @@
-"""WeChat
+"""WeChat: reaching people away from the chat (who could not be reached, the cadre's list).
 
 Revision ID: 0017
 Revises: 0016
@@ -16,7 +16,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass  #  reaching people away from the chat (who could not be reached, the cadre's list).:api
+    pass  # api
 
 
 def downgrade() -> None:

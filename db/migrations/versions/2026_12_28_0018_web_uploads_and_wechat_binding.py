@@ -1,4 +1,4 @@
-"""The web page inside WeChat
+"""The web page inside WeChat: a session bound to an openid; files uploaded from the page.
 
 Revision ID: 0018
 Revises: 0017
@@ -16,7 +16,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass  #  a session bound to an openid; files uploaded from the page.:web
+    pass  # web
 
 
 def downgrade() -> None:
