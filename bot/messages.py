@@ -45,6 +45,10 @@ class Incoming:
     `update_id` lets a channel's redelivery of the same update be recognised and dropped.
     `client_address` is the network address the message came from, where the channel knows it
     (the web chat): limits on guessing are kept per address as well as per user.
+    `numbered_options`: the channel shows a reply's buttons as numbered options (WeChat), so a
+    typed "2" means the second button offered. `option` is the position (1, 2, …) of an option
+    the user tapped, with its label as `text`: the router takes the button at that position
+    when its label is the one tapped, else matches the label like a typed one.
     """
 
     channel: Channel
@@ -59,3 +63,5 @@ class Incoming:
     update_id: int | None = None
     display_name: str | None = None
     client_address: str | None = None
+    numbered_options: bool = False
+    option: int | None = None

@@ -6,6 +6,7 @@ import logging
 
 from bot.dialogs import menu
 from bot.dialogs.base import Answer, Reask, Turn
+from bot.messages import Incoming
 from bot.parsing import normalize_text
 from common.i18n import N_
 from common.payloads import StaleButton
@@ -16,6 +17,12 @@ log = logging.getLogger(__name__)
 MAX_TEXT_LENGTH = 500
 
 UNSUPPORTED = N_("I can only read text, the buttons and photos here.")
+# Lines for particular unsupported content, by the Incoming's `unsupported` name.
+UNSUPPORTED_LINES = {
+    "unrecognised_voice": N_(
+        "I could not make out that voice message. Please say it again clearly, or type it."
+    ),
+}
 TOO_LONG = N_("That message is too long. Please send a short answer.")
 
 
@@ -39,7 +46,7 @@ def route(turn: Turn) -> None:
             menu.show(turn, greeting=True)
             return
         if answer.unsupported is not None:
-            raise Reask(UNSUPPORTED)
+            raise Reask(UNSUPPORTED_LINES.get(answer.unsupported, UNSUPPORTED))
         if answer.text is not None and len(answer.text) > MAX_TEXT_LENGTH:
             raise Reask(TOO_LONG)
         dialog.answer(turn, step, answer)
@@ -67,16 +74,22 @@ def apologise(turn: Turn) -> None:
 
 
 def _answer(turn: Turn) -> Answer:
-    """The incoming message as an answer; a typed button label counts as pressing it."""
+    """The incoming message as an answer; a typed button label counts as pressing it, and so
+    does a tapped option or a typed number where the channel numbers its options."""
     incoming = turn.incoming
     button = incoming.button
     text = incoming.text
     if button is None and text is not None:
+        offered_buttons = turn.state.get("_buttons", [])
         typed = normalize_text(text).lower()
-        for offered in turn.state.get("_buttons", []):
+        for offered in offered_buttons:
             if normalize_text(offered["label"]).lower() == typed:
                 button, text = offered["value"], None
                 break
+        else:
+            position = _position(incoming, typed, offered_buttons)
+            if position is not None:
+                button, text = offered_buttons[position - 1]["value"], None
     return Answer(
         text=text,
         button=button,
@@ -85,3 +98,19 @@ def _answer(turn: Turn) -> Answer:
         contact_is_own=incoming.contact_is_own,
         unsupported=incoming.unsupported,
     )
+
+
+def _position(incoming: Incoming, typed: str, offered: list[dict[str, str]]) -> int | None:
+    """The position (1, 2, …) of the button meant when no label matched exactly: a tapped
+    option whose text still shows that button's label (as "1. label"), or a number typed where
+    the channel numbers its options; else None (a stale menu's tap is read as text)."""
+    if incoming.option is not None:
+        position = incoming.option
+        if 1 <= position <= len(offered):
+            label = normalize_text(offered[position - 1]["label"]).lower()
+            if label and label in typed:
+                return position
+        return None
+    if incoming.numbered_options and typed.isdigit() and 1 <= int(typed) <= len(offered):
+        return int(typed)
+    return None

@@ -30,7 +30,7 @@ def serve() -> int:
     from bot.engine import Conversations
     from common.broker import setup_broker
     from wugong.senders import register_senders
-    from wugong.web import create_app
+    from wugong.web import Channel, create_app
 
     # Jobs go to Redis, or to the in-process queue that this process's worker threads serve.
     broker = setup_broker(settings.queue.redis_url)
@@ -41,7 +41,7 @@ def serve() -> int:
         log.warning("WUGONG_TODAY is set: conversations take %s as today", settings.clock.today)
     # Requests are counted at the edge (web chat, /telegram) in Redis, or in this process.
     edge = EdgeLimits.from_settings(settings)
-    channels = []
+    channels: list[Channel] = []
     if settings.telegram.telegram_token is not None:
         from bot.channels.telegram import TelegramChannel
         from common.attachments import FileStore
@@ -49,6 +49,13 @@ def serve() -> int:
         # Photos and proof documents are kept (encrypted) under the data directory.
         files = FileStore(settings.paths.var_dir)
         channels.append(TelegramChannel(settings.telegram, conversations, files, edge))
+    if settings.wechat.wechat_appid and settings.wechat.wechat_token is not None:
+        from bot.channels.wechat.channel import WechatChannel
+        from common.attachments import FileStore
+
+        # The callback on /wechat; images are kept (encrypted) like Telegram's photos.
+        wechat_files = FileStore(settings.paths.var_dir)
+        channels.append(WechatChannel(settings.wechat, conversations, wechat_files))
     worker = background = None
     if settings.embedded:
         from workers import context, declare_actors, scheduler

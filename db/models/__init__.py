@@ -25,6 +25,7 @@ from db.models.satisfaction import Satisfaction
 from db.models.staff import Staff
 from db.models.staff_invite import StaffInvite
 from db.models.web_session import WebSession
+from db.models.wechat_inbox import WechatInbox
 
 __all__ = [
     "Application",
@@ -54,4 +55,5 @@ __all__ = [
     "Staff",
     "StaffInvite",
     "WebSession",
+    "WechatInbox",
 ]

@@ -1,0 +1,466 @@
+"""The WeChat channel: the callback (GET/POST /wechat) and exactly one turn per message.
+
+A callback is checked (signature in constant time, timestamp within `MAX_SKEW_SECONDS`, in
+安全模式 the ``msg_signature``, the decryption and the appid inside), parsed without a DTD,
+and recorded as a `WechatInbox` row whose unique ``dedup_key`` drops WeChat's retries (and the
+same callback at two processes): only the request that inserted the row starts a turn.
+WeChat gets ``success`` at once; the turn runs after the answer, in this process, after
+claiming the row (UPDATE … status received → running). A periodic sweep retakes rows left
+``received`` or ``running`` too long (a process that died), so nothing is lost; the engine
+drops a retaken turn that had committed already (the row id is the Incoming's update_id).
+
+A turn's replies go out merged into as few customer-service messages as possible (texts
+joined, the last reply's buttons kept: they are what a typed number or a tapped option means)
+through the sender registered for channel "wechat" (`common.sending`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+import weakref
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.channels.wechat.convert import Converted, convert, dedup_key, kind_of
+from bot.channels.wechat.crypto import CallbackRefused, WechatCrypto
+from bot.channels.wechat.xmlmsg import MAX_XML_BYTES, BadXml, parse
+from bot.messages import Incoming, Reply
+from common.attachments import MAX_KEPT_BYTES, FileStore
+from common.errors import ConfigurationError
+from common.i18n import normalize_language, translate
+from common.sending import Message, SendError, button_rows, send
+from common.settings import WechatSettings
+from common.wechat.media import media_fetcher
+from db.enums import Channel
+from db.models import ChatIdentity, WechatInbox
+from db.types import utcnow
+
+if TYPE_CHECKING:
+    from bot.engine import Conversations
+
+log = logging.getLogger(__name__)
+
+PATH = "/wechat"
+# WeChat's timestamp is the time of the request: older or newer ones are replays or forgeries.
+MAX_SKEW_SECONDS = 300
+# An encrypted body is ~4/3 of the message plus the envelope.
+MAX_BODY_BYTES = MAX_XML_BYTES * 2
+# Customer-service text stays well under WeChat's limit (2048 characters) when merged.
+MAX_MERGED_CHARS = 1500
+SUCCESS = "success"
+
+
+class WechatChannel:
+    """The callback and the turn runner of one Official Account.
+
+    `clock` is the channel's time (timestamps, claims, the sweep); tests move it. A row is
+    retaken by the sweep when ``received`` for `stale_after` or ``running`` for
+    `running_timeout`; after `max_attempts` claims it is given up (failed, one apology).
+    """
+
+    def __init__(
+        self,
+        settings: WechatSettings,
+        conversations: Conversations,
+        files: FileStore | None = None,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        sweep_every: float = 15.0,
+        stale_after: timedelta = timedelta(seconds=60),
+        running_timeout: timedelta = timedelta(minutes=5),
+        max_attempts: int = 3,
+        keep_done: timedelta = timedelta(days=1),
+    ) -> None:
+        if not settings.wechat_appid or settings.wechat_token is None:
+            raise ConfigurationError("WUGONG_WECHAT_APPID and WUGONG_WECHAT_TOKEN must be set")
+        key = settings.wechat_aes_key.get_secret_value() if settings.wechat_aes_key else None
+        try:
+            self.crypto = WechatCrypto(
+                settings.wechat_token.get_secret_value(), settings.wechat_appid, key
+            )
+        except ValueError as error:
+            raise ConfigurationError(f"WUGONG_WECHAT_AES_KEY: {error}") from None
+        self.conversations = conversations
+        self.sessions = conversations.sessions
+        self.files = files
+        self.clock = clock
+        self.sweep_every = sweep_every
+        self.stale_after = stale_after
+        self.running_timeout = running_timeout
+        self.max_attempts = max_attempts
+        self.keep_done = keep_done
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._sweeper: asyncio.Task[None] | None = None
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    # -- Channel protocol -------------------------------------------------------------------
+
+    def routes(self) -> Sequence[BaseRoute]:
+        return [
+            Route(PATH, self.check_url, methods=["GET"]),
+            Route(PATH, self.receive, methods=["POST"]),
+        ]
+
+    async def start(self) -> None:
+        self._sweeper = asyncio.create_task(self._sweep_forever())
+        mode = "安全模式" if self.crypto.encrypted else "plaintext"
+        log.info("wechat: callback on %s (%s)", PATH, mode)
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            await asyncio.gather(self._sweeper, return_exceptions=True)
+            self._sweeper = None
+        await self.drain(timeout=10)
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Wait for the turns in flight (tests; a graceful stop). What is left is swept later."""
+        while self._tasks:
+            done, _ = await asyncio.wait(set(self._tasks), timeout=timeout)
+            if not done:
+                return
+
+    # -- The callback -----------------------------------------------------------------------
+
+    async def check_url(self, request: Request) -> Response:
+        """GET /wechat: WeChat's URL check. Plain: ``signature`` over token, timestamp and
+        nonce, answered with ``echostr``; encrypted: ``msg_signature`` over those and the
+        encrypted ``echostr``, answered with it decrypted."""
+        query = request.query_params
+        timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
+        echostr = query.get("echostr", "")
+        try:
+            self._check_time(timestamp)
+            if "msg_signature" in query:
+                self.crypto.check(query["msg_signature"], timestamp, nonce, echostr)
+                answer = self.crypto.decrypt(echostr).decode()
+            else:
+                self.crypto.check(query.get("signature", ""), timestamp, nonce)
+                answer = echostr
+        except (CallbackRefused, UnicodeDecodeError) as refused:
+            log.warning("wechat: URL check refused: %s", refused)
+            return PlainTextResponse("forbidden", status_code=403)
+        return PlainTextResponse(answer)
+
+    async def receive(self, request: Request) -> Response:
+        """POST /wechat: check, record, answer ``success``; the turn runs afterwards."""
+        try:
+            body = await _read_body(request)
+        except _TooLarge:
+            return PlainTextResponse("too large", status_code=413)
+        try:
+            fields = self._open(request, body)
+        except CallbackRefused as refused:
+            log.warning("wechat: callback refused: %s", refused)
+            return PlainTextResponse("forbidden", status_code=403)
+        except BadXml as bad:
+            log.warning("wechat: malformed callback: %s", bad)
+            return PlainTextResponse("bad request", status_code=400)
+        key = dedup_key(fields)
+        if key is None:
+            return PlainTextResponse(SUCCESS)
+        row_id = await asyncio.to_thread(self._record, key, fields)
+        if row_id is not None:
+            self._spawn(row_id, received_before=None)
+        return PlainTextResponse(SUCCESS)
+
+    def _open(self, request: Request, body: bytes) -> dict[str, str]:
+        """The callback's fields, once its signature, time and (in 安全模式) appid are checked."""
+        query = request.query_params
+        timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
+        self._check_time(timestamp)
+        if not self.crypto.encrypted:
+            self.crypto.check(query.get("signature", ""), timestamp, nonce)
+            return parse(body)
+        if query.get("encrypt_type", "aes") != "aes":
+            raise CallbackRefused("安全模式: encrypt_type must be aes")
+        envelope = parse(body)
+        encrypted = envelope.get("Encrypt")
+        if not encrypted:
+            raise CallbackRefused("安全模式: the body has no Encrypt")
+        self.crypto.check(query.get("msg_signature", ""), timestamp, nonce, encrypted)
+        return parse(self.crypto.decrypt(encrypted))
+
+    def _check_time(self, timestamp: str) -> None:
+        if not timestamp.isdigit():
+            raise CallbackRefused("no timestamp")
+        skew = abs(self.clock().timestamp() - int(timestamp))
+        if skew > MAX_SKEW_SECONDS:
+            raise CallbackRefused(f"timestamp {skew:.0f} s away")
+
+    def _record(self, key: str, fields: dict[str, str]) -> int | None:
+        """Insert the inbox row; its id, or None when the callback was recorded before."""
+        with self.sessions.begin() as session:
+            return session.execute(
+                _INSERT,
+                {
+                    "dedup_key": key,
+                    "openid": fields.get("FromUserName", "")[:64],
+                    "kind": kind_of(fields),
+                    "payload": json.dumps(fields, ensure_ascii=False),
+                    "now": self.clock(),
+                },
+            ).scalar_one_or_none()
+
+    # -- Turns ------------------------------------------------------------------------------
+
+    def _spawn(self, row_id: int, *, received_before: datetime | None) -> None:
+        task = asyncio.create_task(self._run(row_id, received_before))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, row_id: int, received_before: datetime | None) -> None:
+        """Claim the row and run its turn; never raises."""
+        try:
+            claimed = await asyncio.to_thread(self._claim, row_id, received_before)
+        except Exception:
+            log.exception("wechat: claiming inbox row %s failed; the sweep retries", row_id)
+            return
+        if claimed is None:
+            return  # another process or task has it, or had it
+        fields, attempts = claimed
+        openid = fields.get("FromUserName", "")
+        async with self._lock(openid):
+            if attempts > self.max_attempts:
+                log.error("wechat: inbox row %s given up after %d claims", row_id, attempts - 1)
+                await asyncio.to_thread(self._finish, row_id, "failed")
+                await self._apologise(openid)
+                return
+            try:
+                await self._turn(row_id, fields)
+            except Exception:
+                log.exception("wechat: the turn of inbox row %s failed", row_id)
+                try:
+                    await asyncio.to_thread(self._finish, row_id, "failed")
+                except Exception:
+                    log.exception("wechat: inbox row %s could not be marked failed", row_id)
+                await self._apologise(openid)
+                return
+            await asyncio.to_thread(self._finish, row_id, "done")
+
+    async def _turn(self, row_id: int, fields: dict[str, str]) -> None:
+        converted: Converted = convert(fields, update_id=row_id)
+        openid = fields.get("FromUserName", "")
+        incoming = converted.incoming
+        if incoming is None:
+            await asyncio.to_thread(self._touch, openid, converted.unsubscribe)
+            return
+        if incoming.file is not None:
+            incoming = await self._keep_media(incoming)
+        replies = await asyncio.to_thread(self.conversations.handle, incoming)
+        # Before the replies: the sender opens the 48-hour window from this message.
+        await asyncio.to_thread(self._touch, openid, False)
+        await self._send(openid, replies)
+
+    async def _send(self, openid: str, replies: Sequence[Reply]) -> None:
+        for message in merge(replies):
+            try:
+                await send(Channel.WECHAT, openid, message)
+            except SendError as error:
+                # The turn is done: its replies are not sent twice (MaybeSent) nor retried here.
+                log.warning("wechat: a reply to %s was not sent: %r", openid, error)
+                return
+
+    async def _apologise(self, openid: str) -> None:
+        from bot.engine import SORRY  # the dialogs load only in the serving process
+
+        language = await asyncio.to_thread(self._language, openid)
+        try:
+            await send(Channel.WECHAT, openid, Message(translate(language, SORRY)))
+        except Exception:
+            log.exception("wechat: the apology to %s could not be sent", openid)
+
+    async def _keep_media(self, incoming: Incoming) -> Incoming:
+        """The image kept by the project (encrypted) while its MediaId lives; the message as
+        it was when there is no fetcher or the download fails."""
+        ref = incoming.file
+        fetch = media_fetcher()
+        if ref is None or fetch is None or self.files is None:
+            return incoming
+        try:
+            content = await fetch(ref.file_id)
+            if len(content) > MAX_KEPT_BYTES:
+                raise ValueError(f"{len(content)} bytes")
+            stored = await asyncio.to_thread(self.files.keep, content)
+        except Exception as error:  # the API client's errors are its own
+            log.warning("wechat: an image could not be kept: %r", error)
+            return incoming
+        kept = dataclasses.replace(
+            ref, storage_path=stored.storage_path, sha256=stored.sha256, size=stored.size
+        )
+        return dataclasses.replace(incoming, file=kept)
+
+    def _lock(self, openid: str) -> asyncio.Lock:
+        lock = self._locks.get(openid)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[openid] = lock
+        return lock
+
+    # -- Rows -------------------------------------------------------------------------------
+
+    def _claim(
+        self, row_id: int, received_before: datetime | None
+    ) -> tuple[dict[str, str], int] | None:
+        """Mark the row running if it is free: ``received`` (older than `received_before`
+        when given: the sweep's), or ``running`` past the timeout. The UPDATE's condition is
+        the claim: of two claimers one gets the row."""
+        now = self.clock()
+        received = WechatInbox.status == "received"
+        if received_before is not None:
+            received = sa.and_(received, WechatInbox.created_at < received_before)
+        free = sa.or_(
+            received,
+            sa.and_(
+                WechatInbox.status == "running",
+                WechatInbox.claimed_at < now - self.running_timeout,
+            ),
+        )
+        claim = (
+            sa.update(WechatInbox)
+            .where(WechatInbox.id == row_id, free)
+            .values(status="running", claimed_at=now, attempts=WechatInbox.attempts + 1)
+            .returning(WechatInbox.payload, WechatInbox.attempts)
+            .execution_options(synchronize_session=False)
+        )
+        with self.sessions.begin() as session:
+            row = session.execute(claim).one_or_none()
+        if row is None:
+            return None
+        payload, attempts = row
+        return (json.loads(payload) if payload else {}), attempts
+
+    def _finish(self, row_id: int, status: str) -> None:
+        with self.sessions.begin() as session:
+            session.execute(
+                sa.update(WechatInbox)
+                .where(WechatInbox.id == row_id)
+                .values(status=status, finished_at=self.clock(), payload=None)
+                .execution_options(synchronize_session=False)
+            )
+
+    def _touch(self, openid: str, unsubscribed: bool) -> None:
+        """The user's last message (the 48-hour window); an unsubscribe marks them unreachable,
+        any other message reachable again."""
+        now = self.clock()
+        values: dict[str, Any] = (
+            {"blocked_at": now} if unsubscribed else {"last_inbound_at": now, "blocked_at": None}
+        )
+        with self.sessions.begin() as session:
+            session.execute(
+                sa.update(ChatIdentity)
+                .where(ChatIdentity.channel == Channel.WECHAT, ChatIdentity.external_id == openid)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+
+    def _language(self, openid: str) -> str:
+        with self.sessions() as session:
+            language = session.scalar(
+                sa.select(ChatIdentity.language).where(
+                    ChatIdentity.channel == Channel.WECHAT, ChatIdentity.external_id == openid
+                )
+            )
+        return normalize_language(language)
+
+    # -- The sweep --------------------------------------------------------------------------
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.sweep_every)
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("wechat: the inbox sweep failed")
+
+    async def sweep(self) -> int:
+        """Retake the rows left received or running too long; forget finished rows older than
+        `keep_done` (WeChat's retries come within seconds). The number of rows retaken."""
+        now = self.clock()
+        received_before = now - self.stale_after
+        ids = await asyncio.to_thread(self._stale_rows, now, received_before)
+        for row_id in ids:
+            self._spawn(row_id, received_before=received_before)
+        return len(ids)
+
+    def _stale_rows(self, now: datetime, received_before: datetime) -> list[int]:
+        stale = sa.or_(
+            sa.and_(WechatInbox.status == "received", WechatInbox.created_at < received_before),
+            sa.and_(
+                WechatInbox.status == "running",
+                WechatInbox.claimed_at < now - self.running_timeout,
+            ),
+        )
+        with self.sessions.begin() as session:
+            session.execute(
+                sa.delete(WechatInbox)
+                .where(
+                    WechatInbox.status.in_(("done", "failed")),
+                    WechatInbox.finished_at < now - self.keep_done,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            rows = session.scalars(
+                sa.select(WechatInbox.id).where(stale).order_by(WechatInbox.id).limit(500)
+            )
+            return list(rows)
+
+
+def merge(replies: Sequence[Reply]) -> list[Message]:
+    """A turn's replies as few messages: texts joined (a new message only when the joined text
+    would grow past MAX_MERGED_CHARS), the last reply's buttons on the last message (the
+    dialog state keeps only those: a tapped option or typed number means one of them)."""
+    if not replies:
+        return []
+    groups: list[list[str]] = [[]]
+    for reply in replies:
+        current = groups[-1]
+        if current and len("\n\n".join([*current, reply.text])) > MAX_MERGED_CHARS:
+            groups.append([])
+        groups[-1].append(reply.text)
+    last = replies[-1]
+    language = next((reply.language for reply in reversed(replies) if reply.language), "")
+    messages = [Message("\n\n".join(texts), language=language) for texts in groups]
+    messages[-1] = dataclasses.replace(
+        messages[-1],
+        buttons=button_rows(last.buttons),
+        request_phone=any(reply.request_contact for reply in replies),
+    )
+    return messages
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _TooLarge
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise _TooLarge
+    return body
+
+
+_TABLE = WechatInbox.__table__
+# ON CONFLICT DO NOTHING: PostgreSQL and SQLite (3.24+) alike; a retry inserts nothing.
+_INSERT = sa.text(
+    "INSERT INTO wechat_inbox (dedup_key, openid, kind, payload, status, attempts, created_at)"
+    " VALUES (:dedup_key, :openid, :kind, :payload, 'received', 0, :now)"
+    " ON CONFLICT (dedup_key) DO NOTHING RETURNING id"
+).bindparams(
+    sa.bindparam("payload", type_=_TABLE.c.payload.type),
+    sa.bindparam("now", type_=_TABLE.c.created_at.type),
+)

@@ -1,0 +1,29 @@
+"""How the WeChat channel gets the bytes of a photo a user sent: one fetcher per process.
+
+The callback sees only a ``MediaId`` (it lives 3 days). The process that serves WeChat
+registers a fetcher (the API client's ``get_media``) at start; the channel calls it as soon as
+an image arrives, keeps the bytes encrypted (`common.attachments.FileStore.keep`) and hands the
+dialogs a `FileRef` with ``file_id`` = MediaId and ``storage_path`` = the kept copy. Without a
+fetcher (or when the download fails) the dialogs get the MediaId alone.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Awaitable, Callable
+
+MediaFetcher = Callable[[str], Awaitable[bytes]]
+
+_fetcher: MediaFetcher | None = None
+_lock = threading.Lock()
+
+
+def register_media_fetcher(fetcher: MediaFetcher | None) -> None:
+    """Make `fetcher` (async, MediaId → bytes) the one of this process; None removes it."""
+    global _fetcher
+    with _lock:
+        _fetcher = fetcher
+
+
+def media_fetcher() -> MediaFetcher | None:
+    return _fetcher
