@@ -315,22 +315,19 @@ class WechatChannel:
         when given: the sweep's), or ``running`` past the timeout. The UPDATE's condition is
         the claim: of two claimers one gets the row."""
         now = self.clock()
-        received = WechatInbox.status == "received"
+        table = _TABLE.c  # Core: the ORM cannot return an encrypted column from an UPDATE
+        received = table.status == "received"
         if received_before is not None:
-            received = sa.and_(received, WechatInbox.created_at < received_before)
+            received = sa.and_(received, table.created_at < received_before)
         free = sa.or_(
             received,
-            sa.and_(
-                WechatInbox.status == "running",
-                WechatInbox.claimed_at < now - self.running_timeout,
-            ),
+            sa.and_(table.status == "running", table.claimed_at < now - self.running_timeout),
         )
         claim = (
-            sa.update(WechatInbox)
-            .where(WechatInbox.id == row_id, free)
-            .values(status="running", claimed_at=now, attempts=WechatInbox.attempts + 1)
-            .returning(WechatInbox.payload, WechatInbox.attempts)
-            .execution_options(synchronize_session=False)
+            sa.update(_TABLE)
+            .where(table.id == row_id, free)
+            .values(status="running", claimed_at=now, attempts=table.attempts + 1)
+            .returning(table.payload, table.attempts)
         )
         with self.sessions.begin() as session:
             row = session.execute(claim).one_or_none()
