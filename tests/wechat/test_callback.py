@@ -12,7 +12,6 @@ from common.wechat.media import register_media_fetcher
 from db.enums import Channel
 from db.models import Attachment, ChatIdentity, WechatInbox
 from tests.fakes.wechat_callback import to_xml
-
 from tests.wechat.conftest import USER
 
 
@@ -110,7 +109,6 @@ async def test_forged_or_replayed_callbacks_are_refused_and_not_recorded(
     fields = wechat.text(USER, "/start")
     if case == "wrong appid":
         from bot.channels.wechat.crypto import WechatCrypto
-
         from tests.wechat.conftest import AES_KEY, TOKEN
 
         wechat.crypto = WechatCrypto(TOKEN, "wx0000000000000000", AES_KEY)
