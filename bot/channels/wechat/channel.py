@@ -23,7 +23,7 @@ import logging
 import weakref
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from starlette.requests import Request
@@ -451,7 +451,7 @@ async def _read_body(request: Request) -> bytes:
     return body
 
 
-_TABLE = WechatInbox.__table__
+_TABLE = cast(sa.Table, WechatInbox.__table__)
 # ON CONFLICT DO NOTHING: PostgreSQL and SQLite (3.24+) alike; a retry inserts nothing.
 _INSERT = sa.text(
     "INSERT INTO wechat_inbox (dedup_key, openid, kind, payload, status, attempts, created_at)"
