@@ -22,6 +22,7 @@ from common.sending import (
     unregister_sender,
 )
 from common.settings import Settings, WechatSettings
+from tests.bot.conftest import registry  # noqa: F401  (a fixture of the conversation tests)
 from tests.fakes.wechat_callback import WechatCallbacks
 from wugong.web import create_app
 
