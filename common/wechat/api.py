@@ -134,6 +134,11 @@ class WechatApi:
     def access_token(self) -> str:
         return self.tokens.get()
 
+    def verify_credentials(self) -> int:
+        """Ask stable_token (normal mode: it changes nothing) whether the app id and secret
+        work, whatever the cache holds; the token's remaining seconds."""
+        return self._stable_token(False)[1]
+
     # -- calls ----------------------------------------------------------------------------
 
     def call(
