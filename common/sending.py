@@ -11,6 +11,7 @@ A send either returns `Sent`, or raises one of:
 - `Blocked` — the user blocked us or the chat is gone: never retry, mark the chat unreachable;
 - `Rejected` — the platform refused this message (a bad file, a malformed request): not sent,
   sending it again will not help, the chat stays reachable;
+  `Unreachable` is a `Rejected` for the person rather than the message (no way to them now);
 - `RetryLater` — rate limited or the platform is unreachable; nothing arrived, try again
   (after `after_seconds` when the platform said so);
 - `MaybeSent` — the request left but no answer came (a timeout, a connection broken mid-way):
@@ -153,6 +154,12 @@ class Blocked(NotSent):
 
 class Rejected(NotSent):
     """The platform refused this message as it is: do not retry it; the chat stays reachable."""
+
+
+class Unreachable(Rejected):
+    """The channel cannot reach this user now, though the chat is not gone (WeChat: no consent
+    to notices, outside the 48-hour window with no template configured): not sent, do not
+    retry; news that matters should reach them another way (the cadre's tell-in-person list)."""
 
 
 class RetryLater(NotSent):

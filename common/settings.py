@@ -136,6 +136,9 @@ class WechatSettings(BaseSettings):
     wechat_template: str | None = None
     wechat_subscribe_template: str | None = None
     wechat_window_hours: int = Field(default=48, ge=1, le=48)
+    # Where a template message or subscription notice links to: this path of the public URL
+    # (the web chat page, opened inside WeChat).
+    wechat_page_path: str = "/"
 
 
 class SmsSettings(BaseSettings):

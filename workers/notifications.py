@@ -17,6 +17,7 @@ from common.sending import (
     NoSender,
     Rejected,
     RetryLater,
+    Unreachable,
     outbox_channels,
     send_sync,
     sender_for,
@@ -24,6 +25,7 @@ from common.sending import (
 )
 from db.engine import writing
 from db.models import ChatIdentity, Notification, NotificationStatus
+from db.queries.tell_in_person import record_undelivered
 from workers.context import runtime
 from workers.ratelimit import acquire, limiter
 
@@ -127,7 +129,14 @@ def _send(
     except Blocked as error:
         _finish(notification_id, NotificationStatus.FAILED, f"blocked: {error}")
         _mark_blocked(channel, external_id)
+        _tell_in_person(notification_id, channel, f"blocked: {error}")
         log.info("notification %d: the chat is unreachable: %s", notification_id, error)
+    except Unreachable as error:
+        # The chat stays, but this channel has no way to the user now (WeChat: no consent,
+        # outside the window): the person's village cadre tells them.
+        _finish(notification_id, NotificationStatus.FAILED, f"unreachable: {error}")
+        _tell_in_person(notification_id, channel, f"unreachable: {error}")
+        log.info("notification %d: cannot reach the user now: %s", notification_id, error)
     except (Rejected, NoSender) as error:
         _finish(notification_id, NotificationStatus.FAILED, f"undeliverable: {error}")
         log.info("notification %d undeliverable: %s", notification_id, error)
@@ -191,6 +200,13 @@ def _finish(
             .where(Notification.id == notification_id)
             .values(status=status, error=error[:255] if error else None, sent_at=sent_at)
         )
+
+
+def _tell_in_person(notification_id: int, channel: str, reason: str) -> None:
+    """Put news that reached nobody on the cadre's list of people to tell in person. (SMS is
+    not tried: the SMS providers send one-time codes only, with no notice template.)"""
+    with writing(runtime().sessions) as session:
+        record_undelivered(session, notification_id, channel, reason)
 
 
 def _mark_blocked(channel: str, external_id: str) -> None:

@@ -1,5 +1,5 @@
 """The `wugong` command: serve, worker, scheduler, db, check, staff, import, export, broadcast,
-sms."""
+sms, wechat."""
 
 from __future__ import annotations
 
@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     from wugong import sms_cli
 
     sms_cli.add_commands(commands)
+    from wugong import wechat_cli
+
+    wechat_cli.add_commands(commands)
     return parser
 
 
@@ -77,6 +80,10 @@ def _run(args: argparse.Namespace) -> int:
         from wugong import sms_cli
 
         return sms_cli.run(args)
+    if args.command == "wechat":
+        from wugong import wechat_cli
+
+        return wechat_cli.run(args)
     if args.command == "staff":
         from wugong import staff_cli
 

@@ -1,8 +1,9 @@
 """The senders of this process: each channel's way out, registered at start (common.sending).
 
 Workers send through `common.sending.sender_for(chat.channel)` and know no channel; this is
-where the channels become known. A channel without its settings (Telegram without a token) is
-not registered: its chats are then undeliverable from this process, recorded as such.
+where the channels become known. A channel without its settings (Telegram without a token,
+WeChat without an app id and secret) is not registered: its chats are then undeliverable from
+this process, recorded as such.
 """
 
 from __future__ import annotations
@@ -29,4 +30,12 @@ def register_senders(runtime: Runtime) -> list[str]:
         names.append(TelegramSender.channel)
     else:
         log.info("no WUGONG_TELEGRAM_TOKEN: Telegram chats cannot be sent to from this process")
+    wechat = runtime.settings.wechat
+    if wechat.wechat_appid and wechat.wechat_appsecret is not None:
+        from bot.channels.wechat.sender import WechatSender
+
+        register_sender(WechatSender(runtime.settings, runtime.sessions))
+        names.append(WechatSender.channel)
+    else:
+        log.info("no WUGONG_WECHAT_APPID/APPSECRET: WeChat users cannot be sent to from here")
     return names

@@ -24,6 +24,7 @@ from db.models.roster_batch import RosterBatch, RosterStatus
 from db.models.satisfaction import Satisfaction
 from db.models.staff import Staff
 from db.models.staff_invite import StaffInvite
+from db.models.tell_in_person import TellInPerson
 from db.models.web_session import WebSession
 from db.models.wechat_inbox import WechatInbox
 
@@ -54,6 +55,7 @@ __all__ = [
     "Satisfaction",
     "Staff",
     "StaffInvite",
+    "TellInPerson",
     "WebSession",
     "WechatInbox",
 ]
