@@ -188,3 +188,55 @@ async def test_a_turn_that_fails_is_marked_and_apologised_for(
     await channel.drain()
     assert rows(session_factory) == [("failed", 1)]
     assert len(sender.to(USER)) == 1
+
+
+async def test_a_proof_photo_is_downloaded_kept_encrypted_and_filed_with_the_claim(
+    wechat, channel, sender, registry, sms, session_factory, tmp_path
+):
+    """From the verified chat to the submitted claim on WeChat: the proof photo's media id is
+    fetched through the real API client (the fake WeChat API behind it), kept encrypted, and
+    attached to the claims."""
+    from common.attachments import FileStore, read_attachment
+    from common.wechat.media import register_media_fetcher
+    from db.models import Application, Attachment
+    from tests.fakes.wechat_api import serve_wechat
+    from wugong.app import register_wechat_media
+
+    photo = b"\xff\xd8\xff\xe0" + b"JFIF proof of work" * 50
+    with serve_wechat() as api:
+        api.media["MEDIA-PROOF-1"] = photo
+        register_wechat_media(api.settings(), None)
+        try:
+            user = WechatUser(wechat, channel, sender)
+            await user.click("menu:check")
+            for text in ("江苏", "2025-03", "2025-11"):
+                await user.say(text)
+            await user.tap("employer:one")
+            await user.say("4000")
+            await user.tap("hh:poverty_alleviated")
+            await user.say("高平")
+            await user.say("1990-03")
+            await user.click("menu:apply")
+            await user.say(WORKER_ID)
+            await user.say(sms.sent[-1][1])
+            await user.tap("bank:file")
+            await user.deliver(
+                wechat.message(USER, "image", PicUrl="http://x", MediaId="MEDIA-PROOF-1")
+            )
+            assert "done" in user.buttons
+            await user.tap("done")
+            await user.tap("confirm")
+            done = await user.tap("pledge:accept")
+        finally:
+            register_media_fetcher(None)
+    assert "WG2025-" in done
+    assert any(call.path == "/cgi-bin/media/get" for call in api.calls)
+    with session_factory() as session:
+        claims = session.scalars(sa.select(Application)).all()
+        assert claims and all(c.identity_verified for c in claims)
+        files = session.scalars(sa.select(Attachment)).all()
+        assert files and all(f.application_id in {c.id for c in claims} for f in files)
+        stored = files[0].storage_path
+        assert stored is not None
+        assert photo not in (tmp_path / stored).read_bytes()  # encrypted at rest
+        assert read_attachment(session, files[0].id, FileStore(tmp_path)).content == photo
