@@ -249,6 +249,13 @@ class SeenInPerson(Payload, prefix="seen"):
     application: Id
 
 
+@dataclass(frozen=True)
+class Told(Payload, prefix="told"):
+    """The village cadre has told a person the news no channel delivered (bot/dialogs/tell.py)."""
+
+    entry: Id
+
+
 class YesNo(StrEnum):
     YES = "yes"
     NO = "no"

@@ -21,6 +21,7 @@ from bot.dialogs import (
     roster_note,
     staff,
     status,
+    tell,
     verify,
 )
 from bot.dialogs.base import Registry
@@ -37,6 +38,7 @@ MODULES = (
     corrections.MODULE,
     review.MODULE,
     in_person.MODULE,
+    tell.MODULE,
     assign_village.MODULE,
     roster_note.MODULE,
     notices.MODULE,
