@@ -37,7 +37,7 @@ class FakeWechatOAuth:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802  (the http.server name)
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 fake.calls.append({"path": parts.path, **query})
@@ -100,8 +100,8 @@ async def client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The whole app with WeChat OAuth configured; the client keeps its cookies."""
     runtime = Runtime(settings=Settings(), engine=engine, sessions=session_factory)
-    conversations = Conversations(session_factory, today=lambda: TODAY)
-    app = create_app(runtime, conversations, files=files)
+    turns = Conversations(session_factory, today=lambda: TODAY)
+    app = create_app(runtime, turns, files=files)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://wugong.test") as client:
         yield client

@@ -96,7 +96,7 @@ async def test_a_state_not_made_for_this_session_is_refused(page, fake_wechat, s
     assert (await page.open())["wechat"] == "unbound"
 
 
-def test_a_state_lapses():
+def test_a_state_lapses(keyring):
     state = make_state("hash", now=1_000_000.0)
     assert check_state(state, "hash", now=1_000_100.0)
     assert not check_state(state, "hash", now=1_000_000.0 + 601)
