@@ -364,7 +364,7 @@
       showFailure(texts.too_big, null);
       return;
     }
-    add({ who: "user", text: "📎 " + file.name, buttons: [] });
+    add({ who: "user", text: file.name, buttons: [] });
     upload(file, false);
   });
 
