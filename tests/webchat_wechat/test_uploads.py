@@ -13,8 +13,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bot.channels.web_uploads import MAX_UPLOAD_BYTES, sniff
-from db.enums import ApplicationStatus, Channel, StaffRole
-from db.models import Application, Attachment, AuditEvent, ChatIdentity, Staff
+from db.enums import ApplicationStatus, AttachmentKind, Capacity, Channel, StaffRole
+from db.models import Application, Attachment, AuditEvent, ChatIdentity, Staff, StaffInvite
 from db.queries.staff import revoke
 from db.types import utcnow
 from tests.bot.conftest import VILLAGE, WORKER_ID
@@ -154,7 +154,7 @@ async def test_the_reviewer_opens_the_attachment_until_revoked(
 
     cadre = make_staff(chat, session_factory, StaffRole.CADRE, VILLAGE)
     cadre.say("/review")
-    links = re.findall(r"http://wugong\.test(/attachments/\S+)", cadre.text)
+    links = re.findall(r"https?://[^/\s]+(/attachments/\S+)", cadre.text)
     assert len(links) == 1, cadre.text
     opened = await page.client.get(links[0])
     assert opened.status_code == 200
@@ -183,3 +183,42 @@ async def test_the_reviewer_opens_the_attachment_until_revoked(
     gone = await page.client.get(links[0])
     assert gone.status_code == 404
     assert gone.content != PNG and gone.headers["cache-control"] == "no-store"
+
+
+async def test_a_cadre_sends_the_signed_letter_from_the_page(
+    page, registry, files, session_factory
+):
+    code = "code-web-cadre"
+    with session_factory.begin() as session:
+        session.add(
+            StaffInvite(
+                code_hash=StaffInvite.hash_code(code),
+                role=StaffRole.CADRE,
+                region_code=VILLAGE,
+                expires_at=utcnow().replace(year=2099),
+            )
+        )
+    await page.open()
+    await page.say(f"/start {code}")
+    await page.say("王建国")
+    await page.tap("staff:skip")
+    await page.tap("menu:delegate")
+    await page.say(WORKER_ID)
+    await page.tap("village_cadre")
+    await page.tap("agree:letter")
+    response = await page.upload(PDF, "委托书.pdf", "image/jpeg")  # the declared type is wrong
+    assert response.status_code == 200, response.text
+    for action, value in QUICK_CHECK[1:6]:
+        await getattr(page, action)(value)
+    await page.tap("bank:file")
+    await page.tap("done")
+    await page.tap("confirm")
+    await page.tap("pledge:accept")
+    with session_factory() as session:
+        (letter,) = session.scalars(sa.select(Attachment)).all()
+        capacities = set(session.scalars(sa.select(Application.capacity)))
+    assert capacities == {Capacity.VILLAGE_CADRE}
+    assert letter.kind == AttachmentKind.DELEGATION_LETTER
+    assert (letter.content_type, letter.file_name) == ("application/pdf", "委托书.pdf")
+    assert PDF not in (files.var_dir / letter.storage_path).read_bytes()
+    assert files.read(letter.storage_path) == PDF
