@@ -130,6 +130,8 @@ class WechatSettings(BaseSettings):
     wechat_token: SecretStr | None = None  # the callback's signature token (3–32 characters)
     wechat_aes_key: SecretStr | None = None  # EncodingAESKey, 43 characters; unset: plaintext
     wechat_api_base: str = "https://api.weixin.qq.com"
+    # Where the web page sends a user inside WeChat to learn their openid (OAuth snsapi_base).
+    wechat_oauth_base: str = "https://open.weixin.qq.com"
     # Outside the 48-hour customer-service window: a template message (模板消息) or a
     # subscription notice (订阅通知). The template's id and how wugong's fields fill it, as
     # JSON {"template_id": "...", "fields": {"thing1": "title", "thing2": "text", ...}}.

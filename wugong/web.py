@@ -14,10 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from bot.channels import exports, notice_pages, webchat
+from bot.channels import attachment_pages, exports, notice_pages, webchat, wechat_oauth
 from bot.channels.edge import EdgeLimits
 from bot.channels.web_sessions import WebSessions, utc_now
 from bot.engine import Conversations
+from common.attachments import FileStore
 from common.runtime import Runtime
 
 
@@ -52,11 +53,13 @@ def create_app(
     *,
     edge: EdgeLimits | None = None,
     clock: Callable[[], datetime] = utc_now,
+    files: FileStore | None = None,
 ) -> Starlette:
     """Build the HTTP app over a started runtime; the channels start and stop with it.
 
     `edge` counts the web chat's requests (default: the settings' limits, in Redis when it is
-    configured, else in this app's memory); `clock` is the web sessions' (tests move it).
+    configured, else in this app's memory); `clock` is the web sessions' (tests move it);
+    `files` keeps the page's uploads and serves attachments (default: under the data directory).
     """
     settings = runtime.settings
     if edge is None:
@@ -95,7 +98,12 @@ def create_app(
             executor.shutdown(wait=False)
 
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
-    routes += webchat.routes(conversations, web_sessions, edge)
+    if files is None:
+        files = FileStore(settings.paths.var_dir)
+    oauth = wechat_oauth.configured(settings.wechat)
+    routes += webchat.routes(conversations, web_sessions, edge, files=files, wechat_oauth=oauth)
+    routes += wechat_oauth.routes(web_sessions, settings.wechat, settings.public_url())
+    routes += attachment_pages.routes(runtime.sessions, files)
     routes += exports.routes(runtime.sessions)
     routes += notice_pages.routes(runtime.sessions)
     for channel in channels:

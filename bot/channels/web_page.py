@@ -68,6 +68,14 @@ def page_texts(language: str) -> dict[str, str]:
         "offline": translate(language, "No connection. Please check your network and try again."),
         "failed": translate(language, "Sorry, that did not work. Please try again."),
         "retry": translate(language, "Try again"),
+        "attach": translate(language, "Send a photo or a PDF file"),
+        "too_big": translate(
+            language, "The file is too large: send a photo or a PDF of at most 10 MB."
+        ),
+        "wechat_failed": translate(
+            language,
+            "This page could not be linked to your WeChat account; the chat works without it.",
+        ),
     }
 
 
@@ -85,6 +93,7 @@ def render_page(template: PageTemplate, language: str) -> str:
         "input_label": translate(language, "Your message"),
         "placeholder": translate(language, "Type your answer here"),
         "send": translate(language, "Send"),
+        "attach_label": translate(language, "Send a photo or a PDF file"),
         "noscript": translate(language, "Please turn on JavaScript to use the chat."),
         "other_lang_href": "/" if language == "en" else "/?lang=en",
         "other_lang": "中文" if language == "en" else "English",

@@ -18,12 +18,19 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from common.i18n import N_
 from db.engine import writing
 from db.models import WebSession
-from db.queries.web_sessions import is_live, issue_session, last_seen, needs_touch, touch
+from db.queries.web_sessions import (
+    bind_openid,
+    is_live,
+    issue_session,
+    needs_touch,
+    seen_and_openid,
+    touch,
+)
 
 COOKIE = "wugong_session"
 # What a token looks like; anything else is not looked up at all.
@@ -33,6 +40,15 @@ EXPIRED = N_("This chat session has expired. Please reload the page.")
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class WebUser:
+    """A live session: its token's hash (the web chat identity's external_id) and the WeChat
+    openid bound to it, if the page was opened inside WeChat and OAuth told it."""
+
+    token_hash: str
+    openid: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,20 +69,35 @@ class WebSessions:
 
     def identity(self, token: str | None) -> str | None:
         """The chat identity key (the token's hash) of a live session, else None."""
+        user = self.user(token)
+        return None if user is None else user.token_hash
+
+    def user(self, token: str | None) -> WebUser | None:
+        """The live session of `token` with its bound openid, else None."""
         if token is None or not TOKEN.fullmatch(token):
             return None
         token_hash = WebSession.hash_token(token)
         now = self.clock()
         with self.sessions() as session:  # a read: no write lock for most messages
-            seen = last_seen(session, token_hash)
-        if seen is None or not is_live(seen, now, self.idle):
+            found = seen_and_openid(session, token_hash)
+        if found is None or not is_live(found[0], now, self.idle):
             return None
+        seen, openid = found
         if needs_touch(seen, now):  # at most once a minute
             with writing(self.sessions) as session:
                 touch(session, token_hash, seen, now)
-        return token_hash
+        return WebUser(token_hash, openid)
 
-    def set_cookie(self, response: JSONResponse, token: str) -> None:
+    @staticmethod
+    def hash(token: str) -> str:
+        return WebSession.hash_token(token)
+
+    def bind(self, token_hash: str, openid: str) -> None:
+        """From now on the session of `token_hash` speaks as the WeChat user `openid`."""
+        with writing(self.sessions) as session:
+            bind_openid(session, token_hash, openid)
+
+    def set_cookie(self, response: Response, token: str) -> None:
         response.set_cookie(
             COOKIE,
             token,
@@ -89,11 +120,20 @@ def polling_token(request: Request) -> str | None:
     return request.cookies.get(COOKIE) or bearer(request)
 
 
-async def new_session(request: Request, store: WebSessions) -> JSONResponse:
-    """The page's session: the live one its cookie names, else a newly issued one."""
+async def new_session(
+    request: Request, store: WebSessions, *, wechat_oauth: bool = False
+) -> JSONResponse:
+    """The page's session: the live one its cookie names, else a newly issued one. With
+    `wechat_oauth` (the WeChat app id and secret are set) the answer also says whether the
+    session is bound to a WeChat user: ``"wechat": "bound" | "unbound"``, so the page opened
+    inside WeChat knows whether to go through GET /wechat/oauth."""
     token = request.cookies.get(COOKIE)
-    if token is None or await asyncio.to_thread(store.identity, token) is None:
+    user = None if token is None else await asyncio.to_thread(store.user, token)
+    if token is None or user is None:
         token = await asyncio.to_thread(store.issue)
-    response = JSONResponse({"session": token}, headers={"Cache-Control": "no-store"})
+    body = {"session": token}
+    if wechat_oauth:
+        body["wechat"] = "bound" if user is not None and user.openid else "unbound"
+    response = JSONResponse(body, headers={"Cache-Control": "no-store"})
     store.set_cookie(response, token)
     return response

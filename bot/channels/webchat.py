@@ -23,7 +23,14 @@ from starlette.staticfiles import StaticFiles
 
 from bot.channels.edge import EdgeLimits, too_many
 from bot.channels.web_page import PAGE_HEADERS, STATIC, PageTemplate, page_language, render_page
-from bot.channels.web_sessions import COOKIE, EXPIRED, WebSessions, new_session, polling_token
+from bot.channels.web_sessions import (
+    COOKIE,
+    EXPIRED,
+    WebSessions,
+    WebUser,
+    new_session,
+    polling_token,
+)
 from bot.messages import MAX_BUTTON_VALUE_BYTES, Incoming, Reply
 from common.i18n import N_, normalize_language, translate
 from common.sending import Blocked, Capabilities, Message, Sent
@@ -33,6 +40,7 @@ from db.models import ChatIdentity, Notification, NotificationStatus
 
 if TYPE_CHECKING:  # the sender is registered in workers, which need not load the dialogs
     from bot.engine import Conversations
+    from common.attachments import FileStore
 
 log = logging.getLogger(__name__)
 
@@ -236,15 +244,31 @@ class WebChatSender:
             return Sent(str(row.id))
 
 
+def incoming_of(user: WebUser, **content: Any) -> Incoming:
+    """A message from the page: as the WeChat identity when the session is bound to an openid
+    (the account's chat and the page are one person), else as the web identity."""
+    if user.openid:
+        return Incoming(channel=Channel.WECHAT, user=user.openid, **content)
+    return Incoming(channel=Channel.WEB, user=user.token_hash, **content)
+
+
 class WebChatApi:
     """The page and the chat API over the conversations, the session store and the limits."""
 
-    def __init__(self, conversations: Conversations, store: WebSessions, edge: EdgeLimits) -> None:
+    def __init__(
+        self,
+        conversations: Conversations,
+        store: WebSessions,
+        edge: EdgeLimits,
+        *,
+        wechat_oauth: bool = False,
+    ) -> None:
         self.conversations = conversations
         self.store = store
         self.edge = edge
         self.limits = edge.settings
         self.template = PageTemplate.load()
+        self.wechat_oauth = wechat_oauth
 
     async def index(self, request: Request) -> HTMLResponse:
         """The web chat page, in Chinese unless asked for in English (?lang=en)."""
@@ -258,7 +282,7 @@ class WebChatApi:
         refused = await self.edge.check([(f"web:session:addr:{address}", count)])
         if refused is not None:
             return too_many(accept_language(request), refused)
-        return await new_session(request, self.store)
+        return await new_session(request, self.store, wechat_oauth=self.wechat_oauth)
 
     async def chat(self, request: Request) -> JSONResponse:
         """One message in, the replies (and any pending notifications) out."""
@@ -273,30 +297,32 @@ class WebChatApi:
         except BadRequest as bad:
             return error(bad.language or fallback, bad.message)
         token = message.session or request.cookies.get(COOKIE)
-        user = await asyncio.to_thread(self.store.identity, token)
+        user = await asyncio.to_thread(self.store.user, token)
         if user is None:
             return error(message.language, EXPIRED, 401)
-        count = self.limits.limit_chat_per_session
-        refused = await self.edge.check([(f"web:chat:session:{user}", count)])
+        refused = await self.edge.check(
+            [(f"web:chat:session:{user.token_hash}", self.limits.limit_chat_per_session)]
+        )
         if refused is not None:
             return too_many(message.language, refused)
-        incoming = Incoming(
-            channel=Channel.WEB,
-            user=user,
+        incoming = incoming_of(
+            user,
             text=message.text,
             button=message.button,
             language_hint=message.language,
             client_address=address,
         )
-        return JSONResponse({"replies": await self.answer(incoming)})
+        return JSONResponse({"replies": await self.answer(incoming, user)})
 
-    async def answer(self, incoming: Incoming) -> list[dict[str, Any]]:
-        """The replies to `incoming`, then the user's pending notifications."""
+    async def answer(self, incoming: Incoming, user: WebUser) -> list[dict[str, Any]]:
+        """The replies to `incoming`, then the page's pending notifications: those of the web
+        identity only (a page bound to WeChat gets the WeChat identity's news in the account's
+        chat, from the WeChat sender, never here too)."""
         handle = self.conversations.handle
         replies = [render(r) for r in await asyncio.to_thread(handle, incoming)]
         try:
             replies += await asyncio.to_thread(
-                claim_notifications, self.conversations.sessions, incoming.user
+                claim_notifications, self.conversations.sessions, user.token_hash
             )
         except Exception:
             # They stay pending: the next request or poll delivers them.
@@ -319,13 +345,25 @@ class WebChatApi:
         return JSONResponse({"replies": replies}, headers={"Cache-Control": "no-store"})
 
 
-def routes(conversations: Conversations, store: WebSessions, edge: EdgeLimits) -> list[BaseRoute]:
-    """The page, its static files, POST /api/session, POST /api/chat, GET /api/chat/updates."""
-    api = WebChatApi(conversations, store, edge)
+def routes(
+    conversations: Conversations,
+    store: WebSessions,
+    edge: EdgeLimits,
+    *,
+    files: FileStore | None = None,
+    wechat_oauth: bool = False,
+) -> list[BaseRoute]:
+    """The page, its static files, POST /api/session, POST /api/chat, GET /api/chat/updates,
+    and POST /api/upload when a file store is given."""
+    from bot.channels import web_uploads  # it builds on this module
+
+    api = WebChatApi(conversations, store, edge, wechat_oauth=wechat_oauth)
+    uploads = [] if files is None else web_uploads.routes(api, files)
     return [
         Route("/", api.index, methods=["GET"]),
         Route("/api/session", api.session, methods=["POST"]),
         Route("/api/chat", api.chat, methods=["POST"]),
         Route("/api/chat/updates", api.updates, methods=["GET"]),
+        *uploads,
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

@@ -13,12 +13,13 @@ from typing import Any
 from bot.dialogs import menu, notices, objections
 from bot.dialogs.base import Answer, Dialog, DialogModule, MenuEntry, Reask, Turn
 from bot.dialogs.refusals import refuse, refuse_budget
+from common.attachment_links import attachment_url
 from common.findings import finding_lines
 from common.i18n import N_
 from common.notify import notify_approved_at_level, notify_status_change
 from common.payloads import AssignVillage, Review, ReviewAction, RosterNote, to_menu
 from common.texts import decision_text, program_name
-from db.enums import Capacity, StaffRole
+from db.enums import AttachmentKind, Capacity, StaffRole
 from db.models import Application, Staff
 from db.pii import mask_id, redact
 from db.queries import application_number
@@ -128,7 +129,25 @@ def card(turn: Turn, application: Application) -> str:
     findings = finding_lines(turn.t, application.findings)
     lines.append(turn.t("Cross-check:") if findings else turn.t("Cross-check: no findings."))
     lines += findings
+    lines += attachment_lines(turn, application)
     return "\n".join(lines)
+
+
+def attachment_lines(turn: Turn, application: Application) -> list[str]:
+    """A link per file kept by the project (proof, 委托书), for this reviewer only, short-lived."""
+    staff = staff_of(turn)
+    kept = sorted((a for a in application.attachments if a.storage_path), key=lambda a: a.id)
+    if staff is None or not kept:
+        return []
+    lines = ["", turn.t("Files (the links work for you for 30 minutes):")]
+    for attachment in kept:
+        what = (
+            turn.t("Delegation letter (委托书)")
+            if attachment.kind == AttachmentKind.DELEGATION_LETTER
+            else turn.t("Proof")
+        )
+        lines.append(f"📎 {what}: {attachment_url(attachment.id, turn.identity, staff)}")
+    return lines
 
 
 def unstaffed_line(turn: Turn, application: Application) -> str | None:

@@ -33,6 +33,26 @@ def last_seen(session: Session, token_hash: str) -> datetime | None:
     )
 
 
+def seen_and_openid(session: Session, token_hash: str) -> tuple[datetime, str | None] | None:
+    """When the session was last used and the WeChat openid bound to it; None when no such
+    session was issued."""
+    row = session.execute(
+        sa.select(WebSession.last_seen_at, WebSession.wechat_openid).where(
+            WebSession.token_hash == token_hash
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def bind_openid(session: Session, token_hash: str, openid: str) -> None:
+    """Bind the session of `token_hash` to a WeChat user (learnt through OAuth)."""
+    session.execute(
+        sa.update(WebSession)
+        .where(WebSession.token_hash == token_hash)
+        .values(wechat_openid=openid)
+    )
+
+
 def is_live(seen: datetime | None, now: datetime, idle: timedelta) -> bool:
     """Whether a session last used at `seen` is still good at `now`."""
     return seen is not None and seen >= now - idle

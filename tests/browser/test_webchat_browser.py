@@ -271,3 +271,67 @@ def test_a_notification_arrives_while_the_page_is_open(page, server):
     assert last_bot_text(page).endswith("您的申请已通过村级审核。")
     assert page.locator('.buttons button[data-value="menu:check"]:enabled').count() == 1
     tap(page, "menu:status")
+
+
+def tiny_png() -> bytes:
+    """A real 2×2 PNG."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xc8\x10\x2e" * 2 for _ in range(2))
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_a_proof_photo_is_sent_with_the_file_button(page, server, tmp_path):
+    """Given the page on a 360-px phone at the proof step of an application, when the worker
+    picks a PNG with the file button, then the proof is acknowledged, the page does not scroll
+    sideways, and the file is kept encrypted under the server's data directory."""
+    page.goto(server.base + "/")
+    page.locator('.buttons button[data-value="menu:check"]').wait_for()
+    attach = page.get_by_role("button", name="发送照片或 PDF 文件")
+    box = attach.bounding_box()
+    assert box is not None and box["height"] >= 44 and box["width"] >= 44
+    tap(page, "menu:check")
+    for text in ("江苏", "2025-03", "2025-11"):
+        type_answer(page, text)
+    tap(page, "employer:one")
+    type_answer(page, "4000")
+    tap(page, "hh:poverty_alleviated")
+    for text in ("高平", "1990-03"):
+        type_answer(page, text)
+    tap(page, "menu:apply")
+    type_answer(page, "140581199003151232")
+    tap(page, "verify:nocode")  # no code: the claim goes on as a draft
+    type_answer(page, "6217000010002000308")
+    type_answer(page, "高平农商银行")
+    assert page.locator('.buttons button[data-value="done"]:enabled').count() == 1
+
+    picture = tmp_path / "证明.png"
+    picture.write_bytes(tiny_png())
+    before = bot_turns(page)
+    with page.expect_file_chooser() as chooser:
+        attach.tap()
+    chooser.value.set_files(str(picture))
+    wait_for_answer(page, before)
+    assert "证明.png" in page.locator('.turn[data-who="user"] .bubble').last.inner_text()
+    assert "已收到 1 张照片" in last_bot_text(page)
+    assert page.locator(".failure").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=tmp_path / "webchat-upload-360.png")
+
+    kept = [
+        p
+        for p in (Path(server.database_url[len("sqlite:///") :]).parent / "attachments").rglob("*")
+        if p.is_file()
+    ]
+    assert len(kept) == 1 and tiny_png() not in kept[0].read_bytes()

@@ -16,6 +16,10 @@
   var form = document.getElementById("composer");
   var input = document.getElementById("text");
   var sendButton = document.getElementById("send");
+  var attachButton = document.getElementById("attach");
+  var fileInput = document.getElementById("file");
+  var MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+  var OAUTH_KEY = "wugong.wechat-oauth";
 
   var busy = false;
   var polling = false;
@@ -38,6 +42,8 @@
   // The transcript kept in this tab belongs to the session whose token starts with this tag
   // (a few characters: the token itself stays in the cookie only).
   var sessionTag = null;
+  // "bound" | "unbound" when the server does WeChat OAuth, else null.
+  var wechatBinding = null;
 
   function saveTranscript() {
     if (!tab) return;
@@ -147,6 +153,7 @@
   function setBusy(on) {
     busy = on;
     sendButton.disabled = on;
+    attachButton.disabled = on;
     log.setAttribute("aria-busy", on ? "true" : "false");
     if (on) {
       busyBubble = document.createElement("p");
@@ -217,7 +224,38 @@
           throw new Error("no session");
         }
         sessionTag = result.data.session.slice(0, 8);
+        wechatBinding = result.data.wechat || null;
         return result;
+      }
+    );
+  }
+
+  // One request to the chat API and its replies shown; a 401 takes a new session, once.
+  function exchange(makeRequest, again, renewed) {
+    setBusy(true);
+    disableButtons();
+    var retry = function () {
+      again(false);
+    };
+    return (sessionTag === null ? startSession().then(makeRequest) : makeRequest()).then(
+      function (result) {
+        setBusy(false);
+        if (result.status === 401 && !renewed) {
+          // The session expired: take a new one, once, and send the message again.
+          sessionTag = null;
+          again(true);
+        } else if (result.ok && result.data && Array.isArray(result.data.replies)) {
+          showReplies(result.data.replies, false);
+        } else if (result.data && typeof result.data.error === "string") {
+          showFailure(result.data.error, null);
+          enableLatest();
+        } else {
+          showFailure(texts.failed, retry);
+        }
+      },
+      function () {
+        setBusy(false);
+        showFailure(navigator.onLine === false ? texts.offline : texts.failed, retry);
       }
     );
   }
@@ -226,41 +264,36 @@
     var body = { lang: texts.lang };
     if (message.button !== undefined) body.button = message.button;
     else body.text = message.text;
-    setBusy(true);
-    disableButtons();
-    var retry = function () {
-      post(message, false);
-    };
-    var send = function () {
-      return request("/api/chat", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(body),
-        credentials: "same-origin",
-      });
-    };
-    return (sessionTag === null ? startSession().then(send) : send())
-      .then(
-        function (result) {
-          setBusy(false);
-          if (result.status === 401 && !renewed) {
-            // The session expired: take a new one, once, and send the message again.
-            sessionTag = null;
-            post(message, true);
-          } else if (result.ok && result.data && Array.isArray(result.data.replies)) {
-            showReplies(result.data.replies, false);
-          } else if (result.data && typeof result.data.error === "string") {
-            showFailure(result.data.error, null);
-            enableLatest();
-          } else {
-            showFailure(texts.failed, retry);
-          }
-        },
-        function () {
-          setBusy(false);
-          showFailure(navigator.onLine === false ? texts.offline : texts.failed, retry);
-        }
-      );
+    return exchange(
+      function () {
+        return request("/api/chat", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify(body),
+          credentials: "same-origin",
+        });
+      },
+      function (again) {
+        post(message, again);
+      },
+      renewed
+    );
+  }
+
+  // A photo or PDF from the file button: POST /api/upload (multipart), the server checks it.
+  function upload(file, renewed) {
+    return exchange(
+      function () {
+        var data = new FormData();
+        data.append("lang", texts.lang);
+        data.append("file", file, file.name);
+        return request("/api/upload", { method: "POST", body: data, credentials: "same-origin" });
+      },
+      function (again) {
+        upload(file, again);
+      },
+      renewed
+    );
   }
 
   function enableLatest() {
@@ -320,6 +353,21 @@
   });
   input.addEventListener("input", growInput);
 
+  attachButton.addEventListener("click", function () {
+    if (!busy) fileInput.click();
+  });
+  fileInput.addEventListener("change", function () {
+    var file = fileInput.files && fileInput.files[0];
+    fileInput.value = "";
+    if (!file || busy) return;
+    if (file.size > MAX_UPLOAD_BYTES) {
+      showFailure(texts.too_big, null);
+      return;
+    }
+    add({ who: "user", text: file.name, buttons: [] });
+    upload(file, false);
+  });
+
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") poll();
   });
@@ -340,8 +388,42 @@
     }
   }
 
+  // Inside WeChat, a page not yet linked to the user's WeChat account goes through the
+  // account's OAuth (silent, snsapi_base) once per tab; a failure comes back as ?wechat=failed
+  // and is said in one line, never tried again by itself.
+  var oauthFailed = /[?&]wechat=failed(&|$)/.test(window.location.search);
+
+  function goToWechatOAuth() {
+    if (oauthFailed || wechatBinding !== "unbound") return false;
+    if (!/MicroMessenger/i.test(navigator.userAgent) || !tab || tab.getItem(OAUTH_KEY)) {
+      return false;
+    }
+    tab.setItem(OAUTH_KEY, "1");
+    var here = window.location.pathname + window.location.search;
+    window.location.replace("/wechat/oauth?next=" + encodeURIComponent(here));
+    return true;
+  }
+
+  function sayOAuthFailure() {
+    if (!oauthFailed) return;
+    showFailure(texts.wechat_failed, null);
+    if (window.history && window.history.replaceState) {
+      var query = window.location.search
+        .replace(/([?&])wechat=failed(&|$)/, "$1")
+        .replace(/[?&]$/, "");
+      window.history.replaceState(null, "", window.location.pathname + query);
+    }
+  }
+
   // Without a session now (offline), the first message asks for one.
-  startSession().then(begin, function () {
-    submit({ text: "/start" }, null);
-  });
+  startSession().then(
+    function () {
+      if (goToWechatOAuth()) return;
+      begin();
+      sayOAuthFailure();
+    },
+    function () {
+      submit({ text: "/start" }, null);
+    }
+  );
 })();
