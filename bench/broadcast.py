@@ -1,13 +1,20 @@
 """Benchmark: a broadcast to 10,000 recipients at the platform's rate limit, exactly once.
 
 The fake Bot API runs in a process of its own and enforces a limit L (a token bucket answering
-429 with retry_after beyond it, as Telegram does). Real `wugong worker` processes on Redis send
-the broadcast, PostgreSQL behind (a fresh schema, created and dropped here), with wugong's own
-limit set to L. The run is made twice: plainly, and with one worker killed (SIGKILL to its
-process group) half-way and a new one started. For each it prints the achieved rate / L, the
-recipients lost and duplicated, and the 429s received.
+429 with retry_after beyond it, as Telegram does). With `--channel wechat` the recipients are
+WeChat users (channel "wechat" chat identities whose last message is within the 48-hour
+customer-service window) and the fake is the fake WeChat API (tests/fakes/wechat_api.py:
+stable_token, customer-service sends) with the same kind of token bucket, answering -1 (系统繁忙)
+beyond it; the workers get WUGONG_WECHAT_APPID/APPSECRET/API_BASE pointing at it.
 
-    .venv/bin/python bench/broadcast.py [--recipients 10000] [--limit 100] [--database-url URL]
+Real `wugong worker` processes on Redis send the broadcast, PostgreSQL behind (a fresh schema,
+created and dropped here), with wugong's own limit set to L. The run is made twice: plainly,
+and with one worker killed (SIGKILL to its process group) half-way and a new one started. For
+each it prints the achieved rate / L, the recipients lost and duplicated, and the 429s (WeChat:
+-1s) received.
+
+    .venv/bin/python bench/broadcast.py [--channel telegram|wechat] [--recipients 10000]
+        [--limit 100] [--database-url URL]
 
 Bars (docs/design.md §4): ≥ 0.95 of L, 0 lost, 0 duplicated, in both runs.
 
@@ -40,6 +47,8 @@ from tests.fakes.processes import (  # noqa: E402
     worker_env,
 )
 from tests.fakes.telegram_api import TOKEN  # noqa: E402
+from tests.fakes.wechat_api import APPID as WECHAT_APPID  # noqa: E402
+from tests.fakes.wechat_api import SECRET as WECHAT_SECRET  # noqa: E402
 
 SECRET_KEY = "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 FIRST_CHAT = 8_000_000
@@ -57,6 +66,7 @@ class Outcome:
     ambiguous: int
     ambiguous_arrived: int
     limit: float
+    refusal: str = "429s"
 
     def lines(self) -> list[str]:
         rate = self.delivered / self.seconds if self.seconds else 0.0
@@ -65,28 +75,48 @@ class Outcome:
         return [
             f"{self.name:<10} {self.delivered} delivered in {self.seconds:6.1f} s: "
             f"{rate:6.1f} msg/s = {ratio:.3f} × L; lost {self.lost}; duplicated "
-            f"{self.duplicated}; 429s received {self.throttled}  "
+            f"{self.duplicated}; {self.refusal} received {self.throttled}  "
             f"[{'met' if ok else 'NOT met'}]",
             f"{'':<10} outcome unknown (a sender killed mid-send): {self.ambiguous}, of which "
             f"arrived {self.ambiguous_arrived}",
         ]
 
 
-def seed(database_url: str, recipients: int) -> None:
-    """Migrate the schema and add `recipients` Telegram users."""
+def wechat_openid(index: int) -> str:
+    return f"oBroadcast{FIRST_CHAT + index:018d}"
+
+
+def seed(database_url: str, recipients: int, channel: str = "telegram") -> None:
+    """Migrate the schema and add `recipients` Telegram users (or WeChat users who wrote an
+    hour ago: inside the customer-service window)."""
+    from datetime import timedelta
+
     import sqlalchemy as sa
 
     from db import migrate
     from db.engine import make_engine
     from db.enums import Channel
     from db.models import ChatIdentity
+    from db.types import utcnow
 
     engine = make_engine(database_url)
     migrate.upgrade(engine)
-    rows = [
-        {"channel": Channel.TELEGRAM, "external_id": str(FIRST_CHAT + i), "state": {}}
-        for i in range(recipients)
-    ]
+    if channel == "wechat":
+        wrote = utcnow() - timedelta(hours=1)
+        rows = [
+            {
+                "channel": Channel.WECHAT,
+                "external_id": wechat_openid(i),
+                "state": {},
+                "last_inbound_at": wrote,
+            }
+            for i in range(recipients)
+        ]
+    else:
+        rows = [
+            {"channel": Channel.TELEGRAM, "external_id": str(FIRST_CHAT + i), "state": {}}
+            for i in range(recipients)
+        ]
     with engine.begin() as connection:
         connection.execute(sa.insert(ChatIdentity), rows)
     engine.dispose()
@@ -105,13 +135,24 @@ def run_once(args: argparse.Namespace, database_url: str, *, kill: bool, workdir
     from workers import context
 
     redis.Redis.from_url(args.redis_url).flushdb()
-    with fake_api_process(args.limit, burst=max(1.0, args.limit / 2)) as fake_url:
+    wechat = args.channel == "wechat"
+    chat_key = str if wechat else int
+    burst = max(1.0, args.limit / 2)
+    with fake_api_process(args.limit, burst=burst, channel=args.channel) as fake_url:
+        platform = (
+            {
+                "wechat_appid": WECHAT_APPID,
+                "wechat_appsecret": WECHAT_SECRET,
+                "wechat_api_base": fake_url,
+            }
+            if wechat
+            else {"telegram_token": TOKEN, "telegram_base_url": f"{fake_url}/bot"}
+        )
         env = worker_env(
             database_url,
             args.redis_url,
             SECRET_KEY,
-            telegram_token=TOKEN,
-            telegram_base_url=f"{fake_url}/bot",
+            **platform,
             send_rate=args.limit,
             send_chat_rate=1,
             broadcast_senders=args.senders,
@@ -141,7 +182,7 @@ def run_once(args: argparse.Namespace, database_url: str, *, kill: bool, workdir
             deadline = time.monotonic() + args.recipients / args.limit * 3 + 120
             while time.monotonic() < deadline:
                 time.sleep(0.5)
-                if not killed and sum(fake_stats(fake_url).delivered.values()) >= (
+                if not killed and sum(fake_stats(fake_url, chat_key).delivered.values()) >= (
                     args.recipients // 2
                 ):
                     kill_hard(workers[0])
@@ -152,7 +193,7 @@ def run_once(args: argparse.Namespace, database_url: str, *, kill: bool, workdir
                 if left == 0:
                     break
             time.sleep(2)  # the last sends' answers
-            stats = fake_stats(fake_url)
+            stats = fake_stats(fake_url, chat_key)
             with runtime.sessions() as session:
                 statuses = dict(
                     session.execute(
@@ -173,7 +214,7 @@ def run_once(args: argparse.Namespace, database_url: str, *, kill: bool, workdir
     received = stats.delivered
     lost = ambiguous = arrived = 0
     for identity, status in statuses.items():
-        chat = int(chats[identity])
+        chat = chat_key(chats[identity])
         if status in unknown:
             ambiguous += 1
             arrived += chat in received
@@ -189,11 +230,13 @@ def run_once(args: argparse.Namespace, database_url: str, *, kill: bool, workdir
         ambiguous=ambiguous,
         ambiguous_arrived=arrived,
         limit=args.limit,
+        refusal="-1s (busy)" if wechat else "429s",
     )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--channel", choices=["telegram", "wechat"], default="telegram")
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument("--limit", type=float, default=100.0, help="L, messages/s")
     parser.add_argument("--workers", type=int, default=2)
@@ -209,7 +252,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     print(
-        f"broadcast bench: {args.recipients} recipients, L = {args.limit:g} msg/s, "
+        f"broadcast bench: {args.recipients} {args.channel} recipients, L = {args.limit:g} msg/s, "
         f"{args.workers} workers × {args.threads} threads, {args.senders} senders, "
         "PostgreSQL + Redis, loopback",
         flush=True,
@@ -219,7 +262,7 @@ def main() -> int:
         runs = {"both": (False, True), "plain": (False,), "killed": (True,)}[args.runs]
         for kill in runs:
             with fresh_schema(args.database_url) as database_url:
-                seed(database_url, args.recipients)
+                seed(database_url, args.recipients, args.channel)
                 outcome = run_once(args, database_url, kill=kill, workdir=Path(tmp))
             outcomes.append(outcome)
             for line in outcome.lines():

@@ -1,5 +1,6 @@
-"""Real processes for tests and benchmarks: the fake Bot API on its own, and wugong workers that
-can be stopped politely or killed outright (SIGKILL to the whole process group)."""
+"""Real processes for tests and benchmarks: the fake Bot API (or the fake WeChat API) on its own,
+and wugong workers that can be stopped politely or killed outright (SIGKILL to the whole process
+group)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,17 +24,20 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @dataclass
 class FakeStats:
-    delivered: dict[int, int]
+    delivered: dict[Any, int]  # chat (Telegram: int; WeChat: the openid) -> messages
     throttled: int
     last_sent: float
 
 
 @contextmanager
-def fake_api_process(rate_limit: float | None = None, burst: float | None = None) -> Iterator[str]:
-    """The fake Bot API in its own process (so it does not share a GIL with what it
-    measures); yields its URL once it answers."""
+def fake_api_process(
+    rate_limit: float | None = None, burst: float | None = None, *, channel: str = "telegram"
+) -> Iterator[str]:
+    """The fake Bot API (channel "wechat": the fake WeChat API) in its own process (so it does
+    not share a GIL with what it measures); yields its URL once it answers."""
     port = free_port()
-    command = [sys.executable, "-m", "tests.fakes.telegram_api", str(port)]
+    module = {"telegram": "tests.fakes.telegram_api", "wechat": "tests.fakes.wechat_api"}[channel]
+    command = [sys.executable, "-m", module, str(port)]
     if rate_limit is not None:
         command += [str(rate_limit), str(burst if burst is not None else rate_limit / 2)]
     process = subprocess.Popen(command, cwd=ROOT)
@@ -62,11 +66,12 @@ def wait_until_up(url: str, process: subprocess.Popen[Any], timeout: float = 60)
         time.sleep(0.1)
 
 
-def fake_stats(url: str) -> FakeStats:
+def fake_stats(url: str, chat: Callable[[str], Any] = int) -> FakeStats:
+    """The fake's counts; `chat` reads a chat's key (Telegram's ids are ints, WeChat's str)."""
     with urllib.request.urlopen(f"{url}/_fake/stats", timeout=30) as response:
         data = json.load(response)
     return FakeStats(
-        {int(k): v for k, v in data["delivered"].items()}, data["throttled"], data["last_sent"]
+        {chat(k): v for k, v in data["delivered"].items()}, data["throttled"], data["last_sent"]
     )
 
 

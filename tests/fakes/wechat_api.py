@@ -6,7 +6,11 @@ Every call but stable_token must carry the current access_token (else 40001). A 
 call fail on demand: `fail_next(path, code)` (the next call of that path), `fail_for(openid,
 code)` (every send to that user), `timeout_next(path)` (the request is taken, then no answer
 until the client gives up), `http_error_next(path, 502)`. `/cgi-bin/token` is refused loudly:
-wugong must never call it. It runs uvicorn on a free 127.0.0.1 port in a thread.
+wugong must never call it. It runs uvicorn on a free 127.0.0.1 port in a thread, or on its own
+in another process (`python -m tests.fakes.wechat_api PORT [RATE_LIMIT [BURST]]`, benchmarks):
+then sends beyond RATE_LIMIT per second (a token bucket with bursts of BURST) are answered -1
+(系统繁忙, "system busy": WeChat documents no per-second limit of its own, and -1 is what its
+API answers when it sheds load), and GET /_fake/stats gives the sends per user.
 """
 
 from __future__ import annotations
@@ -64,6 +68,14 @@ class FakeWechatAPI:
     http_errors: dict[str, int] = field(default_factory=dict)  # path -> status, once
     token: str = ""
     stale_tokens: set[str] = field(default_factory=set)  # tokens answered 40001
+    # Load shedding (benchmarks): sends beyond `rate_limit` per second, with bursts of up to
+    # `burst`, are answered -1 (system busy); None = no limit.
+    rate_limit: float | None = None
+    burst: float = 1.0
+    throttled: int = 0  # -1s answered for the limit
+    last_sent: float = 0.0  # time.time() of the last accepted send
+    _tokens: float = 0.0
+    _refilled: float = 0.0
     _generation: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -194,12 +206,42 @@ class FakeWechatAPI:
             if not call.touser:
                 call.failed = True
                 return _error(40003, "invalid openid")
+            with self._lock:
+                shed = self._over_limit()
+                if not shed:
+                    self.last_sent = time.time()
+            if shed:
+                call.failed = True
+                return _error(-1, "system busy")
             extra = {"msgid": len(self.calls)} if path == TEMPLATE else {}
             return JSONResponse({"errcode": 0, "errmsg": "ok", **extra})
         if path == "/cgi-bin/menu/create":
             return JSONResponse({"errcode": 0, "errmsg": "ok"})
         call.failed = True
         return _error(40066, "invalid url")
+
+    def _over_limit(self) -> bool:
+        """A token bucket of `rate_limit` per second; called with the lock held."""
+        if self.rate_limit is None:
+            return False
+        now = time.monotonic()
+        if not self._refilled:
+            self._tokens, self._refilled = self.burst, now
+        self._tokens = min(self.burst, self._tokens + (now - self._refilled) * self.rate_limit)
+        self._refilled = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return False
+        self.throttled += 1
+        return True
+
+    async def stats(self, request: Request) -> JSONResponse:
+        """GET /_fake/stats: accepted sends per openid and -1s answered (another process)."""
+        delivered = self.delivered()
+        with self._lock:
+            return JSONResponse(
+                {"delivered": delivered, "throttled": self.throttled, "last_sent": self.last_sent}
+            )
 
     def _failure(self, call: Call) -> int | None:
         with self._lock:
@@ -229,7 +271,10 @@ class FakeWechatAPI:
 
     def app(self) -> Starlette:
         return Starlette(
-            routes=[Route("/{path:path}", self.handle, methods=["GET", "POST"])],
+            routes=[
+                Route("/_fake/stats", self.stats, methods=["GET"]),
+                Route("/{path:path}", self.handle, methods=["GET", "POST"]),
+            ],
         )
 
 
@@ -263,3 +308,20 @@ def serve_wechat(fake: FakeWechatAPI | None = None) -> Iterator[FakeWechatAPI]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def main() -> None:
+    """Serve a fake on its own (benchmarks):
+    python -m tests.fakes.wechat_api PORT [RATE_LIMIT [BURST]]."""
+    import sys
+
+    fake = FakeWechatAPI()
+    port = int(sys.argv[1])
+    if len(sys.argv) > 2:
+        fake.rate_limit = float(sys.argv[2])
+        fake.burst = float(sys.argv[3]) if len(sys.argv) > 3 else max(1.0, fake.rate_limit / 2)
+    uvicorn.run(fake.app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()
