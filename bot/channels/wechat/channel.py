@@ -21,6 +21,7 @@ import dataclasses
 import json
 import logging
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -57,6 +58,7 @@ MAX_BODY_BYTES = MAX_XML_BYTES * 2
 # Customer-service text stays well under WeChat's limit (2048 characters) when merged.
 MAX_MERGED_CHARS = 1500
 SUCCESS = "success"
+RECENT_CALLBACKS = 10_000  # callbacks remembered per process to answer WeChat's copies
 
 
 class WechatChannel:
@@ -101,6 +103,10 @@ class WechatChannel:
         self._tasks: set[asyncio.Task[None]] = set()
         self._sweeper: asyncio.Task[None] | None = None
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # Callbacks this process is recording or has recorded (a bounded memory): WeChat's
+        # copies of one message are answered without a database round trip each. Another
+        # process still meets the row's unique key, which stays the one guarantee.
+        self._recorded: OrderedDict[str, asyncio.Future[None]] = OrderedDict()
 
     # -- Channel protocol -------------------------------------------------------------------
 
@@ -168,10 +174,34 @@ class WechatChannel:
         key = dedup_key(fields)
         if key is None:
             return PlainTextResponse(SUCCESS)
-        row_id = await asyncio.to_thread(self._record, key, fields)
+        if await self._seen(key):
+            return PlainTextResponse(SUCCESS)
+        recording: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._remember(key, recording)
+        try:
+            row_id = await asyncio.to_thread(self._record, key, fields)
+        except BaseException:
+            self._recorded.pop(key, None)  # a copy may try again
+            recording.set_result(None)
+            raise
+        recording.set_result(None)
         if row_id is not None:
             self._spawn(row_id, received_before=None)
         return PlainTextResponse(SUCCESS)
+
+    async def _seen(self, key: str) -> bool:
+        """True when this process recorded the callback already (waiting for a copy being
+        recorded right now); False when this copy must record it."""
+        while (recording := self._recorded.get(key)) is not None:
+            await asyncio.shield(recording)
+            if self._recorded.get(key) is recording:
+                return True  # recorded: the copy before this one committed it
+        return False
+
+    def _remember(self, key: str, recording: asyncio.Future[None]) -> None:
+        self._recorded[key] = recording
+        while len(self._recorded) > RECENT_CALLBACKS:
+            self._recorded.popitem(last=False)
 
     def _open(self, request: Request, body: bytes) -> dict[str, str]:
         """The callback's fields, once its signature, time and (in 安全模式) appid are checked."""
@@ -244,21 +274,21 @@ class WechatChannel:
                 except Exception:
                     log.exception("wechat: inbox row %s could not be marked failed", row_id)
                 await self._apologise(openid)
-                return
-            await asyncio.to_thread(self._finish, row_id, "done")
+            # Done: `_turn` finished the row with the user's last-message time.
 
     async def _turn(self, row_id: int, fields: dict[str, str]) -> None:
         converted: Converted = convert(fields, update_id=row_id)
         openid = fields.get("FromUserName", "")
         incoming = converted.incoming
         if incoming is None:
-            await asyncio.to_thread(self._touch, openid, converted.unsubscribe)
+            await asyncio.to_thread(self._touch, openid, converted.unsubscribe, row_id)
             return
         if incoming.file is not None:
             incoming = await self._keep_media(incoming)
         replies = await asyncio.to_thread(self.conversations.handle, incoming)
-        # Before the replies: the sender opens the 48-hour window from this message.
-        await asyncio.to_thread(self._touch, openid, False)
+        # Before the replies, in one transaction: the sender opens the 48-hour window from
+        # this message, and the row is done (a turn's replies are never sent twice anyway).
+        await asyncio.to_thread(self._touch, openid, False, row_id)
         await self._send(openid, replies)
 
     async def _send(self, openid: str, replies: Sequence[Reply]) -> None:
@@ -338,16 +368,20 @@ class WechatChannel:
 
     def _finish(self, row_id: int, status: str) -> None:
         with self.sessions.begin() as session:
-            session.execute(
-                sa.update(WechatInbox)
-                .where(WechatInbox.id == row_id)
-                .values(status=status, finished_at=self.clock(), payload=None)
-                .execution_options(synchronize_session=False)
-            )
+            session.execute(self._finishing(row_id, status))
 
-    def _touch(self, openid: str, unsubscribed: bool) -> None:
+    def _finishing(self, row_id: int, status: str) -> sa.Update:
+        return (
+            sa.update(WechatInbox)
+            .where(WechatInbox.id == row_id)
+            .values(status=status, finished_at=self.clock(), payload=None)
+            .execution_options(synchronize_session=False)
+        )
+
+    def _touch(self, openid: str, unsubscribed: bool, done_row: int | None = None) -> None:
         """The user's last message (the 48-hour window); an unsubscribe marks them unreachable,
-        any other message reachable again."""
+        any other message reachable again. `done_row`: the inbox row finished in the same
+        transaction."""
         now = self.clock()
         values: dict[str, Any] = (
             {"blocked_at": now} if unsubscribed else {"last_inbound_at": now, "blocked_at": None}
@@ -359,6 +393,8 @@ class WechatChannel:
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
+            if done_row is not None:
+                session.execute(self._finishing(done_row, "done"))
 
     def _language(self, openid: str) -> str:
         with self.sessions() as session:
