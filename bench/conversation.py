@@ -44,7 +44,8 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the fakes live u
 
 from bench.support import DEFAULT_DATABASE_URL, fresh_schema  # noqa: E402
 from tests.fakes.processes import wait_until_up  # noqa: E402
-from tests.fakes.telegram_api import FakeBotAPI, Updates, free_port  # noqa: E402
+from tests.fakes.serving import free_port  # noqa: E402
+from tests.fakes.telegram_api import FakeBotAPI, Updates  # noqa: E402
 
 SECRET_KEY = "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
 WEBHOOK_SECRET = "bench-webhook-secret"

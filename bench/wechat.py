@@ -67,7 +67,7 @@ from bench.conversation import (  # noqa: E402
 from bench.support import DEFAULT_DATABASE_URL, fresh_schema  # noqa: E402
 from bot.channels.wechat.crypto import WechatCrypto  # noqa: E402
 from tests.fakes.processes import wait_until_up  # noqa: E402
-from tests.fakes.telegram_api import free_port  # noqa: E402
+from tests.fakes.serving import free_port  # noqa: E402
 from tests.fakes.wechat_callback import ACCOUNT, to_xml  # noqa: E402
 
 APPID = "wxbench0123456789"
@@ -280,7 +280,6 @@ def serve_wugong(port: int, api_base: str, database_url: str, redis_url: str) ->
     from common.broker import setup_broker
     from common.settings import get_settings
     from common.sms import install_sms_provider
-    from wugong.app import register_wechat_media
     from wugong.senders import register_senders
     from wugong.web import create_app
 
@@ -302,7 +301,6 @@ def serve_wugong(port: int, api_base: str, database_url: str, redis_url: str) ->
     conversations = Conversations(runtime.dialog_sessions(), today=settings.clock.today_function())
     edge = EdgeLimits.from_settings(settings)
     channel = WechatChannel(settings.wechat, conversations, FileStore(settings.paths.var_dir))
-    register_wechat_media(settings.wechat, settings.queue.redis_url)
     app = create_app(runtime, conversations, [channel], edge=edge)
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 

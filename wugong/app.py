@@ -9,7 +9,7 @@ import signal
 import sys
 
 from common import runtime as wugong_runtime
-from common.settings import WechatSettings, get_settings
+from common.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +54,9 @@ def serve() -> int:
         from common.attachments import FileStore
 
         # The callback on /wechat; images are kept (encrypted) like Telegram's photos,
-        # downloaded through the API while their media id lives.
+        # downloaded while their media id lives (the fetcher comes with the sender).
         wechat_files = FileStore(settings.paths.var_dir)
         channels.append(WechatChannel(settings.wechat, conversations, wechat_files))
-        if settings.wechat.wechat_appsecret is not None:
-            register_wechat_media(settings.wechat, settings.queue.redis_url)
     worker = background = None
     if settings.embedded:
         from workers import context, declare_actors, scheduler
@@ -89,22 +87,6 @@ def serve() -> int:
         runtime.close()
         log.info("wugong stopped")
     return 0
-
-
-def register_wechat_media(wechat: WechatSettings, redis_url: str | None) -> None:
-    """Let the WeChat channel download the photos users send (the API's media/get, with the
-    access token every process shares)."""
-    import asyncio
-
-    from common.wechat.api import WechatApi
-    from common.wechat.media import register_media_fetcher
-
-    api = WechatApi(wechat, redis_url)
-
-    async def fetch(media_id: str) -> bytes:
-        return await asyncio.to_thread(api.get_media, media_id)
-
-    register_media_fetcher(fetch)
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:

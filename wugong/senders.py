@@ -33,8 +33,12 @@ def register_senders(runtime: Runtime) -> list[str]:
     wechat = runtime.settings.wechat
     if wechat.wechat_appid and wechat.wechat_appsecret is not None:
         from bot.channels.wechat.sender import WechatSender
+        from common.wechat.media import register_api_fetcher
 
-        register_sender(WechatSender(runtime.settings, runtime.sessions))
+        sender = WechatSender(runtime.settings, runtime.sessions)
+        register_sender(sender)
+        # The photos users send are downloaded with the sender's client and token.
+        register_api_fetcher(sender.api)
         names.append(WechatSender.channel)
     else:
         log.info("no WUGONG_WECHAT_APPID/APPSECRET: WeChat users cannot be sent to from here")

@@ -9,8 +9,13 @@ fetcher (or when the download fails) the dialogs get the MediaId alone.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from common.wechat.api import WechatApi
 
 MediaFetcher = Callable[[str], Awaitable[bytes]]
 
@@ -23,6 +28,15 @@ def register_media_fetcher(fetcher: MediaFetcher | None) -> None:
     global _fetcher
     with _lock:
         _fetcher = fetcher
+
+
+def register_api_fetcher(api: WechatApi) -> None:
+    """Fetch through `api` (media/get with the access token every process shares)."""
+
+    async def fetch(media_id: str) -> bytes:
+        return await asyncio.to_thread(api.get_media, media_id)
+
+    register_media_fetcher(fetch)
 
 
 def media_fetcher() -> MediaFetcher | None:

@@ -17,7 +17,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, TimedOut
 
 from bot.channels.telegram.transport import AiohttpRequest
-from tests.fakes.telegram_api import free_port
+from tests.fakes.serving import free_port
 
 TOKEN = "123456:TEST-transport"
 ME = {"id": 123456, "is_bot": True, "first_name": "务工", "username": "WugongTestBot"}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import sqlalchemy as sa
 from db.engine import make_engine, make_sessionmaker
 from db.enums import Channel
 from db.models import ChatIdentity, Notification, WebSession
+from tests.fakes.serving import free_port
 
 CHROMIUM = Path(os.environ.get("WUGONG_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = [
@@ -43,12 +43,6 @@ def _missing(message: str) -> None:
     if os.environ.get("WUGONG_TEST_REQUIRE_SERVICES"):
         pytest.fail(f"{message}, but WUGONG_TEST_REQUIRE_SERVICES is set")
     pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_healthy(process: subprocess.Popen[str], base: str, timeout: float = 60) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.fakes.telegram_api import free_port
+from tests.fakes.serving import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -19,7 +19,6 @@ import hmac
 import json
 import re
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,13 +26,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from tests.fakes.telegram_api import free_port
+from tests.fakes.serving import free_port, serve_in_thread
 
 ACCESS_KEY_ID = "LTAI5tTestAccessKeyId"
 ACCESS_KEY_SECRET = "test-access-key-secret-0123456789"
@@ -327,25 +325,8 @@ def serve_fake_sms(fake: FakeSmsAPI | None = None) -> Iterator[FakeSmsAPI]:
     """Run `fake` (or a new one) with uvicorn on a free loopback port until the block ends."""
     fake = fake or FakeSmsAPI()
     fake.port = free_port()
-    config = uvicorn.Config(
-        fake.app(),
-        host="127.0.0.1",
-        port=fake.port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="fake-sms-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the fake SMS API did not start")
-        time.sleep(0.01)
-    try:
-        yield fake
-    finally:
-        fake.hang = False
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_in_thread(fake.app(), "the fake SMS API", port=fake.port):
+        try:
+            yield fake
+        finally:
+            fake.hang = False  # a request it holds lets go, so the server can stop

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +25,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+
+from tests.fakes.serving import free_port, serve_in_thread
 
 TOKEN = "123456:TEST-token-for-the-fake-bot-api"
 SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
@@ -359,38 +360,13 @@ def _error(code: int, description: str, retry_after: int | None = None) -> JSONR
     return JSONResponse(body, status_code=code)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def serve_fake(fake: FakeBotAPI | None = None) -> Iterator[FakeBotAPI]:
     """Run `fake` (or a new one) with uvicorn on a free loopback port until the block ends."""
     fake = fake or FakeBotAPI()
     fake.port = free_port()
-    config = uvicorn.Config(
-        fake.app(),
-        host="127.0.0.1",
-        port=fake.port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="fake-bot-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the fake Bot API did not start")
-        time.sleep(0.01)
-    try:
+    with serve_in_thread(fake.app(), "the fake Bot API", port=fake.port):
         yield fake
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 class Updates:

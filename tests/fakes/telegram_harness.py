@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
@@ -11,7 +9,6 @@ from datetime import date
 from typing import Any
 
 import httpx
-import uvicorn
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,7 +18,8 @@ from bot.channels.telegram.channel import SECRET_HEADER, WEBHOOK_PATH
 from bot.engine import Conversations
 from common.runtime import Runtime
 from common.settings import Settings, TelegramSettings
-from tests.fakes.telegram_api import TOKEN, Call, FakeBotAPI, Updates, free_port
+from tests.fakes.serving import serve_in_thread
+from tests.fakes.telegram_api import TOKEN, Call, FakeBotAPI, Updates
 from wugong.web import create_app
 
 SECRET = "webhook-secret-for-tests"
@@ -146,23 +144,11 @@ def uvicorn_bot(
 ) -> Iterator[Harness]:
     """The app served by a real uvicorn on a free loopback port, in a thread of its own."""
     app, channel = build(fake, engine, sessions, **overrides)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
-    )
-    thread = threading.Thread(target=server.run, name="wugong-test-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the wugong app did not start")
-        time.sleep(0.01)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            yield Harness(client, fake, channel, Updates())
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
+    with (
+        serve_in_thread(app, "the wugong app", lifespan="auto", timeout=20) as port,
+        httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client,
+    ):
+        yield Harness(client, fake, channel, Updates())
 
 
 __all__ = ["SECRET", "TOKEN", "Harness", "Turn", "asgi_bot", "telegram_settings", "uvicorn_bot"]

@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from common.settings import WechatSettings
-from tests.fakes.telegram_api import free_port
+from tests.fakes.serving import free_port, serve_in_thread
 
 APPID = "wx1234567890abcdef"
 SECRET = "fake-app-secret-0123456789abcdef"
@@ -287,27 +287,8 @@ def serve_wechat(fake: FakeWechatAPI | None = None) -> Iterator[FakeWechatAPI]:
     """Run `fake` (or a new one) with uvicorn on a free loopback port until the block ends."""
     fake = fake or FakeWechatAPI()
     fake.port = free_port()
-    config = uvicorn.Config(
-        fake.app(),
-        host="127.0.0.1",
-        port=fake.port,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="fake-wechat-api", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the fake WeChat API did not start")
-        time.sleep(0.01)
-    try:
+    with serve_in_thread(fake.app(), "the fake WeChat API", port=fake.port):
         yield fake
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def main() -> None:

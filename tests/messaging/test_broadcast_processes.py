@@ -33,7 +33,8 @@ from tests.fakes.processes import (
     stop,
     worker_env,
 )
-from tests.fakes.telegram_api import TOKEN, free_port
+from tests.fakes.serving import free_port
+from tests.fakes.telegram_api import TOKEN
 from tests.waiting import wait_until
 from workers import broadcasts, context
 

@@ -11,8 +11,8 @@ import pytest
 from common.sms import SmsError
 from common.sms.aliyun import AliyunSms
 from tests.fakes import sms_api
+from tests.fakes.serving import free_port
 from tests.fakes.sms_api import FakeSmsAPI, SentSms
-from tests.fakes.telegram_api import free_port
 from tests.sms.conftest import NOW
 
 NONCES = (f"nonce-{n}" for n in itertools.count())  # one sequence: the fake refuses reuse

@@ -197,15 +197,15 @@ async def test_a_proof_photo_is_downloaded_kept_encrypted_and_filed_with_the_cla
     fetched through the real API client (the fake WeChat API behind it), kept encrypted, and
     attached to the claims."""
     from common.attachments import FileStore, read_attachment
-    from common.wechat.media import register_media_fetcher
+    from common.wechat.api import WechatApi
+    from common.wechat.media import register_api_fetcher, register_media_fetcher
     from db.models import Application, Attachment
     from tests.fakes.wechat_api import serve_wechat
-    from wugong.app import register_wechat_media
 
     photo = b"\xff\xd8\xff\xe0" + b"JFIF proof of work" * 50
     with serve_wechat() as api:
         api.media["MEDIA-PROOF-1"] = photo
-        register_wechat_media(api.settings(), None)
+        register_api_fetcher(WechatApi(api.settings()))
         try:
             user = WechatUser(wechat, channel, sender)
             await user.click("menu:check")

@@ -8,6 +8,7 @@ Delegated applications (委托代办, bot/dialogs/delegate.py) join this dialog 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -147,6 +148,31 @@ def claimable_now(turn: Turn, decisions: list[Decision]) -> tuple[list[str], lis
     hopeful = [d.program for d in decisions if d.eligible is not False]
     open_now = [p for p in hopeful if window(p, year, county).is_open(turn.today)]
     return open_now, check.window_lines(turn, hopeful, year, county)
+
+
+@dataclass(frozen=True)
+class ClaimPlan:
+    """What the pledge writes: the facts as recorded on the claims (with how the person was
+    identified and any bank warning), the claim year, the decision per program, and the
+    programs taking claims today (`taken`) with lines about the others (`closed`)."""
+
+    facts: dict[str, Any]
+    year: int
+    decisions: dict[str, Decision]
+    taken: list[str]
+    closed: list[str]
+
+
+def claim_plan(turn: Turn, identity_check: str) -> ClaimPlan:
+    """The plan of the claims the pledge writes, decided once for drafts and claims alike."""
+    data = dict(check.facts(turn))
+    data["identity_check"] = identity_check
+    if turn.state.get("bank_warning"):
+        data["bank_warning"] = turn.state["bank_warning"]
+    decisions = {d.program: d for d in check.decide(check.facts(turn), turn.today)}
+    # The dialog may have begun before a window closed: claims are taken while it is open.
+    taken, closed = claimable_now(turn, list(decisions.values()))
+    return ClaimPlan(data, check.claim_year(data, turn.today), decisions, taken, closed)
 
 
 def after_facts(turn: Turn) -> None:

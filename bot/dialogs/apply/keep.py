@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.dialogs import check
 from bot.dialogs.apply.bank import bank_account
-from bot.dialogs.apply.flow import claimable_now, typed_id
+from bot.dialogs.apply.flow import claim_plan, typed_id
 from bot.dialogs.base import Turn
 from common.payloads import to_menu
 from common.texts import program_name
@@ -42,14 +41,9 @@ def proof_files(turn: Turn) -> list[NewFile]:
 
 def keep_drafts(turn: Turn) -> None:
     """Keep the claim as a draft per program whose window is open, and say so."""
-    data = dict(check.facts(turn))
-    data["identity_check"] = "unverified"
-    if turn.state.get("bank_warning"):
-        data["bank_warning"] = turn.state["bank_warning"]
-    year = check.claim_year(data, turn.today)
-    decisions = {d.program: d for d in check.decide(check.facts(turn), turn.today)}
-    taken, _ = claimable_now(turn, list(decisions.values()))
-    programs = [p for p in turn.state.get("programs", []) if p in taken]
+    plan = claim_plan(turn, "unverified")
+    data, year, decisions = plan.facts, plan.year, plan.decisions
+    programs = [p for p in turn.state.get("programs", []) if p in plan.taken]
     number = typed_id(turn)
     candidate = turn.state.get("candidate")
     found = turn.session.get(Person, candidate) if candidate else None

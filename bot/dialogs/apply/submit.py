@@ -8,7 +8,7 @@ from bot.dialogs.apply.bank import bank_account
 from bot.dialogs.apply.flow import (
     MAX_FILES,
     Step,
-    claimable_now,
+    claim_plan,
     dialog,
     drafting,
     person,
@@ -177,19 +177,13 @@ def answer_pledge(turn: Turn, answer: Answer) -> None:
 def finish(turn: Turn) -> None:
     """Write one application per program, enqueue the cross-checks, and give the numbers."""
     found = person(turn)
-    data = dict(check.facts(turn))
     # How the applicant was verified (sms | contact | cadre); a delegate's claim: the cadre.
     self_claim = turn.state.get("mode") == "self"
-    data["identity_check"] = (turn.identity.verified_via if self_claim else None) or "cadre"
-    if turn.state.get("bank_warning"):
-        data["bank_warning"] = turn.state["bank_warning"]
-    year = check.claim_year(data, turn.today)
-    decisions = {d.program: d for d in check.decide(check.facts(turn), turn.today)}
-    # The dialog may have begun before a window closed: claims are taken while it is open.
-    taken, closed = claimable_now(turn, list(decisions.values()))
+    plan = claim_plan(turn, (turn.identity.verified_via if self_claim else None) or "cadre")
+    data, year, decisions = plan.facts, plan.year, plan.decisions
     wanted = turn.state.get("programs", [])
-    turn.state["programs"] = [p for p in wanted if p in taken]
-    closed_meanwhile = closed if len(turn.state["programs"]) < len(wanted) else []
+    turn.state["programs"] = [p for p in wanted if p in plan.taken]
+    closed_meanwhile = plan.closed if len(turn.state["programs"]) < len(wanted) else []
     next_steps = _next_steps(turn)
     delegated = turn.state.get("mode") == "delegate"
     waiting_consent = delegated and turn.state.get("consent") == "chat_pending"
