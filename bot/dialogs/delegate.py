@@ -24,8 +24,6 @@ from common.i18n import N_
 from db.enums import StaffRole
 from db.pii import mask_id
 from db.queries import find_person_by_id_number
-from policy.errors import InvalidIdNumber
-from policy.ric import parse as parse_id
 
 
 class Step(StrEnum):
@@ -70,19 +68,13 @@ def ask_id(turn: Turn) -> None:
 @dialog.answers(Step.ID)
 def answer_id(turn: Turn, answer: Answer) -> None:
     staff = active_staff(turn)
-    refused = verify.count_id_typed(turn)
-    if refused is not None or staff is None:
-        if refused is not None:
+    if staff is None:  # the role ended meanwhile: the ID still counts as typed
+        if (refused := verify.count_id_typed(turn)) is not None:
             verify.refuse_guessing(turn, refused)
         return
-    if answer.file is not None or not answer.words:
-        raise Reask("Please type the 18-character ID number.")
-    try:
-        number = parse_id(answer.words, today=turn.today).number
-    except InvalidIdNumber:
-        raise Reask(
-            "That ID number is not valid. Please check it: 18 characters, the last may be X."
-        ) from None
+    number = verify.read_id_number(turn, answer)
+    if number is None:
+        return
     found = find_person_by_id_number(turn.session, number)
     # Outside the cadre's own region a registered person and an unknown ID look the same.
     if found is None or not (found.region_code or "").startswith(staff.region_code):

@@ -100,20 +100,28 @@ def ask_id(turn: Turn) -> None:
     turn.say(turn.t("Please send your ID card number (身份证号码)."))
 
 
-@dialog.answers(Step.ID)
-def answer_id(turn: Turn, answer: Answer) -> None:
+def read_id_number(turn: Turn, answer: Answer) -> str | None:
+    """The ID number typed as `answer`, counted against the guessing limits: None when over
+    them (the chat is told and the dialog ends); Reask when the answer is not an ID number."""
     refused = count_id_typed(turn)
     if refused is not None:
         refuse_guessing(turn, refused)
-        return
+        return None
     if answer.file is not None or not answer.words:
         raise Reask("Please type the 18-character ID number.")
     try:
-        number = parse_id(answer.words, today=turn.today).number
+        return parse_id(answer.words, today=turn.today).number
     except InvalidIdNumber:
         raise Reask(
             "That ID number is not valid. Please check it: 18 characters, the last may be X."
         ) from None
+
+
+@dialog.answers(Step.ID)
+def answer_id(turn: Turn, answer: Answer) -> None:
+    number = read_id_number(turn, answer)
+    if number is None:
+        return
     found = find_person_by_id_number(turn.session, number)
     turn.state.update(
         {"id_number": keyring().encrypt(number), "candidate": found.id if found else None}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -62,6 +63,27 @@ def registry(session_factory) -> dict[str, int]:
             region_code=OTHER_VILLAGE,
         ).person
         return {"worker": worker.id, "neighbour": neighbour.id}
+
+
+# The quick check as a 脱贫户 worker answers it: Jiangsu, March to November 2025, one employer,
+# 4000 a month, registered in 高平, born March 1990.
+QUICK_CHECK = [
+    ("tap", "menu:check"),
+    ("say", "江苏"),
+    ("say", "2025-03"),
+    ("say", "2025-11"),
+    ("tap", "employer:one"),
+    ("say", "4000"),
+    ("tap", "hh:poverty_alleviated"),
+    ("say", "高平"),
+    ("say", "1990-03"),
+]
+
+
+def run(chat: Any, script: list[tuple[str, str]]) -> None:
+    """Play a script of ("say", text) and ("tap", button value) on a chat."""
+    for action, value in script:
+        getattr(chat, action)(value)
 
 
 class Chat:

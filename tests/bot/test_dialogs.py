@@ -8,24 +8,7 @@ from bot.messages import FileRef, Incoming
 from db.enums import ApplicationStatus, AttachmentKind, Capacity, Channel, StaffRole
 from db.models import Application, Attachment, AuditEvent, ChatIdentity, Notification, StaffInvite
 from db.types import utcnow
-from tests.bot.conftest import NEIGHBOUR_ID, WORKER_ID, WORKER_PHONE
-
-QUICK_CHECK = [
-    ("tap", "menu:check"),
-    ("say", "江苏"),
-    ("say", "2025-03"),
-    ("say", "2025-11"),
-    ("tap", "employer:one"),
-    ("say", "4000"),
-    ("tap", "hh:poverty_alleviated"),
-    ("say", "高平"),
-    ("say", "1990-03"),
-]
-
-
-def run(chat, script):
-    for action, value in script:
-        getattr(chat, action)(value)
+from tests.bot.conftest import NEIGHBOUR_ID, QUICK_CHECK, WORKER_ID, WORKER_PHONE, run
 
 
 def apply_to_the_end(chat, id_number=WORKER_ID):

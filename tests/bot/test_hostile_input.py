@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.messages import FileRef, Incoming
 from db.enums import Channel
-from tests.bot.test_dialogs import QUICK_CHECK
+from tests.bot.conftest import QUICK_CHECK
 
 odd_messages = st.one_of(
     st.builds(dict, text=st.text(max_size=300)),

@@ -11,24 +11,14 @@ from db.enums import ApplicationStatus, Program, StaffRole
 from db.models import Application, BudgetAllocation, Notification, StaffInvite
 from db.queries.crosscheck.run import crosscheck_application
 from db.types import utcnow
-from tests.bot.conftest import TODAY, chat, conversations, registry  # noqa: F401  (fixtures)
-
-QUICK_CHECK = [
-    ("tap", "menu:check"),
-    ("say", "江苏"),
-    ("say", "2025-03"),
-    ("say", "2025-11"),
-    ("tap", "employer:one"),
-    ("say", "4000"),
-    ("tap", "hh:poverty_alleviated"),
-    ("say", "高平"),
-    ("say", "1990-03"),
-]
-
-
-def run(user, script):
-    for action, value in script:
-        getattr(user, action)(value)
+from tests.bot.conftest import (  # noqa: F401  (fixtures, and what tests import from here)
+    QUICK_CHECK,
+    TODAY,
+    chat,
+    conversations,
+    registry,
+    run,
+)
 
 
 def make_staff(new_chat, session_factory, role: StaffRole, region: str, user: str | None = None):

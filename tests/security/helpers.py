@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bot.conftest import Chat
+from tests.bot.conftest import QUICK_CHECK, Chat, run
 
-# What people answer in the quick check (tests/bot/test_dialogs.py's QUICK_CHECK).
-QUICK_CHECK = [
-    ("tap", "menu:check"),
-    ("say", "江苏"),
-    ("say", "2025-03"),
-    ("say", "2025-11"),
-    ("tap", "employer:one"),
-    ("say", "4000"),
-    ("tap", "hh:poverty_alleviated"),
-    ("say", "高平"),
-    ("say", "1990-03"),
-]
+__all__ = ["IMPOSTOR_CARD", "QUICK_CHECK", "draft_to_the_end", "run"]
+
 IMPOSTOR_CARD = "6222020200112233446"  # the impostor's own card
-
-
-def run(chat: Chat, script: list[tuple[str, str]]) -> None:
-    for action, value in script:
-        getattr(chat, action)(value)
 
 
 def draft_to_the_end(chat: Chat, id_number: str, card: str = IMPOSTOR_CARD) -> list[list]:

@@ -16,23 +16,11 @@ from db.crypto import Keyring
 from db.enums import AttachmentKind, Channel
 from db.errors import DecryptionError
 from db.models import Attachment
-from tests.bot.conftest import WORKER_ID
+from tests.bot.conftest import QUICK_CHECK, WORKER_ID
 from tests.fakes.telegram_api import serve_fake
 from tests.fakes.telegram_files import FakeFileBotAPI
 from tests.fakes.telegram_harness import asgi_bot
 
-# The quick check of tests/bot/test_dialogs.py: a 脱贫户 worker in Jiangsu, March to November.
-QUICK_CHECK = [
-    ("tap", "menu:check"),
-    ("say", "江苏"),
-    ("say", "2025-03"),
-    ("say", "2025-11"),
-    ("tap", "employer:one"),
-    ("say", "4000"),
-    ("tap", "hh:poverty_alleviated"),
-    ("say", "高平"),
-    ("say", "1990-03"),
-]
 PHOTO = b"\xff\xd8\xff\xe0 a JPEG of a signed employer certificate \xff\xd9"
 USER = 556001
 

@@ -17,7 +17,7 @@ from db.enums import ApplicationStatus, AttachmentKind, Capacity, Channel, Staff
 from db.models import Application, Attachment, AuditEvent, ChatIdentity, Staff, StaffInvite
 from db.queries.staff import revoke
 from db.types import utcnow
-from tests.bot.conftest import VILLAGE, WORKER_ID
+from tests.bot.conftest import QUICK_CHECK, VILLAGE, WORKER_ID
 from tests.review.conftest import cross_check, make_staff
 
 
@@ -41,17 +41,6 @@ def png(width: int = 2, height: int = 2) -> bytes:
 PNG = png()
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00 a photo of a signed letter \xff\xd9"
-QUICK_CHECK = [
-    ("tap", "menu:check"),
-    ("say", "江苏"),
-    ("say", "2025-03"),
-    ("say", "2025-11"),
-    ("tap", "employer:one"),
-    ("say", "4000"),
-    ("tap", "hh:poverty_alleviated"),
-    ("say", "高平"),
-    ("say", "1990-03"),
-]
 
 
 def kept_files(files) -> list[Path]:

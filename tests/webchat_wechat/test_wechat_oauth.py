@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from bot.channels.wechat_oauth import check_state, make_state
 from db.enums import Channel
 from db.models import ChatIdentity, Notification, NotificationStatus, WebSession
-from tests.bot.conftest import WORKER_ID
+from tests.bot.conftest import QUICK_CHECK, WORKER_ID, run
 from tests.webchat_wechat.conftest import APPID, GOOD_CODE, OPENID, SECRET
 
 
@@ -142,18 +142,7 @@ async def test_the_page_sees_the_claims_of_the_wechat_user(
     """The user applies in the account's chat; the page bound to them shows that claim, and
     the news meant for the account's chat is not shown on the page a second time."""
     wechat = chat(OPENID, Channel.WECHAT)
-    for action, value in [
-        ("tap", "menu:check"),
-        ("say", "江苏"),
-        ("say", "2025-03"),
-        ("say", "2025-11"),
-        ("tap", "employer:one"),
-        ("say", "4000"),
-        ("tap", "hh:poverty_alleviated"),
-        ("say", "高平"),
-        ("say", "1990-03"),
-    ]:
-        getattr(wechat, action)(value)
+    run(wechat, QUICK_CHECK)
     wechat.tap("menu:apply")
     wechat.identify(WORKER_ID)
     wechat.tap("bank:file")
