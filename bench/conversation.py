@@ -24,7 +24,6 @@ import asyncio
 import json
 import logging
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -42,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere: the fakes live under tests/
 
 
-from bench.support import DEFAULT_DATABASE_URL, fresh_schema  # noqa: E402
+from bench.support import DEFAULT_DATABASE_URL, Throughput, fresh_schema  # noqa: E402
 from tests.fakes.processes import wait_until_up  # noqa: E402
 from tests.fakes.serving import free_port  # noqa: E402
 from tests.fakes.telegram_api import FakeBotAPI, Updates  # noqa: E402
@@ -310,25 +309,11 @@ def texts_by_chat(calls: list[dict[str, Any]]) -> dict[int, list[str]]:
 
 
 @dataclass
-class Result:
-    messages: int
-    seconds: float
-    latencies: list[float]
+class Result(Throughput):
     webhook_answers: Counter[str]  # Bot API methods the bot put in its webhook answers
 
-    @property
-    def rate(self) -> float:
-        return self.messages / self.seconds
-
-    def percentile(self, p: float) -> float:
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[int(p) - 1] * 1000
-
     def line(self, name: str) -> str:
-        return (
-            f"{name:<7} {self.messages:6d} messages in {self.seconds:6.2f} s: "
-            f"{self.rate:7.1f} messages/s, p50 {self.percentile(50):6.1f} ms, "
-            f"p99 {self.percentile(99):6.1f} ms"
-        )
+        return f"{name:<7} {self.messages:6d} messages in {self.figures()}"
 
 
 async def load(url: str, scripts: list[list[dict[str, Any]]]) -> Result:

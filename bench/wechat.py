@@ -41,7 +41,6 @@ import json
 import logging
 import os
 import secrets
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,7 +63,7 @@ from bench.conversation import (  # noqa: E402
     id_number,
     seed,
 )
-from bench.support import DEFAULT_DATABASE_URL, fresh_schema  # noqa: E402
+from bench.support import DEFAULT_DATABASE_URL, Throughput, fresh_schema  # noqa: E402
 from bot.channels.wechat.crypto import WechatCrypto  # noqa: E402
 from tests.fakes.processes import wait_until_up  # noqa: E402
 from tests.fakes.serving import free_port  # noqa: E402
@@ -402,25 +401,12 @@ async def server_process(kind: str, *options: str) -> AsyncIterator[str]:
 # -- the load --------------------------------------------------------------------------------
 
 
-@dataclass
-class Result:
-    messages: int  # distinct messages (each delivered COPIES times)
-    seconds: float
-    latencies: list[float]
-
-    @property
-    def rate(self) -> float:
-        return self.messages / self.seconds
-
-    def percentile(self, p: float) -> float:
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[int(p) - 1] * 1000
+class Result(Throughput):
+    """`messages` counts distinct messages, each delivered COPIES times."""
 
     def line(self, name: str) -> str:
-        return (
-            f"{name:<7} {self.messages:6d} messages ({self.messages * COPIES} callbacks) in "
-            f"{self.seconds:6.2f} s: {self.rate:7.1f} messages/s, p50 "
-            f"{self.percentile(50):6.1f} ms, p99 {self.percentile(99):6.1f} ms"
-        )
+        callbacks = self.messages * COPIES
+        return f"{name:<7} {self.messages:6d} messages ({callbacks} callbacks) in {self.figures()}"
 
 
 class Driver:
