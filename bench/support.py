@@ -3,8 +3,9 @@ figures of a conversation load (rate and latency percentiles)."""
 
 from __future__ import annotations
 
+import os
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tests.conftest import fresh_postgres_schema as fresh_schema
 
@@ -18,10 +19,18 @@ class Throughput:
     messages: int
     seconds: float
     latencies: list[float]
+    # The served process's CPU time during the load, when measured.
+    cpu_seconds: float | None = field(default=None, kw_only=True)
 
     @property
     def rate(self) -> float:
         return self.messages / self.seconds
+
+    def cpu_per_message(self) -> str:
+        """ ", CPU 3.1 ms/message" (the served process's), or nothing when not measured."""
+        if self.cpu_seconds is None:
+            return ""
+        return f", CPU {1000 * self.cpu_seconds / self.messages:4.1f} ms/message"
 
     def percentile(self, p: float) -> float:
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[int(p) - 1] * 1000
@@ -31,7 +40,15 @@ class Throughput:
         return (
             f"{self.seconds:6.2f} s: {self.rate:7.1f} messages/s, "
             f"p50 {self.percentile(50):6.1f} ms, p99 {self.percentile(99):6.1f} ms"
+            f"{self.cpu_per_message()}"
         )
 
 
-__all__ = ["DEFAULT_DATABASE_URL", "Throughput", "fresh_schema"]
+def cpu_seconds(pid: int) -> float:
+    """The user + system CPU time a process (Linux) has used so far, in seconds."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+__all__ = ["DEFAULT_DATABASE_URL", "Throughput", "cpu_seconds", "fresh_schema"]

@@ -44,6 +44,7 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import AsyncIterator
@@ -63,7 +64,12 @@ from bench.conversation import (  # noqa: E402
     id_number,
     seed,
 )
-from bench.support import DEFAULT_DATABASE_URL, Throughput, fresh_schema  # noqa: E402
+from bench.support import (  # noqa: E402
+    DEFAULT_DATABASE_URL,
+    Throughput,
+    cpu_seconds,
+    fresh_schema,
+)
 from bot.channels.wechat.crypto import WechatCrypto  # noqa: E402
 from tests.fakes.processes import wait_until_up  # noqa: E402
 from tests.fakes.serving import free_port  # noqa: E402
@@ -80,6 +86,7 @@ RATE_BAR = 300.0
 RATIO_BAR = 0.5
 CUSTOM_SEND = "/cgi-bin/message/custom/send"
 SMS_PATH = "/_bench/sms"
+TURN_CPU_PATH = "/_bench/turn-cpu"
 # The msgmenu option a tap picks: a fragment of its label (the fake sees labels, not values).
 TAPS = {
     "employer:one": "同一家单位",
@@ -270,6 +277,7 @@ def serve_wugong(port: int, api_base: str, database_url: str, redis_url: str) ->
     """The real app as `wugong serve` wires the WeChat channel and sender (wugong/app.py),
     PostgreSQL, Redis; only the SMS provider is the bench's."""
     import uvicorn
+    from starlette.routing import Route
 
     from bot.channels.edge import EdgeLimits
     from bot.channels.wechat.channel import WechatChannel
@@ -301,7 +309,35 @@ def serve_wugong(port: int, api_base: str, database_url: str, redis_url: str) ->
     edge = EdgeLimits.from_settings(settings)
     channel = WechatChannel(settings.wechat, conversations, FileStore(settings.paths.var_dir))
     app = create_app(runtime, conversations, [channel], edge=edge)
+    app.router.routes.append(Route(TURN_CPU_PATH, _turn_cpu(conversations), methods=["GET"]))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+def _turn_cpu(conversations: Any) -> Any:
+    """Count the CPU time of the dialog turns (`Conversations.handle`, in the turn threads);
+    the route that answers the total so far, in seconds."""
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+
+    total = [0.0]
+    lock = threading.Lock()
+    handle = conversations.handle
+
+    def timed(incoming: Any, with_turn: Any = None) -> Any:
+        started = time.thread_time()
+        try:
+            return handle(incoming, with_turn)
+        finally:
+            spent = time.thread_time() - started
+            with lock:
+                total[0] += spent
+
+    conversations.handle = timed
+
+    async def answer(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(repr(total[0]))
+
+    return answer
 
 
 def serve_bare(port: int, api_base: str) -> None:
@@ -375,8 +411,8 @@ def serve_bare(port: int, api_base: str) -> None:
 
 
 @asynccontextmanager
-async def server_process(kind: str, *options: str) -> AsyncIterator[str]:
-    """Start `kind` (wugong | bare) in its own process; yields its URL once it answers. The
+async def server_process(kind: str, *options: str) -> AsyncIterator[tuple[str, int]]:
+    """Start `kind` (wugong | bare) in its own process; yields its URL and pid once it answers. The
     waits run in a thread: the fake WeChat API on this event loop must go on answering."""
     port = free_port()
     command = [sys.executable, __file__, "--serve", kind, "--port", str(port), *options]
@@ -388,7 +424,7 @@ async def server_process(kind: str, *options: str) -> AsyncIterator[str]:
             await asyncio.to_thread(wait_until_up, url + "/healthz", process)
         except RuntimeError as error:
             raise BenchFailed(f"the {kind} process did not start: {error}") from error
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         try:
@@ -401,8 +437,24 @@ async def server_process(kind: str, *options: str) -> AsyncIterator[str]:
 # -- the load --------------------------------------------------------------------------------
 
 
+async def turn_cpu(url: str, kind: str) -> float | None:
+    """The served wugong's dialog turns' CPU seconds so far (None for the bare handler)."""
+    if kind != "wugong":
+        return None
+
+    def read() -> float:
+        with urllib.request.urlopen(url + TURN_CPU_PATH, timeout=10) as answer:
+            return float(answer.read())
+
+    return await asyncio.to_thread(read)
+
+
+@dataclass
 class Result(Throughput):
-    """`messages` counts distinct messages, each delivered COPIES times."""
+    """`messages` counts distinct messages, each delivered COPIES times; `turn_cpu_seconds`
+    is the part of the served process's CPU time spent in the dialog turns themselves."""
+
+    turn_cpu_seconds: float | None = field(default=None, kw_only=True)
 
     def line(self, name: str) -> str:
         callbacks = self.messages * COPIES
@@ -574,10 +626,14 @@ async def measure(
     warmup = range(users, users + WARMUP_USERS)
     measured = range(users)
     options = ["--base-url", api_base, "--database-url", database_url, "--redis-url", redis_url]
-    async with server_process(kind, *options) as url:
+    async with server_process(kind, *options) as (url, pid):
         driver = Driver(url, fake, bare=kind == "bare")
         await driver.load(warmup)
+        cpu_before, turns_before = cpu_seconds(pid), await turn_cpu(url, kind)
         result = await driver.load(measured)
+        result.cpu_seconds = cpu_seconds(pid) - cpu_before
+        if turns_before is not None:
+            result.turn_cpu_seconds = await turn_cpu(url, kind) - turns_before
         await asyncio.sleep(1.0)  # a turn run twice would send its reply after the first
     return result
 
@@ -624,6 +680,7 @@ def run(args: argparse.Namespace) -> int:
     )
     print(wugong.line("wugong"))
     print(bare.line("bare"))
+    print(cpu_breakdown(wugong, bare))
     once = not problems
     for problem in problems[:20]:
         print("  " + problem)
@@ -637,6 +694,23 @@ def run(args: argparse.Namespace) -> int:
         f"exactly once: {'met' if ok else 'NOT met'}"
     )
     return 0 if ok else 1
+
+
+def cpu_breakdown(wugong: Result, bare: Result) -> str:
+    """Where wugong's CPU per message goes, and the ratio the dialogs alone allow: with both
+    processes bound by one core, the rates stand as the inverse of the CPU per message, so
+    even a WeChat edge as cheap as the bare handler's leaves at most bare / (bare + turns)."""
+    if wugong.cpu_seconds is None or bare.cpu_seconds is None or wugong.turn_cpu_seconds is None:
+        return "cpu     not measured"
+    total, turns = (
+        1000 * x / wugong.messages for x in (wugong.cpu_seconds, wugong.turn_cpu_seconds)
+    )
+    edge = 1000 * bare.cpu_seconds / bare.messages
+    return (
+        f"cpu     wugong {total:.1f} ms/message = dialog turns {turns:.1f} + WeChat edge and "
+        f"bookkeeping {total - turns:.1f}; bare {edge:.1f}; "
+        f"ceiling with these turns ≈ {edge / (edge + turns):.2f} of bare"
+    )
 
 
 def main() -> int:

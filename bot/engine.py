@@ -50,11 +50,17 @@ class Conversations:
         self.now = now
         self.staff_limits = staff_limits or staff_roles.limits_from_settings()
 
-    def handle(self, incoming: Incoming) -> list[Reply]:
-        """The replies to one message. Never raises: a failure becomes an apology."""
+    def handle(
+        self, incoming: Incoming, with_turn: Callable[[Session], None] | None = None
+    ) -> list[Reply]:
+        """The replies to one message. Never raises: a failure becomes an apology.
+
+        `with_turn` is the channel's own bookkeeping of the message (WeChat's inbox row done),
+        run in the turn's transaction so both commit or neither does; it runs for a dropped
+        redelivery and an apology too. When no transaction committed, it did not run."""
         for attempt in (1, 2):
             try:
-                return self._run(incoming, router.route)
+                return self._run(incoming, router.route, with_turn)
             except DBAPIError as error:
                 if error.connection_invalidated and attempt == 1:
                     # The database restarted since this connection was made: once more.
@@ -67,18 +73,25 @@ class Conversations:
                 # small transaction apologises and asks the same question again.
                 log.exception("dialog step failed (%s user %s)", incoming.channel, incoming.user)
                 try:
-                    return self._run(incoming, router.apologise)
+                    return self._run(incoming, router.apologise, with_turn)
                 except Exception:
                     log.exception("apologising failed too")
                 break
         return [Reply(translate(normalize_language(incoming.language_hint), SORRY))]
 
-    def _run(self, incoming: Incoming, route: Callable[[Turn], None]) -> list[Reply]:
+    def _run(
+        self,
+        incoming: Incoming,
+        route: Callable[[Turn], None],
+        with_turn: Callable[[Session], None] | None,
+    ) -> list[Reply]:
         """One turn in one transaction, the sender's identity row locked until the commit."""
         with self.sessions() as session:
             with session.begin():
                 lock_for_writing(session)
-                identity = _lock_identity(session, incoming)
+                identity = _lock_identity(session, incoming, self.now())
+                if with_turn is not None:
+                    with_turn(session)
                 if _is_redelivery(identity, incoming):
                     log.info("dropped redelivered update %s", incoming.update_id)
                     return []
@@ -105,8 +118,11 @@ class Conversations:
             return [dataclasses.replace(reply, language=language) for reply in turn.replies]
 
 
-def _lock_identity(session: Session, incoming: Incoming) -> ChatIdentity:
-    """The sender's chat identity, created on first contact, locked until the commit.
+def _lock_identity(session: Session, incoming: Incoming, now: datetime) -> ChatIdentity:
+    """The sender's chat identity, created on first contact, locked until the commit; `now`
+    is the user's last message (``last_inbound_at``: WeChat's 48-hour window opens from it),
+    and a user who writes is reachable again (``blocked_at`` cleared: they unblocked the bot
+    or followed the account again).
 
     One statement: the upsert takes the row lock (PostgreSQL; SQLite holds its write lock from
     BEGIN IMMEDIATE), which serialises the messages of one user: two quick taps are handled one
@@ -119,6 +135,7 @@ def _lock_identity(session: Session, incoming: Incoming) -> ChatIdentity:
             "external_id": incoming.user,
             "language": normalize_language(incoming.language_hint),
             "now": utcnow(),
+            "inbound": now,
         },
         execution_options={"populate_existing": True},
     ).one()
@@ -130,14 +147,17 @@ _TABLE = ChatIdentity.__table__
 _UPSERT = sa.select(ChatIdentity).from_statement(
     sa.text(
         "INSERT INTO chat_identity"
-        " (channel, external_id, language, phone_verified, state, created_at, updated_at)"
-        " VALUES (:channel, :external_id, :language, false, :state, :now, :now)"
-        " ON CONFLICT (channel, external_id) DO UPDATE SET updated_at = excluded.updated_at"
+        " (channel, external_id, language, phone_verified, state, created_at, updated_at,"
+        " last_inbound_at)"
+        " VALUES (:channel, :external_id, :language, false, :state, :now, :now, :inbound)"
+        " ON CONFLICT (channel, external_id) DO UPDATE SET updated_at = excluded.updated_at,"
+        " last_inbound_at = excluded.last_inbound_at, blocked_at = NULL"
         " RETURNING " + ", ".join(column.name for column in _TABLE.columns)
     )
     .bindparams(
         sa.bindparam("state", value={}, type_=_TABLE.c.state.type),
         sa.bindparam("now", type_=_TABLE.c.updated_at.type),
+        sa.bindparam("inbound", type_=_TABLE.c.last_inbound_at.type),
     )
     .columns(*_TABLE.columns)
 )

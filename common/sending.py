@@ -106,7 +106,9 @@ class Message:
     offer "share my phone number" (only where the channel can ask for it).
 
     `language` is the recipient's, for what a channel adds itself (the label of Telegram's
-    share-phone key).
+    share-phone key). `in_reply`: the answer to a message the user has just sent, so a channel
+    that may write freely only for a while after the user's message (WeChat's 48 hours) need
+    not look that up.
     """
 
     text: str
@@ -114,6 +116,7 @@ class Message:
     attachment: Attachment | None = None
     request_phone: bool = False
     language: str = ""
+    in_reply: bool = False
 
 
 @dataclass(frozen=True)

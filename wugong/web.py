@@ -98,6 +98,9 @@ def create_app(
             executor.shutdown(wait=False)
 
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    # The channels' callbacks first: they are the busiest paths, and routes match in order.
+    for channel in channels:
+        routes += channel.routes()
     if files is None:
         files = FileStore(settings.paths.var_dir)
     oauth = wechat_oauth.configured(settings.wechat)
@@ -106,6 +109,4 @@ def create_app(
     routes += attachment_pages.routes(runtime.sessions, files)
     routes += exports.routes(runtime.sessions)
     routes += notice_pages.routes(runtime.sessions)
-    for channel in channels:
-        routes += channel.routes()
     return Starlette(routes=routes, lifespan=lifespan)

@@ -13,6 +13,10 @@ refetches only when the cache still holds that very token (otherwise another pro
 replaced it); a normal fetch returning the same bad token is followed by at most one forced
 refresh per FORCE_EVERY seconds across all processes (WeChat allows 20 a day). The caller
 retries its call once with the new token and never loops.
+
+Each process keeps the token it read for LOCAL_SECONDS instead of asking Redis on every call;
+a token another process replaced meanwhile comes back as a 40001 and is replaced from the
+cache (no fetch: the cache no longer holds the refused token).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import redis
@@ -37,6 +41,7 @@ LOCK_MS = 10_000  # a fetch holding the lock longer than this is presumed dead
 WAIT_SECONDS = 12.0  # how long a process waits for another one's fetch
 POLL_SECONDS = 0.05
 FORCE_EVERY = 60  # at most one forced refresh per minute, across processes
+LOCAL_SECONDS = 30.0  # how long a process uses the token it read without reading it again
 
 # fetch(force_refresh) -> (access_token, expires_in seconds)
 Fetch = Callable[[bool], tuple[str, int]]
@@ -133,14 +138,25 @@ class TokenSource:
     fetch: Fetch
     margin: int = MARGIN_SECONDS
     wait_seconds: float = WAIT_SECONDS
+    local_seconds: float = LOCAL_SECONDS
+    # The token this process read and until when (monotonic) it uses it without reading.
+    _local: tuple[str, float] | None = field(default=None, init=False, repr=False)
 
     def get(self) -> str:
+        local = self._local
+        if local is not None and time.monotonic() < local[1]:
+            return local[0]
         token = self.store.read()
-        return token if token is not None else self._fetch_shared(bad=None)
+        return self._keep(token if token is not None else self._fetch_shared(bad=None))
 
     def replace(self, used: str) -> str:
         """A token to retry with after `used` was refused (40001/42001)."""
-        return self._fetch_shared(bad=used)
+        self._local = None
+        return self._keep(self._fetch_shared(bad=used))
+
+    def _keep(self, token: str) -> str:
+        self._local = (token, time.monotonic() + self.local_seconds)
+        return token
 
     def _fetch_shared(self, bad: str | None) -> str:
         deadline = time.monotonic() + self.wait_seconds

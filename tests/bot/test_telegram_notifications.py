@@ -112,6 +112,25 @@ def test_a_user_who_blocked_the_bot_is_not_retried(installed, fake, session_fact
         assert identity.blocked_at is not None
 
 
+def test_a_user_who_blocked_the_bot_and_writes_again_is_reachable(installed, fake, session_factory):
+    """A user who unblocked the bot and wrote to it gets news again: their message clears the
+    mark and is the last time they wrote."""
+    from bot.engine import Conversations
+    from bot.messages import Incoming
+
+    fake.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    deliver_notification.fn(add_notification(session_factory))
+    wrote_at = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    turns = Conversations(session_factory, now=lambda: wrote_at)
+    assert turns.handle(Incoming(channel=Channel.TELEGRAM, user=str(CHAT), text="/start"))
+    with session_factory() as session:
+        identity = session.scalar(select(ChatIdentity).where(ChatIdentity.external_id == str(CHAT)))
+        assert (identity.blocked_at, identity.last_inbound_at) == (None, wrote_at)
+    notification_id = add_notification(session_factory)
+    deliver_notification.fn(notification_id)
+    assert load(session_factory, notification_id).status == NotificationStatus.SENT
+
+
 def test_flood_control_releases_the_row_for_a_later_retry(installed, fake, session_factory):
     """When Telegram says "retry after 3 s", the row goes back to pending and the actor asks
     dramatiq to retry after that long; the retry sends it."""

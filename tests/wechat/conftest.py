@@ -92,7 +92,7 @@ def encrypted() -> bool:
 def channel(session_factory, clock, sender, encrypted, tmp_path) -> WechatChannel:
     from common.attachments import FileStore
 
-    conversations = Conversations(session_factory, today=lambda: TODAY)
+    conversations = Conversations(session_factory, today=lambda: TODAY, now=clock)
     return WechatChannel(
         wechat_settings(encrypted), conversations, FileStore(tmp_path), clock=clock
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from bot.channels.wechat.convert import convert
 from db.enums import StaffRole
 from db.models import StaffInvite, WechatInbox
 from db.types import utcnow
@@ -116,60 +115,78 @@ def rows(session_factory) -> list[tuple[str, int]]:
         return list(session.execute(sa.select(WechatInbox.status, WechatInbox.attempts)))
 
 
-async def test_a_message_left_received_by_a_crash_is_answered_once(
+def crash_before_the_turn(channel, patch) -> None:
+    """The process dies once the callback is recorded: its turn never starts."""
+    patch.setattr(channel, "_spawn", lambda coroutine: coroutine.close())
+
+
+async def test_a_message_left_by_a_crash_is_answered_once(
     wechat, channel, sender, session_factory, clock, monkeypatch
 ):
-    crashed = monkeypatch.context()
-    with crashed as patch:
-        patch.setattr(channel, "_spawn", lambda row_id, received_before: None)
+    with monkeypatch.context() as patch:
+        crash_before_the_turn(channel, patch)
         await wechat.deliver(wechat.text(USER, "/start"))
-    assert rows(session_factory) == [("received", 0)]
-    clock.advance(seconds=30)
+    assert rows(session_factory) == [("running", 1)]  # claimed by the request that recorded it
+    clock.advance(minutes=1)
     assert await channel.sweep() == 0  # not stale yet: its own process may be on it
+    clock.advance(seconds=61)
+    assert await channel.sweep() == 1
+    await channel.drain()
+    assert len(sender.to(USER)) == 1
+    assert rows(session_factory) == [("done", 2)]
+    clock.advance(minutes=10)
+    assert await channel.sweep() == 0
+
+
+async def test_a_row_of_an_earlier_version_left_received_is_answered_once(
+    wechat, channel, sender, session_factory, clock, monkeypatch
+):
+    with monkeypatch.context() as patch:
+        crash_before_the_turn(channel, patch)
+        await wechat.deliver(wechat.text(USER, "/start"))
+    with session_factory.begin() as session:
+        session.execute(sa.update(WechatInbox).values(status="received", attempts=0))
+    clock.advance(seconds=30)
+    assert await channel.sweep() == 0
     clock.advance(seconds=31)
     assert await channel.sweep() == 1
     await channel.drain()
     assert len(sender.to(USER)) == 1
     assert rows(session_factory) == [("done", 1)]
-    clock.advance(minutes=10)
-    assert await channel.sweep() == 0
 
 
-async def test_a_turn_left_running_is_retaken_and_not_run_twice(
+async def test_the_turn_and_its_row_commit_together(
     wechat, channel, sender, session_factory, clock, monkeypatch
 ):
-    """A process claimed the row, ran the turn (committed) and died before marking it done:
-    the sweep retakes it after the timeout, and the engine drops the turn it already ran."""
-    with monkeypatch.context() as patch:
-        patch.setattr(channel, "_spawn", lambda row_id, received_before: None)
-        await wechat.deliver(wechat.text(USER, "/start"))
-    with session_factory() as session:
-        row_id = session.scalar(sa.select(WechatInbox.id))
-    fields, attempts = channel._claim(row_id, None)
-    assert attempts == 1
-    converted = convert(fields, update_id=row_id)
-    assert converted.incoming is not None
-    assert channel.conversations.handle(converted.incoming)  # the turn ran, then the crash
-    clock.advance(minutes=4)
-    assert await channel.sweep() == 0
-    clock.advance(minutes=2)
-    assert await channel.sweep() == 1
+    """A process that dies after the turn committed (before its replies went out) leaves the
+    row done: the sweep does not run the turn again."""
+    sent = []
+
+    async def die_before_sending(openid, replies):
+        sent.append(replies)
+
+    monkeypatch.setattr(channel, "_send", die_before_sending)
+    await wechat.deliver(wechat.text(USER, "/start"), 3)
     await channel.drain()
-    assert sender.to(USER) == []  # its replies were lost with the process, not sent twice
-    assert rows(session_factory) == [("done", 2)]
+    assert len(sent) == 1 and sent[0]
+    assert rows(session_factory) == [("done", 1)]
+    clock.advance(minutes=10)
+    assert await channel.sweep() == 0
+    assert sender.to(USER) == []
 
 
 async def test_a_row_that_keeps_failing_is_given_up_with_one_apology(
     wechat, channel, sender, session_factory, clock, monkeypatch
 ):
     with monkeypatch.context() as patch:
-        patch.setattr(channel, "_spawn", lambda row_id, received_before: None)
+        crash_before_the_turn(channel, patch)
         await wechat.deliver(wechat.text(USER, "/start"))
     with session_factory() as session:
         row_id = session.scalar(sa.select(WechatInbox.id))
-    for _ in range(channel.max_attempts):
-        assert channel._claim(row_id, clock() + channel.stale_after) is not None
-        clock.advance(minutes=6)
+    for _ in range(channel.max_attempts - 1):  # claimed again and lost again
+        clock.advance(seconds=channel.running_timeout.total_seconds() + 1)
+        assert channel._claim(row_id, clock() - channel.stale_after) is not None
+    clock.advance(seconds=channel.running_timeout.total_seconds() + 1)
     assert await channel.sweep() == 1
     await channel.drain()
     assert rows(session_factory) == [("failed", channel.max_attempts + 1)]

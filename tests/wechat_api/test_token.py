@@ -126,3 +126,29 @@ def test_another_process_replaced_the_token_already(wechat):
     source = TokenSource(store, fetch)
     assert source.replace("OLD") == "NEW"
     assert fetched == []
+
+
+def test_a_process_keeps_its_token_and_takes_another_process_replacement(wechat, redis_url):
+    """Each process uses the token it read without asking Redis on every call; when another
+    process has replaced it meanwhile, the refused call takes the new one from Redis (no
+    fetch of its own) and goes out."""
+    settings = wechat.settings()
+    first, second = WechatApi(settings, redis_url), WechatApi(settings, redis_url)
+    try:
+        first.send_text("openid-1", "一")
+        wechat.invalidate_token()
+        second.send_text("openid-2", "二")  # refused once, replaced: one more fetch
+        assert len(wechat.calls_of(STABLE)) == 2
+        first.send_text("openid-1", "三")  # its kept token is refused, Redis has the new one
+        assert len(wechat.calls_of(STABLE)) == 2
+        assert [call.failed for call in wechat.calls_of(CUSTOM)] == [
+            False,
+            True,
+            False,
+            True,
+            False,
+        ]
+        assert first.access_token() == second.access_token() == wechat.token
+    finally:
+        first.close()
+        second.close()

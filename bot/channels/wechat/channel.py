@@ -4,10 +4,13 @@ A callback is checked (signature in constant time, timestamp within `MAX_SKEW_SE
 安全模式 the ``msg_signature``, the decryption and the appid inside), parsed without a DTD,
 and recorded as a `WechatInbox` row whose unique ``dedup_key`` drops WeChat's retries (and the
 same callback at two processes): only the request that inserted the row starts a turn.
-WeChat gets ``success`` at once; the turn runs after the answer, in this process, after
-claiming the row (UPDATE … status received → running). A periodic sweep retakes rows left
-``received`` or ``running`` too long (a process that died), so nothing is lost; the engine
-drops a retaken turn that had committed already (the row id is the Incoming's update_id).
+The row is inserted ``running`` (claimed by the request that inserted it); WeChat gets
+``success`` at once and the turn runs after the answer, in this process. The turn's
+transaction also marks the row ``done`` (and the engine opens the user's 48-hour window), so
+a turn and its row commit together. A periodic sweep retakes rows left ``running`` too long
+(a process that died, a turn that never committed; older versions' ``received`` rows too),
+so nothing is lost; the engine drops a retaken turn that had committed already (the row id
+is the Incoming's update_id).
 
 A turn's replies go out merged into as few customer-service messages as possible (texts
 joined, the last reply's buttons kept: they are what a typed number or a tapped option means)
@@ -22,11 +25,12 @@ import json
 import logging
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -78,7 +82,7 @@ class WechatChannel:
         clock: Callable[[], datetime] = utcnow,
         sweep_every: float = 15.0,
         stale_after: timedelta = timedelta(seconds=60),
-        running_timeout: timedelta = timedelta(minutes=5),
+        running_timeout: timedelta = timedelta(minutes=2),
         max_attempts: int = 3,
         keep_done: timedelta = timedelta(days=1),
     ) -> None:
@@ -186,7 +190,7 @@ class WechatChannel:
             raise
         recording.set_result(None)
         if row_id is not None:
-            self._spawn(row_id, received_before=None)
+            self._spawn(self._turn_of(row_id, fields))
         return PlainTextResponse(SUCCESS)
 
     async def _seen(self, key: str) -> bool:
@@ -228,7 +232,8 @@ class WechatChannel:
             raise CallbackRefused(f"timestamp {skew:.0f} s away")
 
     def _record(self, key: str, fields: dict[str, str]) -> int | None:
-        """Insert the inbox row; its id, or None when the callback was recorded before."""
+        """Insert the inbox row, claimed (``running``) by this request; its id, or None when
+        the callback was recorded before."""
         with self.sessions.begin() as session:
             return session.execute(
                 _INSERT,
@@ -243,21 +248,24 @@ class WechatChannel:
 
     # -- Turns ------------------------------------------------------------------------------
 
-    def _spawn(self, row_id: int, *, received_before: datetime | None) -> None:
-        task = asyncio.create_task(self._run(row_id, received_before))
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, row_id: int, received_before: datetime | None) -> None:
-        """Claim the row and run its turn; never raises."""
+    async def _retake(self, row_id: int, received_before: datetime) -> None:
+        """The sweep's: claim a row left behind and run its turn; never raises."""
         try:
             claimed = await asyncio.to_thread(self._claim, row_id, received_before)
         except Exception:
             log.exception("wechat: claiming inbox row %s failed; the sweep retries", row_id)
             return
-        if claimed is None:
-            return  # another process or task has it, or had it
-        fields, attempts = claimed
+        if claimed is not None:  # else another process or task has it, or had it
+            fields, attempts = claimed
+            await self._turn_of(row_id, fields, attempts)
+
+    async def _turn_of(self, row_id: int, fields: dict[str, str], attempts: int = 1) -> None:
+        """Run the turn of a row this task holds; never raises."""
         openid = fields.get("FromUserName", "")
         async with self._lock(openid):
             if attempts > self.max_attempts:
@@ -274,7 +282,8 @@ class WechatChannel:
                 except Exception:
                     log.exception("wechat: inbox row %s could not be marked failed", row_id)
                 await self._apologise(openid)
-            # Done: `_turn` finished the row with the user's last-message time.
+            # Done: `_turn` finished the row with the turn (or, when the turn never
+            # committed, left it to the sweep).
 
     async def _turn(self, row_id: int, fields: dict[str, str]) -> None:
         converted: Converted = convert(fields, update_id=row_id)
@@ -285,10 +294,14 @@ class WechatChannel:
             return
         if incoming.file is not None:
             incoming = await self._keep_media(incoming)
-        replies = await asyncio.to_thread(self.conversations.handle, incoming)
-        # Before the replies, in one transaction: the sender opens the 48-hour window from
-        # this message, and the row is done (a turn's replies are never sent twice anyway).
-        await asyncio.to_thread(self._touch, openid, False, row_id)
+        # The row is done in the turn's own transaction (which also opens the user's 48-hour
+        # window): both commit or neither does, and a turn's replies are never sent twice.
+        finishing = self._finishing(row_id, "done")
+
+        def finish(session: Session) -> None:
+            session.execute(finishing)
+
+        replies = await asyncio.to_thread(self.conversations.handle, incoming, finish)
         await self._send(openid, replies)
 
     async def _send(self, openid: str, replies: Sequence[Reply]) -> None:
@@ -305,7 +318,8 @@ class WechatChannel:
 
         language = await asyncio.to_thread(self._language, openid)
         try:
-            await send(Channel.WECHAT, openid, Message(translate(language, SORRY)))
+            apology = Message(translate(language, SORRY), in_reply=True)
+            await send(Channel.WECHAT, openid, apology)
         except Exception:
             log.exception("wechat: the apology to %s could not be sent", openid)
 
@@ -338,19 +352,14 @@ class WechatChannel:
 
     # -- Rows -------------------------------------------------------------------------------
 
-    def _claim(
-        self, row_id: int, received_before: datetime | None
-    ) -> tuple[dict[str, str], int] | None:
-        """Mark the row running if it is free: ``received`` (older than `received_before`
-        when given: the sweep's), or ``running`` past the timeout. The UPDATE's condition is
-        the claim: of two claimers one gets the row."""
+    def _claim(self, row_id: int, received_before: datetime) -> tuple[dict[str, str], int] | None:
+        """Mark the row running if it is free: ``received`` before `received_before`, or
+        ``running`` past the timeout. The UPDATE's condition is the claim: of two claimers one
+        gets the row."""
         now = self.clock()
         table = _TABLE.c  # Core: the ORM cannot return an encrypted column from an UPDATE
-        received = table.status == "received"
-        if received_before is not None:
-            received = sa.and_(received, table.created_at < received_before)
         free = sa.or_(
-            received,
+            sa.and_(table.status == "received", table.created_at < received_before),
             sa.and_(table.status == "running", table.claimed_at < now - self.running_timeout),
         )
         claim = (
@@ -371,11 +380,11 @@ class WechatChannel:
             session.execute(self._finishing(row_id, status))
 
     def _finishing(self, row_id: int, status: str) -> sa.Update:
+        # Core, on the table: it runs in every turn, and the ORM's bulk update costs more.
         return (
-            sa.update(WechatInbox)
-            .where(WechatInbox.id == row_id)
+            sa.update(_TABLE)
+            .where(_TABLE.c.id == row_id)
             .values(status=status, finished_at=self.clock(), payload=None)
-            .execution_options(synchronize_session=False)
         )
 
     def _touch(self, openid: str, unsubscribed: bool, done_row: int | None = None) -> None:
@@ -422,7 +431,7 @@ class WechatChannel:
         received_before = now - self.stale_after
         ids = await asyncio.to_thread(self._stale_rows, now, received_before)
         for row_id in ids:
-            self._spawn(row_id, received_before=received_before)
+            self._spawn(self._retake(row_id, received_before))
         return len(ids)
 
     def _stale_rows(self, now: datetime, received_before: datetime) -> list[int]:
@@ -462,7 +471,7 @@ def merge(replies: Sequence[Reply]) -> list[Message]:
         groups[-1].append(reply.text)
     last = replies[-1]
     language = next((reply.language for reply in reversed(replies) if reply.language), "")
-    messages = [Message("\n\n".join(texts), language=language) for texts in groups]
+    messages = [Message("\n\n".join(texts), language=language, in_reply=True) for texts in groups]
     messages[-1] = dataclasses.replace(
         messages[-1],
         buttons=button_rows(last.buttons),
@@ -477,8 +486,10 @@ class _TooLarge(Exception):
 
 async def _read_body(request: Request) -> bytes:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _TooLarge
+    if declared.isdigit():
+        if int(declared) > MAX_BODY_BYTES:
+            raise _TooLarge
+        return await request.body()  # the server reads no more than the declared length
     body = b""
     async for chunk in request.stream():
         body += chunk
@@ -490,8 +501,9 @@ async def _read_body(request: Request) -> bytes:
 _TABLE = cast(sa.Table, WechatInbox.__table__)
 # ON CONFLICT DO NOTHING: PostgreSQL and SQLite (3.24+) alike; a retry inserts nothing.
 _INSERT = sa.text(
-    "INSERT INTO wechat_inbox (dedup_key, openid, kind, payload, status, attempts, created_at)"
-    " VALUES (:dedup_key, :openid, :kind, :payload, 'received', 0, :now)"
+    "INSERT INTO wechat_inbox"
+    " (dedup_key, openid, kind, payload, status, attempts, created_at, claimed_at)"
+    " VALUES (:dedup_key, :openid, :kind, :payload, 'running', 1, :now, :now)"
     " ON CONFLICT (dedup_key) DO NOTHING RETURNING id"
 ).bindparams(
     sa.bindparam("payload", type_=_TABLE.c.payload.type),

@@ -2,7 +2,8 @@
 
 WeChat lets an account write to a user freely only for 48 hours after the user's own message
 (customer-service messages, 客服消息, a few per user action). So `send` looks at the chat's
-`last_inbound_at`:
+`last_inbound_at` (unless the message is the answer to the user's message just now,
+`Message.in_reply`):
 
 - inside the window: a customer-service message — plain text, or a `msgmenu` (菜单消息) when
   the message has buttons, its options numbered "1", "2", … in the order of the buttons, row
@@ -153,7 +154,7 @@ class WechatSender:
         return await asyncio.to_thread(self.send_now, chat_id, message)
 
     def send_now(self, openid: str, message: Message) -> Sent:
-        if self.in_window(openid):
+        if message.in_reply or self.in_window(openid):
             try:
                 self._customer_service(openid, message)
                 return Sent()
