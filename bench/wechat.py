@@ -708,7 +708,7 @@ def cpu_breakdown(wugong: Result, bare: Result) -> str:
     edge = 1000 * bare.cpu_seconds / bare.messages
     return (
         f"cpu     wugong {total:.1f} ms/message = dialog turns {turns:.1f} + WeChat edge and "
-        f"bookkeeping {total - turns:.1f}; bare {edge:.1f}; "
+        f"bookkeeping {total - turns:.1f} ({(total - turns) / edge:.2f} × bare {edge:.1f}); "
         f"ceiling with these turns ≈ {edge / (edge + turns):.2f} of bare"
     )
 
