@@ -57,6 +57,9 @@ class Channel(StrEnum):
     TELEGRAM = "telegram"
     WEB = "web"
     WECHAT = "wechat"
+    # The staff console (/staff): a signed-in browser session, never a conversation; its chat
+    # identity holds the staff role (and lapses like the web chat's).
+    CONSOLE = "console"
 
 
 class StaffRole(StrEnum):

@@ -41,6 +41,7 @@ def _admins(session: Session, county_code: str) -> list[ChatIdentity]:
                 Staff.active.is_(True),
                 Staff.region_code == county_code,
                 ChatIdentity.blocked_at.is_(None),
+                ChatIdentity.messageable(),
             )
             .order_by(ChatIdentity.id)
         )

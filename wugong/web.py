@@ -1,4 +1,5 @@
-"""The one ASGI app: health check, the web chat (page and API) and the Telegram webhook."""
+"""The one ASGI app: health check, the web chat (page and API), the channels' callbacks and
+the staff console."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from bot import console
 from bot.channels import attachment_pages, exports, notice_pages, webchat, wechat_oauth
 from bot.channels.edge import EdgeLimits
 from bot.channels.web_sessions import WebSessions, utc_now
+from bot.dialogs.staff import limits_from_settings
 from bot.engine import Conversations
 from common.attachments import FileStore
 from common.runtime import Runtime
@@ -109,4 +112,13 @@ def create_app(
     routes += attachment_pages.routes(runtime.sessions, files)
     routes += exports.routes(runtime.sessions)
     routes += notice_pages.routes(runtime.sessions)
+    routes += console.routes(
+        console.Console(
+            runtime.sessions,
+            edge,
+            limits_from_settings(),
+            secure_cookie=settings.public_url().startswith("https://"),
+            clock=clock,
+        )
+    )
     return Starlette(routes=routes, lifespan=lifespan)

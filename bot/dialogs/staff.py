@@ -16,15 +16,13 @@ import unicodedata
 from datetime import timedelta
 from enum import StrEnum
 
-import sqlalchemy as sa
-
 from bot.dialogs import menu
 from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
 from common.i18n import N_
 from common.settings import StaffSettings
 from db.enums import Channel, StaffRole
 from db.errors import InvalidValueError
-from db.models import Staff, StaffInvite
+from db.models import Staff
 from db.pii import mask_phone, normalize_phone
 from db.queries import Actor, record_audit
 from db.queries import staff as roles
@@ -44,6 +42,10 @@ BAD_NAME = N_(
     "(2 to 32 letters, no digits)."
 )
 BAD_PHONE = N_("Please send an 11-digit mobile number starting with 1, or tap “Skip”.")
+CODE_REFUSED = {
+    "invalid": N_("This invite code is not valid or has been used already."),
+    "expired": N_("This invite code has expired. Please ask for a new one."),
+}
 LAPSED = N_(
     "Your staff sign-in on this chat has ended. To work as staff again, ask your administrator "
     "for a new code and send /start with it."
@@ -84,35 +86,18 @@ def keep_or_end(turn: Turn, limits: roles.StaffLimits) -> None:
 def redeem(turn: Turn, code: str) -> None:
     """Give this chat the role of a valid, unused, unexpired invite, then ask for the name;
     or, for a login code, sign it in as that staff member."""
-    invite = turn.session.scalars(
-        sa.select(StaffInvite)
-        .where(StaffInvite.code_hash == StaffInvite.hash_code(code))
-        .with_for_update()
-    ).one_or_none()
-    if invite is None or invite.used_at is not None:
-        turn.say(turn.t("This invite code is not valid or has been used already."))
-        menu.show(turn)
-        return
-    if invite.expires_at <= turn.now:
-        turn.say(turn.t("This invite code has expired. Please ask for a new one."))
-        menu.show(turn)
-        return
-    if invite.staff_id is not None:
-        sign_in(turn, invite)
-        return
     name = turn.incoming.display_name or turn.t("staff member")
-    staff = Staff(name=name[:64], role=invite.role, region_code=invite.region_code)
-    turn.session.add(staff)
-    turn.session.flush()
-    invite.used_at = turn.now
-    invite.used_by_staff_id = staff.id
-    roles.attach(turn.identity, staff, turn.now)
-    record_audit(
-        turn.session,
-        Actor.of_staff(staff),
-        "staff_joined",
-        data={"role": staff.role.value, "region": staff.region_code, "invite": invite.id},
-    )
+    try:
+        redeemed = roles.redeem_code(turn.session, turn.identity, code, turn.now, name)
+    except roles.CodeRefused as refused:
+        turn.say(turn.t(CODE_REFUSED[refused.reason]))
+        menu.show(turn)
+        return
+    staff = redeemed.staff
+    if not redeemed.joined:
+        turn.go(None, None)
+        welcome(turn, staff)
+        return
     turn.say(
         turn.t(
             "This invite makes you {role} for {region}.",
@@ -121,26 +106,6 @@ def redeem(turn: Turn, code: str) -> None:
         )
     )
     dialog.ask(turn, Step.NAME)
-
-
-def sign_in(turn: Turn, code: StaffInvite) -> None:
-    """A login code: this chat acts as the existing staff member again (no new role)."""
-    staff = turn.session.get(Staff, code.staff_id) if code.staff_id is not None else None
-    if staff is None or not staff.active:
-        turn.say(turn.t("This invite code is not valid or has been used already."))
-        menu.show(turn)
-        return
-    code.used_at = turn.now
-    code.used_by_staff_id = staff.id
-    roles.attach(turn.identity, staff, turn.now)
-    record_audit(
-        turn.session,
-        Actor.of_staff(staff),
-        "staff_signed_in",
-        data={"channel": turn.identity.channel, "code": code.id},
-    )
-    turn.go(None, None)
-    welcome(turn, staff)
 
 
 def _staff(turn: Turn) -> Staff | None:

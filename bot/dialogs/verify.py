@@ -303,6 +303,7 @@ def village_cadres(turn: Turn, found: Person) -> list[ChatIdentity]:
             sa.select(ChatIdentity)
             .join(Staff, Staff.id == ChatIdentity.staff_id)
             .where(
+                ChatIdentity.messageable(),
                 Staff.active.is_(True),
                 Staff.role == StaffRole.CADRE,
                 Staff.region_code.in_(prefixes),

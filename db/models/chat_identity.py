@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, IdMixin, TimestampMixin
+from db.enums import Channel
 from db.types import UtcDateTime, json_type
 
 
@@ -49,3 +50,9 @@ class ChatIdentity(IdMixin, TimestampMixin, Base):
     verified_via: Mapped[str | None] = mapped_column(sa.String(16))
     verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     drafts: Mapped[list[dict[str, Any]] | None] = mapped_column(json_type())
+
+    @classmethod
+    def messageable(cls) -> sa.ColumnElement[bool]:
+        """Identities wugong writes to: every channel but the staff console's (a signed-in
+        browser session that holds a staff role, not a conversation)."""
+        return cls.channel != str(Channel.CONSOLE)

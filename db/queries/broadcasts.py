@@ -93,7 +93,7 @@ def recipients_query(audience: Audience) -> sa.Select[tuple[int]]:
         sa.select(ChatIdentity.id)
         .outerjoin(Person, Person.id == ChatIdentity.person_id)
         .outerjoin(Staff, sa.and_(Staff.id == ChatIdentity.staff_id, Staff.active.is_(True)))
-        .where(ChatIdentity.blocked_at.is_(None))
+        .where(ChatIdentity.blocked_at.is_(None), ChatIdentity.messageable())
     )
     if audience.who == "beneficiaries":
         query = query.where(ChatIdentity.person_id.is_not(None))

@@ -342,6 +342,7 @@ def reviewers(session: Session, notice: Notice) -> Sequence[ChatIdentity]:
         sa.select(ChatIdentity)
         .join(Staff, Staff.id == ChatIdentity.staff_id)
         .where(
+            ChatIdentity.messageable(),
             Staff.active.is_(True),
             Staff.role == POSTED_BY[NoticeLevel(notice.level)],
             Staff.region_code.in_(prefixes),

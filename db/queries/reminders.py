@@ -93,7 +93,11 @@ def add(session: Session, due: Due, at: datetime) -> bool:
 
 
 def _reachable() -> sa.ColumnElement[bool]:
-    return sa.and_(ChatIdentity.blocked_at.is_(None), ChatIdentity.reminders_enabled.is_(True))
+    return sa.and_(
+        ChatIdentity.blocked_at.is_(None),
+        ChatIdentity.reminders_enabled.is_(True),
+        ChatIdentity.messageable(),
+    )
 
 
 def window_closing(

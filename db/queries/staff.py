@@ -25,7 +25,7 @@ from db.errors import DbError
 from db.models import ChatIdentity, Staff, StaffInvite
 from db.queries.audit import Actor, record_audit
 
-LAPSING_CHANNELS = frozenset({str(Channel.WEB)})
+LAPSING_CHANNELS = frozenset({str(Channel.WEB), str(Channel.CONSOLE)})
 # Use is recorded at most this often, so a busy reviewer's turns do not all write the staff row.
 TOUCH_EVERY = timedelta(minutes=1)
 DIVISION_LENGTHS = (2, 4, 6, 9, 12)
@@ -103,6 +103,68 @@ def _detach(identity: ChatIdentity) -> None:
     identity.staff_id = None
     identity.staff_since = None
     identity.staff_seen_at = None
+
+
+class CodeRefused(DbError):
+    """A staff code that cannot be redeemed: ``reason`` "invalid" (unknown, used, or for a
+    revoked member) or "expired"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"staff code {reason}")
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    """What a code did: made a new staff member (`joined`, an invite) or signed in an existing
+    one (a login code)."""
+
+    staff: Staff
+    joined: bool
+
+
+def redeem_code(
+    session: Session, identity: ChatIdentity, code: str, now: datetime, name: str
+) -> Redeemed:
+    """Give `identity` the role of a valid, unused, unexpired invite (a new staff member called
+    `name` until they say otherwise), or, for a login code, sign it in as that staff member.
+    The code is used up either way; audited. Raises CodeRefused."""
+    invite = session.scalars(
+        sa.select(StaffInvite)
+        .where(StaffInvite.code_hash == StaffInvite.hash_code(code))
+        .with_for_update()
+    ).one_or_none()
+    if invite is None or invite.used_at is not None:
+        raise CodeRefused("invalid")
+    if invite.expires_at <= now:
+        raise CodeRefused("expired")
+    if invite.staff_id is not None:
+        staff = session.get(Staff, invite.staff_id)
+        if staff is None or not staff.active:
+            raise CodeRefused("invalid")
+        invite.used_at = now
+        invite.used_by_staff_id = staff.id
+        attach(identity, staff, now)
+        record_audit(
+            session,
+            Actor.of_staff(staff),
+            "staff_signed_in",
+            data={"channel": identity.channel, "code": invite.id},
+        )
+        return Redeemed(staff, joined=False)
+    staff = Staff(name=name[:64], role=invite.role, region_code=invite.region_code)
+    session.add(staff)
+    session.flush()
+    invite.used_at = now
+    invite.used_by_staff_id = staff.id
+    attach(identity, staff, now)
+    record_audit(
+        session,
+        Actor.of_staff(staff),
+        "staff_joined",
+        data={"role": staff.role.value, "region": staff.region_code, "invite": invite.id},
+    )
+    return Redeemed(staff, joined=True)
 
 
 def issue_login_code(session: Session, staff_id: int, hours: int, now: datetime) -> str:
@@ -238,3 +300,76 @@ def _void(session: Session, now: datetime, *where: sa.ColumnElement[bool]) -> in
     for invite in pending:
         invite.expires_at = now
     return len(pending)
+
+
+# -- the staff console's sessions ---------------------------------------------------------
+# A console session is a chat identity of channel "console" whose external_id is the SHA-256
+# of the browser's token: the role it holds lapses, is touched and is revoked exactly like a
+# web chat's (LAPSING_CHANNELS), so the console needs no session rules of its own.
+
+
+def open_console(session: Session, token_hash: str, now: datetime) -> ChatIdentity:
+    """A new console session's identity (no role yet: `redeem_code` gives it one)."""
+    identity = ChatIdentity(
+        channel=str(Channel.CONSOLE),
+        external_id=token_hash,
+        state={},
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(identity)
+    session.flush()
+    return identity
+
+
+def console_identity(session: Session, token_hash: str) -> ChatIdentity | None:
+    return session.scalar(
+        sa.select(ChatIdentity).where(
+            ChatIdentity.channel == str(Channel.CONSOLE), ChatIdentity.external_id == token_hash
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ConsoleStaff:
+    """Who a live console session acts as."""
+
+    identity_id: int
+    staff: Staff
+    language: str | None
+
+
+def console_staff(
+    session: Session, token_hash: str, now: datetime, limits: StaffLimits
+) -> ConsoleStaff | str | None:
+    """The staff member a console session acts as (its use recorded); the lapse reason
+    ("idle", "max_age", audited, the role ended) when it has lapsed; None when the session
+    holds no role (never signed in, signed out, revoked)."""
+    identity = console_identity(session, token_hash)
+    if identity is None or identity.staff_id is None:
+        return None
+    staff = session.get(Staff, identity.staff_id)
+    if staff is None or not staff.active:
+        return None
+    reason = lapse_reason(identity, now, limits)
+    if reason is not None:
+        end_role(session, identity, reason)
+        return reason
+    touch(identity, staff, now)
+    return ConsoleStaff(identity.id, staff, identity.language)
+
+
+def sign_out(session: Session, token_hash: str) -> None:
+    """End the role a console session holds (audited); nothing when it holds none."""
+    identity = console_identity(session, token_hash)
+    if identity is not None and identity.staff_id is not None:
+        end_role(session, identity, "signed_out")
+
+
+def invite_needs_name(session: Session, code: str) -> bool:
+    """Whether `code` is a valid invite that makes a new staff member (who must be named),
+    rather than a login code of an existing one. Refused codes are `redeem_code`'s to tell."""
+    invite = session.scalar(
+        sa.select(StaffInvite).where(StaffInvite.code_hash == StaffInvite.hash_code(code))
+    )
+    return invite is not None and invite.used_at is None and invite.staff_id is None
