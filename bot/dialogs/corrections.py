@@ -67,7 +67,7 @@ def _answers(turn: Turn, facts: dict[str, Any]) -> list[str]:
             start=facts.get("work_from") or "?",
             end=facts.get("work_to") or turn.t("now"),
         ),
-        turn.t("Employer: {kind}", kind=employer_words(turn, facts)),
+        turn.t("Employer: {kind}", kind=employer_words(turn.t, facts)),
     ]
     if facts.get("monthly_wage"):
         lines.append(turn.t("Monthly wage: {wage} yuan", wage=facts["monthly_wage"]))

@@ -18,7 +18,7 @@ from common.findings import finding_lines
 from common.i18n import N_
 from common.notify import notify_approved_at_level, notify_status_change
 from common.payloads import AssignVillage, Review, ReviewAction, RosterNote, to_menu
-from common.texts import decision_text, program_name
+from common.texts import Translate, decision_text, program_name
 from db.enums import AttachmentKind, Capacity, StaffRole
 from db.models import Application, Staff
 from db.pii import mask_id, redact
@@ -84,18 +84,44 @@ def _place(code: Any) -> str:
         return str(code or "?")
 
 
-def employer_words(turn: Turn, facts: dict[str, Any]) -> str:
+def employer_words(t: Translate, facts: dict[str, Any]) -> str:
     if facts.get("channel") == "workshop":
-        return turn.t("an assistance workshop (帮扶车间)")
+        return t("an assistance workshop (帮扶车间)")
     if facts.get("same_employer") is False:
-        return turn.t("several employers")
-    return turn.t("one employer")
+        return t("several employers")
+    return t("one employer")
+
+
+def fact_lines(t: Translate, application: Application) -> list[str]:
+    """The claim's facts as declared, and what to double-check about them (the review card's
+    and the console's claim page)."""
+    facts = application.facts or {}
+    lines = []
+    if application.capacity != Capacity.SELF:
+        lines.append(
+            t("Applied on their behalf by {who}.", who=t(CAPACITY_WORDS[application.capacity]))
+        )
+    lines.append(t("Work place: {place}", place=_place(facts.get("work_place"))))
+    lines.append(
+        t(
+            "Period: {start} to {end}",
+            start=facts.get("work_from") or "?",
+            end=facts.get("work_to") or t("now"),
+        )
+    )
+    if facts.get("monthly_wage"):
+        lines.append(t("Monthly wage: {wage} yuan", wage=facts["monthly_wage"]))
+    lines.append(t("Employer: {kind}", kind=employer_words(t, facts)))
+    if facts.get("identity_check") == "cadre":
+        lines.append(t("⚠️ The phone number was not verified: please confirm who applied."))
+    if facts.get("bank_warning") == "luhn":
+        lines.append(t("⚠️ The bank card number does not pass the usual check."))
+    return lines
 
 
 def card(turn: Turn, application: Application) -> str:
     """Everything a reviewer needs about one claim; the ID number masked."""
     person = application.person
-    facts = application.facts or {}
     lines = [
         turn.t(
             "{number} · {program} {year}",
@@ -104,25 +130,8 @@ def card(turn: Turn, application: Application) -> str:
             year=application.year,
         ),
         turn.t("Applicant: {name}, {id}", name=person.name, id=mask_id(person.id_number)),
+        *fact_lines(turn.t, application),
     ]
-    if application.capacity != Capacity.SELF:
-        who = turn.t(CAPACITY_WORDS[application.capacity])
-        lines.append(turn.t("Applied on their behalf by {who}.", who=who))
-    lines.append(turn.t("Work place: {place}", place=_place(facts.get("work_place"))))
-    lines.append(
-        turn.t(
-            "Period: {start} to {end}",
-            start=facts.get("work_from") or "?",
-            end=facts.get("work_to") or turn.t("now"),
-        )
-    )
-    if facts.get("monthly_wage"):
-        lines.append(turn.t("Monthly wage: {wage} yuan", wage=facts["monthly_wage"]))
-    lines.append(turn.t("Employer: {kind}", kind=employer_words(turn, facts)))
-    if facts.get("identity_check") == "cadre":
-        lines.append(turn.t("⚠️ The phone number was not verified: please confirm who applied."))
-    if facts.get("bank_warning") == "luhn":
-        lines.append(turn.t("⚠️ The bank card number does not pass the usual check."))
     if application.review_note:
         lines.append(turn.t("Earlier note: {note}", note=redact(application.review_note)))
     lines += ["", decision_text(turn.t, decision_of(application)), ""]
