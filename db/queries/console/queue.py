@@ -146,23 +146,28 @@ def _in(code: str) -> sa.ColumnElement[bool]:
 
 
 def search_condition(term: str) -> sa.ColumnElement[bool] | None:
-    """What a search box's text finds (None for blank text): see the module's docstring."""
+    """What a search box's text finds (None for blank text): see the module's docstring.
+
+    The ID alternatives are conditions on ``application`` (the few persons through an ``IN``
+    on their index), so an ``OR`` with the number never spans two tables; a name is matched on
+    the joined person.
+    """
     text = term.strip()
     compact = "".join(text.split()).upper()
     if not compact:
         return None
+    persons: list[sa.ColumnElement[bool]] = []
     found: list[sa.ColumnElement[bool]] = []
     if _FULL_ID.fullmatch(compact):
-        found.append(Person.id_index == blind_index("id", compact))
+        persons.append(Person.id_index == blind_index("id", compact))
     else:
         number = parse_application_number(compact)
         if number is not None:
             found.append(Application.id == number)
         if _ID_TAIL.fullmatch(compact):
-            found.append(Person.id_tail_index == blind_index("id_tail", compact))
-    if not found:
-        found.append(Person.name.contains(text, autoescape=True))
-    return sa.or_(*found)
+            persons.append(Person.id_tail_index == blind_index("id_tail", compact))
+    found += [Application.person_id.in_(sa.select(Person.id).where(p)) for p in persons]
+    return sa.or_(*found) if found else Person.name.contains(text, autoescape=True)
 
 
 def _conditions(member: Staff, filters: QueueFilters) -> list[sa.ColumnElement[bool]]:
@@ -192,10 +197,6 @@ def _conditions(member: Staff, filters: QueueFilters) -> list[sa.ColumnElement[b
     return where
 
 
-def _needs_person(filters: QueueFilters) -> bool:
-    return bool(filters.search and filters.search.strip())
-
-
 def queue_page(
     session: Session,
     staff: Staff | None,
@@ -216,7 +217,7 @@ def queue_page(
     page = max(1, page)
     where = _conditions(member, filters)
     counted = sa.select(sa.func.count()).select_from(Application)
-    if _needs_person(filters):
+    if filters.search and filters.search.strip():
         counted = counted.join(Person, Person.id == Application.person_id)
     total = session.scalar(counted.where(*where)) or 0
     if sort == Sort.OLDEST:
