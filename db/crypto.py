@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.sql import operators
 
 from db.errors import DecryptionError, InvalidValueError, KeyringNotInstalledError
-from db.pii import normalize_account, normalize_id, normalize_phone
+from db.pii import normalize_account, normalize_id, normalize_id_tail, normalize_phone
 
 FORMAT_VERSION = "v1"
 MIN_SECRET_BYTES = 32
@@ -50,9 +50,10 @@ _KEY_CHECK_MESSAGE = b"wugong: the secret key this database is written with"
 _FILE_MAGIC = b"wgf1"
 _FILE_HEADER = len(_FILE_MAGIC) + 8  # and the key id: 4 bytes as 8 hex digits
 
-IndexKind = Literal["id", "account", "phone"]
+IndexKind = Literal["id", "id_tail", "account", "phone"]
 _NORMALIZERS: dict[str, Callable[[str], str]] = {
     "id": normalize_id,
+    "id_tail": normalize_id_tail,
     "account": normalize_account,
     "phone": normalize_phone,
 }
@@ -170,7 +171,8 @@ class Keyring:
     def blind_index(self, kind: IndexKind, value: str) -> str:
         """HMAC-SHA256 (hex) of the normalised value, domain-separated by kind.
 
-        Kinds: 'id' (normalize_id), 'account' (digits only), 'phone' (digits, no +86).
+        Kinds: 'id' (normalize_id), 'id_tail' (its last 4 characters, normalize_id_tail),
+        'account' (digits only), 'phone' (digits, no +86).
         """
         normalizer = _NORMALIZERS.get(kind)
         if normalizer is None:

@@ -39,6 +39,20 @@ def normalize_id(value: str) -> str:
     return normalized
 
 
+ID_TAIL_LENGTH = 4
+"""How many last characters of an ID number the console searches by: those a masked ID shows
+(1405**********1232), so a clerk can look up the claimant of a notice or of a phone call."""
+
+
+def normalize_id_tail(value: str) -> str:
+    """The last ``ID_TAIL_LENGTH`` characters of a resident ID (or of what a clerk typed of
+    its end): '140581199003151232' -> '1232', ' 123x' -> '123X'."""
+    normalized = normalize_id(value)
+    if len(normalized) < ID_TAIL_LENGTH:
+        raise InvalidValueError(f"an ID number's tail has {ID_TAIL_LENGTH} characters")
+    return normalized[-ID_TAIL_LENGTH:]
+
+
 def normalize_account(value: str) -> str:
     """A bank account as its digits only (spaces, dashes and full-width digits are dropped)."""
     digits = _NOT_DIGIT.sub("", _ascii(value))

@@ -8,6 +8,7 @@ condition; present only then, so a chat can say "one more month and you get 1200
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -61,3 +62,21 @@ class Decision:
                 {"code": r.code, "values": r.values, "reference": r.reference} for r in self.reasons
             ],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, program: str, amount: int) -> Decision:
+        """The decision a stored ``to_dict`` snapshot describes (a claim's ``decision``), with
+        the claim's own program and amount (in CNY), for the plain-words text."""
+        deadline = data.get("deadline")
+        return cls(
+            program=program,
+            eligible=data.get("eligible"),
+            amount=amount,
+            reasons=tuple(
+                Reason(d.get("code", ""), d.get("values") or {}, d.get("reference"))
+                for d in data.get("details", [])
+            ),
+            missing=tuple(data.get("missing", [])),
+            deadline=date.fromisoformat(deadline) if deadline else None,
+            review=bool(data.get("review")),
+        )

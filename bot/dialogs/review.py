@@ -6,7 +6,6 @@ Who may do what is decided by db.queries.review alone; this module shows and ask
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -27,7 +26,7 @@ from db.queries import review as rules
 from db.queries import review_queue as queues
 from db.queries.budgets import BudgetExceeded
 from db.queries.regions import region_words
-from policy import Decision, Reason, place_name
+from policy import Decision, place_name
 
 
 class Step(StrEnum):
@@ -61,19 +60,10 @@ def staff_of(turn: Turn) -> Staff | None:
 
 def decision_of(application: Application) -> Decision:
     """The stored decision snapshot as a Decision, for the plain-words text."""
-    data = application.decision or {}
-    deadline = data.get("deadline")
-    return Decision(
+    return Decision.from_dict(
+        application.decision or {},
         program=application.program.value,
-        eligible=data.get("eligible"),
         amount=(application.amount_fen or 0) // 100,
-        reasons=tuple(
-            Reason(d.get("code", ""), d.get("values") or {}, d.get("reference"))
-            for d in data.get("details", [])
-        ),
-        missing=tuple(data.get("missing", [])),
-        deadline=date.fromisoformat(deadline) if deadline else None,
-        review=bool(data.get("review")),
     )
 
 

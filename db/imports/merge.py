@@ -69,9 +69,9 @@ def statements(header: Header, batch_id: int, dialect: str) -> Statements:
             f"ON CONFLICT (household_number) {_REFINE}"
         )
         persons = (
-            "INSERT INTO person AS t (household_id, name, id_number, id_index, sex, birth_date, "
-            "region_code) SELECT h.id, s.name, s.id_number, s.id_index, s.sex, s.birth_date, "
-            "s.region_code FROM import_stage s "
+            "INSERT INTO person AS t (household_id, name, id_number, id_index, id_tail_index, "
+            "sex, birth_date, region_code) SELECT h.id, s.name, s.id_number, s.id_index, "
+            "s.id_tail_index, s.sex, s.birth_date, s.region_code FROM import_stage s "
             "LEFT JOIN household h ON h.household_number = s.household_number "
             f"WHERE s.id_number IS NOT NULL ON CONFLICT (id_index) {_REFINE}"
         )
@@ -165,9 +165,9 @@ def statements(header: Header, batch_id: int, dialect: str) -> Statements:
         else ""
     )
     persons = (
-        "INSERT INTO person AS t (household_id, name, id_number, id_index, sex, birth_date, "
-        "relation_to_head, phone, phone_index, labour_skill, region_code) "
-        "SELECT h.id, s.name, s.id_number, s.id_index, s.sex, s.birth_date, "
+        "INSERT INTO person AS t (household_id, name, id_number, id_index, id_tail_index, "
+        "sex, birth_date, relation_to_head, phone, phone_index, labour_skill, region_code) "
+        "SELECT h.id, s.name, s.id_number, s.id_index, s.id_tail_index, s.sex, s.birth_date, "
         "s.relation_to_head, s.phone, s.phone_index, s.labour_skill, s.region_code "
         "FROM import_stage s JOIN household h ON h.household_number = s.household_number "
         "WHERE TRUE ON CONFLICT (id_index) "

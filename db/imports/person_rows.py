@@ -77,6 +77,7 @@ class PersonRows(Converter):
                 phone,
                 phone_index,
                 self.texts[32](cells[index["labour_skill"]]),
+                self.keys.blind_index("id_tail", person[0]),
             )
         )
 

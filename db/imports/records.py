@@ -59,6 +59,7 @@ STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("phone", "text"),
     ("phone_index", "text"),
     ("labour_skill", "text"),
+    ("id_tail_index", "text"),
 )
 Record = tuple[str | None, ...]
 

@@ -21,7 +21,7 @@ from db.imports.records import Converter, Record
 from db.imports.regions import Regions
 from policy import load_parameters
 
-_NO_PERSON: Record = (None,) * 13
+_NO_PERSON: Record = (None,) * 14
 Key = tuple[Any, ...]  # the cells of a group, as they were read
 Parsed = tuple[Record, tuple[tuple[str, str], ...]]  # values, ((field, problem code), ...)
 # A group of cells: its cells taken from a row, their parser, what each key parsed to.
@@ -159,5 +159,6 @@ class WorkRows(Converter):
                 None,
                 None,
                 None,
+                self.keys.blind_index("id_tail", first[0]),
             ),
         )

@@ -44,6 +44,8 @@ class Application(IdMixin, TimestampMixin, Base):
             postgresql_where=sa.text("identity_verified"),
             sqlite_where=sa.text("identity_verified"),
         ),
+        # The console's work queue pages by age: oldest (or newest) first, then by id.
+        sa.Index("ix_application_submitted_at", "submitted_at", "id"),
     )
 
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)

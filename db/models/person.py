@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from db.base import Base, IdMixin, TimestampMixin
 from db.crypto import EncryptedString, blind_index
 from db.enums import Sex, enum_type
-from db.pii import normalize_account, normalize_id, normalize_phone
+from db.pii import ID_TAIL_LENGTH, normalize_account, normalize_id, normalize_phone
 
 if TYPE_CHECKING:
     from db.models.household import Household
@@ -28,6 +28,10 @@ class Person(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(sa.String(64))
     id_number: Mapped[str] = mapped_column(EncryptedString)
     id_index: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The blind index of the ID's last 4 characters, what a masked ID shows: the console finds
+    # claims by them (about 1 person in 10,000 shares a tail). Null for an ID number shorter
+    # than that (none is, once checked).
+    id_tail_index: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     sex: Mapped[Sex | None] = mapped_column(enum_type(Sex, "sex"))
     birth_date: Mapped[date | None]
     relation_to_head: Mapped[str | None] = mapped_column(sa.String(32))  # 与户主关系
@@ -45,6 +49,9 @@ class Person(IdMixin, TimestampMixin, Base):
     def _index_id_number(self, key: str, value: str) -> str:
         normalized = normalize_id(value)
         self.id_index = blind_index("id", normalized)
+        self.id_tail_index = (
+            blind_index("id_tail", normalized) if len(normalized) >= ID_TAIL_LENGTH else None
+        )
         return normalized
 
     @validates("phone")
