@@ -139,9 +139,7 @@ class Review:
         page, choices = await asyncio.to_thread(self._queue, user, query)
         return self.render_queue(request, user, query, page, choices)
 
-    def _queue(
-        self, user: StaffUser, query: Query
-    ) -> tuple[queue.QueuePage, queue.FilterChoices]:
+    def _queue(self, user: StaffUser, query: Query) -> tuple[queue.QueuePage, queue.FilterChoices]:
         with self.console.sessions() as session:
             staff = self._staff(session, user)
             page = queue.queue_page(
@@ -260,7 +258,10 @@ class Review:
         action = ACTIONS.get(str(form.get("action", "")))
         if action is None:
             return await self.show_claim(
-                request, user, application_id, outcome=self.t(request)(NOTHING_CHOSEN),
+                request,
+                user,
+                application_id,
+                outcome=self.t(request)(NOTHING_CHOSEN),
                 status_code=400,
             )
         text = str(form.get("text", "")).strip() or None

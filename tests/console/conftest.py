@@ -82,7 +82,7 @@ def invite(session_factory, code: str, role: StaffRole, region: str, **expiry: f
         )
 
 
-def login_code(session_factory, staff_id: int, code: str) -> None:
+def login_code(session_factory, staff_id: int, code: str, now: datetime = START) -> None:
     with session_factory.begin() as session:
         staff = session.get(Staff, staff_id)
         session.add(
@@ -90,7 +90,7 @@ def login_code(session_factory, staff_id: int, code: str) -> None:
                 code_hash=StaffInvite.hash_code(code),
                 role=staff.role,
                 region_code=staff.region_code,
-                expires_at=START + timedelta(hours=24),
+                expires_at=now + timedelta(hours=24),
                 staff_id=staff_id,
             )
         )
@@ -107,7 +107,7 @@ def form_token(page: str) -> str:
 
 
 @pytest.fixture
-def signed_in(session_factory, browser):
+def signed_in(session_factory, browser, clock):
     """`await signed_in(role, region)`: the browser signed in as a new staff member there."""
     count = 0
 
@@ -115,7 +115,7 @@ def signed_in(session_factory, browser):
         nonlocal count
         count += 1
         staff_id = add_staff(session_factory, role, region)
-        login_code(session_factory, staff_id, f"login-code-{count}")
+        login_code(session_factory, staff_id, f"login-code-{count}", clock.now)
         answer = await sign_in(browser, f"login-code-{count}")
         assert answer.status_code == 303, answer.text
         return staff_id
