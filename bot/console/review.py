@@ -30,7 +30,9 @@ from db.engine import writing
 from db.enums import ApplicationStatus, Program
 from db.models import Application, ChatIdentity, Notice, Staff
 from db.queries import review as rules
-from db.queries.console import batch, claim, queue
+from db.queries.console import batch
+from db.queries.console import claim as claims
+from db.queries.console import queue as queues
 
 OUTCOMES = {
     batch.Outcome.APPROVED: N_("approved"),
@@ -69,8 +71,8 @@ def notify(session: Session, application: Application, notice: Notice | None) ->
 class Query:
     """The queue's filters as the clerk set them (the URL), with what could not be read."""
 
-    filters: queue.QueueFilters
-    sort: queue.Sort
+    filters: queues.QueueFilters
+    sort: queues.Sort
     page: int
     problems: tuple[str, ...]
 
@@ -95,7 +97,7 @@ class Query:
                 return None
             return value or None
 
-        filters = queue.QueueFilters(
+        filters = queues.QueueFilters(
             status=pick("status", ApplicationStatus),
             township=code("township", 9),
             village=code("village", 12),
@@ -104,7 +106,7 @@ class Query:
             search=(params.get("q") or "").strip()[:64] or None,
             waiting_for_me=params.get("mine") == "1",
         )
-        sort = pick("sort", queue.Sort) or queue.Sort.OLDEST
+        sort = pick("sort", queues.Sort) or queues.Sort.OLDEST
         page = pick("page", int) or 1
         return cls(filters, sort, max(1, page), tuple(problems))
 
@@ -139,21 +141,23 @@ class Review:
         page, choices = await asyncio.to_thread(self._queue, user, query)
         return self.render_queue(request, user, query, page, choices)
 
-    def _queue(self, user: StaffUser, query: Query) -> tuple[queue.QueuePage, queue.FilterChoices]:
+    def _queue(
+        self, user: StaffUser, query: Query
+    ) -> tuple[queues.QueuePage, queues.FilterChoices]:
         with self.console.sessions() as session:
             staff = self._staff(session, user)
-            page = queue.queue_page(
+            page = queues.queue_page(
                 session, staff, query.filters, query.sort, query.page, now=self.console.clock()
             )
-            return page, queue.filter_choices(session, staff)
+            return page, queues.filter_choices(session, staff)
 
     def render_queue(
         self,
         request: Request,
         user: StaffUser,
         query: Query,
-        page: queue.QueuePage,
-        choices: queue.FilterChoices,
+        page: queues.QueuePage,
+        choices: queues.FilterChoices,
         *,
         outcomes: list[tuple[str, str]] | None = None,
         error: str = "",
@@ -234,11 +238,11 @@ class Review:
 
     def _claim(
         self, user: StaffUser, application_id: int, t: Any
-    ) -> tuple[claim.ClaimView, dict[int, str], list[str]] | None:
+    ) -> tuple[claims.ClaimView, dict[int, str], list[str]] | None:
         with self.console.sessions() as session:
             staff = self._staff(session, user)
             try:
-                view = claim.claim_page(session, staff, application_id)
+                view = claims.claim_page(session, staff, application_id)
             except rules.NotAllowed:
                 return None
             identity = session.get(ChatIdentity, user.identity_id)
@@ -296,7 +300,7 @@ class Review:
         self,
         request: Request,
         user: StaffUser,
-        view: claim.ClaimView,
+        view: claims.ClaimView,
         links: dict[int, str],
         facts: list[str],
         *,
