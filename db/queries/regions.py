@@ -139,12 +139,13 @@ def divisions_under(session: Session, code: str, lengths: Iterable[int]) -> dict
     (高平市, 三甲镇); one query.
 
     Only the register's current rows: a retired township keeps its name for the claims that
-    still carry its code through ``region_names``.
+    still carry its code through ``region_names``. ``code`` is digits only.
     """
     rows = session.execute(
         sa.select(Region.code, Region.name)
         .where(
-            Region.code.startswith(code, autoescape=True),
+            Region.code >= code,
+            Region.code < str(int(code) + 1).zfill(len(code)),  # the codes under it: a range
             sa.func.length(Region.code).in_(set(lengths)),
             Region.valid_to.is_(None),
         )
