@@ -46,6 +46,28 @@ class Application(IdMixin, TimestampMixin, Base):
         ),
         # The console's work queue pages by age: oldest (or newest) first, then by id.
         sa.Index("ix_application_submitted_at", "submitted_at", "id"),
+        # The staff console's dashboard reads a county's claims of a year from these alone
+        # (index-only scans; migration 0019): status, money, payment and answers in one pass…
+        sa.Index(
+            "ix_application_dashboard",
+            "year",
+            "region_code",
+            "status",
+            "program",
+            "identity_verified",
+            "amount_fen",
+            "roster_batch_id",
+            "paid_at",
+            "id",
+        ),
+        # …and the submissions per week of two years.
+        sa.Index(
+            "ix_application_submitted",
+            "submitted_at",
+            "region_code",
+            "status",
+            "identity_verified",
+        ),
     )
 
     person_id: Mapped[int] = mapped_column(sa.ForeignKey("person.id"), index=True)

@@ -131,3 +131,37 @@ def _forms(name: str, length: int) -> tuple[str, ...]:
     if length == 9:
         return township_forms(name)
     return (clean(name),)
+
+
+def divisions_under(session: Session, code: str, lengths: Iterable[int]) -> dict[str, str]:
+    """The current divisions of ``code`` and under it whose codes have one of ``lengths`` digits
+    (a county and its townships: 6, 9), by code in code order, named as people write them
+    (高平市, 三甲镇); one query.
+
+    Only the register's current rows: a retired township keeps its name for the claims that
+    still carry its code through ``region_names``. ``code`` is digits only.
+    """
+    rows = session.execute(
+        sa.select(Region.code, Region.name)
+        .where(
+            Region.code >= code,
+            Region.code < str(int(code) + 1).zfill(len(code)),  # the codes under it: a range
+            sa.func.length(Region.code).in_(set(lengths)),
+            Region.valid_to.is_(None),
+        )
+        .order_by(Region.code)
+    )
+    return {found: display_name(name) for found, name in rows}
+
+
+def region_names(session: Session, codes: Iterable[str]) -> dict[str, str]:
+    """Each code's own name as people write it (三甲镇, 三甲村, 高平市), in one query: the
+    register's, else the policy table's for a county or above, else the code itself."""
+    wanted = set(codes)
+    if not wanted:
+        return {}
+    names = {code: display_name(name) for code, name in _names(session, wanted).items()}
+    return {
+        code: names.get(code) or (_policy_name(code) if len(code) <= 6 else None) or code
+        for code in wanted
+    }
