@@ -11,7 +11,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from bot.console import auth, home, review
+from bot.console import auth, dashboard, home, review
 from bot.console.web import STATIC, Console
 
 
@@ -21,6 +21,7 @@ def routes(console: Console) -> list[BaseRoute]:
         *auth.routes(console),
         *home.routes(console),
         *review.routes(console),
+        *dashboard.routes(console),
         Mount("/staff/static", StaticFiles(directory=STATIC), name="console-static"),
     ]
 
