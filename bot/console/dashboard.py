@@ -30,12 +30,13 @@ from db.queries.console.dashboard import CountyDashboard, Dashboard, dashboard
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 YEARS_BACK = 3  # the years offered besides this one
+FIRST_YEAR = 2000  # a year asked for before this (or after next year) is a typo: this year
 
 
 @dataclass
 class Chart:
     """One chart and its table: `rows` are the table's (first cell the category), `series`
-    the chart's (each a name and one value per category); `target` a line across it."""
+    the chart's (each a name, one value per category, and a "type" when not the chart's)."""
 
     id: str
     title: str
@@ -45,8 +46,6 @@ class Chart:
     header: list[str]
     rows: list[list[Any]]
     unit: str = ""
-    target: float | None = None
-    target_label: str = ""
     note: str = ""
 
 
@@ -211,13 +210,19 @@ class Charts:
         t = self.t
         lines = county.satisfaction
         names = [self.program(line.program) for line in lines]
-        target = lines[0].target_permille / 10 if lines else 95.0
         return Chart(
             id=f"{prefix}-satisfaction",
             title=t("Satisfaction against the target"),
             kind="percent",
             categories=names,
-            series=[{"name": t("Satisfied"), "values": [_pct(line.share) for line in lines]}],
+            series=[
+                {"name": t("Satisfied"), "values": [_pct(line.share) for line in lines]},
+                {
+                    "name": t("Target"),
+                    "values": [line.target_permille / 10 for line in lines],
+                    "type": "line",
+                },
+            ],
             header=[
                 t("Program"),
                 t("Satisfied"),
@@ -240,8 +245,6 @@ class Charts:
                 for n, line in zip(names, lines, strict=True)
             ],
             unit="%",
-            target=target,
-            target_label=t("target {share}", share=f"{target:.0f}%"),
             note=t("Satisfied counts 满意 and 基本满意 together, as the budget's report does."),
         )
 
@@ -316,7 +319,9 @@ class Page:
         this = self.console.clock().astimezone(SHANGHAI).year
         offered = [this - n for n in range(YEARS_BACK + 1)]
         asked = request.query_params.get("year", "")
-        year = int(asked) if asked.isdigit() and int(asked) in offered else this
+        year = int(asked) if asked.isdigit() and FIRST_YEAR <= int(asked) <= this + 1 else this
+        if year not in offered:
+            offered = sorted({*offered, year}, reverse=True)
         return year, offered
 
     def _load(self, user: StaffUser, year: int) -> Dashboard:
