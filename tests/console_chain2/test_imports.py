@@ -52,7 +52,7 @@ async def test_an_upload_is_imported_by_the_chats_job_with_progress_and_error_fi
 
     page = await browser.get(f"/staff/imports/{batch_id}")
     assert "<progress" in page.text and 'src="/staff/static/imports.js"' in page.text
-    assert 'data-url="/staff/imports/%d/progress"' % batch_id in page.text
+    assert f'data-url="/staff/imports/{batch_id}/progress"' in page.text
     first = (await browser.get(f"/staff/imports/{batch_id}/progress")).json()
     assert first == {"status": "running", "done": False, "rows": 0, "percent": 0}
     PageReporter(waiting, "en", WORK_XLSX).progress(5, 0.5)  # as the job writes it
