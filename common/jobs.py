@@ -34,4 +34,7 @@ CROSSCHECK_APPLICATION = Job("crosscheck_application", "crosscheck")
 CROSSCHECK_OPEN = Job("crosscheck_open", "crosscheck")
 DELIVER_NOTIFICATION = Job("deliver_notification", "notifications")
 IMPORT_UPLOAD = Job("import_upload", "imports")
+# IMPORT_UPLOAD's file id for an export already on the server (uploaded on the staff console to
+# `db.imports.monitoring.upload_path`) instead of a Telegram file id to download.
+ON_SERVER = ""
 START_BROADCAST = Job("start_broadcast", "broadcasts")

@@ -16,7 +16,7 @@ from common.import_texts import MOVED, SUMMARY, counts, describe
 from db.engine import writing
 from db.enums import ImportStatus
 from db.imports import ImportFileError, ImportResult, import_monitoring
-from db.imports.monitoring import finish_batch
+from db.imports.monitoring import finish_batch, progress_path, upload_path
 from db.models import ChatIdentity, ImportBatch, Notification, Staff
 from db.pii import redact
 from db.queries import Actor
@@ -143,6 +143,24 @@ class ChatReporter:
         self.post("\n".join(lines))
 
 
+class PageReporter(ChatReporter):
+    """For an export uploaded on the staff console: the page follows the batch (its status and
+    counts) and how far the job got, written beside the upload (``progress_path``); nothing is
+    said in a chat."""
+
+    def __init__(self, upload: Path, language: str, file_name: str) -> None:
+        super().__init__(0, language, file_name)
+        self.path = progress_path(upload)
+
+    def post(self, text: str) -> None:
+        pass
+
+    def progress(self, rows: int, share: float) -> None:
+        partial = self.path.with_name(self.path.name + ".part")
+        partial.write_text(f"{rows} {min(max(share, 0.0), 1.0):.4f}", encoding="ascii")
+        partial.replace(self.path)  # whole or not at all for the page that reads it
+
+
 def _first_lines(path: Path | None, sheet: int = 0) -> list[tuple]:
     """The first lines of a sheet of the error file (0: rows left out, 1: rows imported with a
     warning), values masked (they may hold ID numbers)."""
@@ -196,16 +214,24 @@ def import_upload(batch_id: int, chat_identity_id: int, file_id: str) -> None:
     if not claimed or identity is None or batch is None:
         log.info("import batch %s is not waiting for its upload", batch_id)
         return
-    reporter = ChatReporter(identity.id, identity.language, batch.file_name)
+    target = upload_path(rt.settings.paths.var_dir / "imports", batch_id, batch.file_name)
+    on_server = file_id == jobs.ON_SERVER
+    reporter = (
+        PageReporter(target, identity.language, batch.file_name)
+        if on_server
+        else ChatReporter(identity.id, identity.language, batch.file_name)
+    )
     reporter.say(STARTED)
-    imports = rt.settings.paths.var_dir / "imports"
-    target = imports / f"{batch_id}-{Path(batch.file_name).name}"
     try:
-        _download_and_import(batch_id, file_id, target, reporter, identity, staff)
+        if on_server:
+            _import(batch_id, target, reporter, identity, staff)
+        else:
+            _download_and_import(batch_id, file_id, target, reporter, identity, staff)
     finally:
         # The export holds a county's ID numbers in plaintext: it stays on disk only while it
         # is imported (the error file, with the rows left out, is kept for the admin).
         target.unlink(missing_ok=True)
+        progress_path(target).unlink(missing_ok=True)
 
 
 def _download_and_import(
@@ -227,6 +253,17 @@ def _download_and_import(
         finish_batch(rt.engine, batch_id, status=ImportStatus.FAILED)
         reporter.say(DOWNLOAD_FAILED)
         return
+    _import(batch_id, target, reporter, identity, staff)
+
+
+def _import(
+    batch_id: int,
+    target: Path,
+    reporter: ChatReporter,
+    identity: ChatIdentity,
+    staff: Staff | None,
+) -> None:
+    rt = runtime()
     try:
         result = import_monitoring(
             rt.engine,

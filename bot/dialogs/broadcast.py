@@ -14,7 +14,6 @@ from common.payloads import AudienceChoice, BroadcastAction, BroadcastButton, Pr
 from common.texts import program_name
 from db.enums import BroadcastStatus, Program, StaffRole
 from db.models import Broadcast, Staff
-from db.queries import Actor, record_audit
 from db.queries import broadcasts as rows
 from db.types import utcnow
 
@@ -40,6 +39,26 @@ AUDIENCES = {
     "returned": N_("People with a claim to correct"),
     "region": N_("One township or village"),
 }
+
+# The audiences chosen by their button alone (the others ask for a program or a region).
+SIMPLE_AUDIENCES: dict[str, dict[str, str | None]] = {
+    "everyone": {"who": "everyone", "status": None},
+    "beneficiaries": {"who": "beneficiaries", "status": None},
+    "staff": {"who": "staff", "status": None},
+    "cadre": {"who": "cadre", "status": None},
+    "returned": {"who": "beneficiaries", "status": "returned"},
+}
+NOT_A_REGION = N_("That is not a township or village code.")
+OUTSIDE = N_("{code} is outside your region.")
+
+
+def region_problem(code: str, staff: Staff) -> str | None:
+    """Why ``code`` cannot narrow ``staff``'s broadcast (a message id), or None."""
+    if not code.isdigit() or len(code) not in (9, 12):
+        return NOT_A_REGION
+    if not code.startswith(staff.region_code):
+        return OUTSIDE
+    return None
 
 
 def _admin(turn: Turn) -> Staff | None:
@@ -114,14 +133,7 @@ def take_audience(turn: Turn, answer: Answer) -> None:
     if key == "region":
         dialog.ask(turn, Step.REGION)
         return
-    who = {
-        "everyone": "everyone",
-        "beneficiaries": "beneficiaries",
-        "staff": "staff",
-        "cadre": "cadre",
-        "returned": "beneficiaries",
-    }[key]
-    _draft(turn)["audience"] = {"who": who, "status": "returned" if key == "returned" else None}
+    _draft(turn)["audience"] = dict(SIMPLE_AUDIENCES[key])
     dialog.ask(turn, Step.CONFIRM)
 
 
@@ -157,10 +169,9 @@ def take_region(turn: Turn, answer: Answer) -> None:
     code = answer.words.replace(" ", "")
     if staff is None:
         return
-    if not code.isdigit() or len(code) not in (9, 12):
-        raise Reask("That is not a township or village code.")
-    if not code.startswith(staff.region_code):
-        raise Reask("{code} is outside your region.", code=code)
+    problem = region_problem(code, staff)
+    if problem is not None:
+        raise Reask(problem, code=code)
     _draft(turn)["audience"] = {"who": "everyone", "region": code}
     dialog.ask(turn, Step.CONFIRM)
 
@@ -208,20 +219,14 @@ def take_confirm(turn: Turn, answer: Answer) -> None:
         turn.say(turn.t("Nobody is in that audience; nothing was sent."))
         dialog.ask(turn, Step.AUDIENCE)
         return
-    broadcast = rows.create_broadcast(
+    broadcast = rows.broadcast_by(
         turn.session,
+        staff,
         audience,
         draft["text"],
         attachment_kind=draft.get("attachment_kind"),
         attachment=draft.get("attachment"),
-        staff_id=staff.id,
         chat_identity_id=turn.identity.id,
-    )
-    record_audit(
-        turn.session,
-        Actor.of_staff(staff),
-        "broadcast_sent",
-        data={"broadcast": broadcast.id, "audience": audience.as_json(), "total": broadcast.total},
     )
     number = broadcast.id
 
@@ -252,18 +257,11 @@ def on_button(turn: Turn, payload: BroadcastButton) -> None:
     if staff is None:
         return
     broadcast = turn.session.get(Broadcast, payload.number)
-    scope = (broadcast.audience or {}).get("scope") if broadcast else None
-    if broadcast is None or not scope or not scope.startswith(staff.region_code):
+    if broadcast is None or not rows.in_region(broadcast, staff):
         turn.say(turn.t("There is no such broadcast in your region."))
         return
     if payload.action == BroadcastAction.CANCEL:
-        if rows.cancel(turn.session, broadcast.id, utcnow()):
-            record_audit(
-                turn.session,
-                Actor.of_staff(staff),
-                "broadcast_cancelled",
-                data={"broadcast": broadcast.id},
-            )
+        if rows.cancel_by(turn.session, staff, broadcast.id, utcnow()):
             turn.say(turn.t("Broadcast {number} is cancelled.", number=broadcast.id))
         else:
             turn.say(turn.t("Broadcast {number} is no longer sending.", number=broadcast.id))

@@ -9,9 +9,9 @@ from bot.dialogs.base import Answer, Dialog, DialogModule, MenuEntry, Reask, Tur
 from common import jobs
 from common.i18n import N_
 from common.payloads import to_menu
-from db.enums import Channel, ImportKind, StaffRole
-from db.models import ImportBatch, Staff
-from db.queries import Actor, record_audit
+from db.enums import Channel, StaffRole
+from db.models import Staff
+from db.queries.console.imports import request_import
 
 # Who may replace the registry's records: the county and the city administrators.
 IMPORTERS = frozenset({StaffRole.COUNTY_ADMIN, StaffRole.CITY_ADMIN})
@@ -76,15 +76,7 @@ def answer_file(turn: Turn, answer: Answer) -> None:
     name = Path(document.name or "export.xlsx").name
     if not name.lower().endswith(SUFFIXES):
         raise Reask(N_("I can read xlsx and csv files only. Please save the export as xlsx."))
-    batch = ImportBatch(kind=ImportKind.MONITORING, file_name=name[:255], sha256="")
-    turn.session.add(batch)
-    turn.session.flush()
-    record_audit(
-        turn.session,
-        Actor.of_staff(staff),
-        "import_requested",
-        data={"import_batch_id": batch.id, "file": name},
-    )
+    batch = request_import(turn.session, staff, name)
     batch_id, identity_id, file_id = batch.id, turn.identity.id, document.file_id
 
     turn.after_commit.append(lambda: jobs.IMPORT_UPLOAD.send(batch_id, identity_id, file_id))

@@ -76,6 +76,17 @@ def error_file_for(path: Path) -> Path:
     return path.with_name(f"{path.stem}.errors.xlsx")
 
 
+def upload_path(directory: Path, batch_id: int, file_name: str) -> Path:
+    """Where an uploaded export waits for its import job (and its error file beside it, at
+    ``error_file_for`` of this path): ``<directory>/<batch id>-<file name>``."""
+    return directory / f"{batch_id}-{Path(file_name).name}"
+
+
+def progress_path(upload: Path) -> Path:
+    """Where the import job of ``upload`` writes how far it got, for the console to show."""
+    return upload.with_name(f"{upload.name}.progress")
+
+
 def start_batch(engine: Engine, kind: ImportKind, file_name: str, sha256: str = "") -> int:
     """A running import batch, committed so that progress can be followed from elsewhere."""
     with engine.begin() as connection:

@@ -27,6 +27,7 @@ from db.enums import (
     StaffRole,
 )
 from db.models import Application, Broadcast, ChatIdentity, Delivery, Person, Staff
+from db.queries.audit import Actor, record_audit
 from db.types import utcnow
 
 WHO = ("everyone", "beneficiaries", "staff", *(role.value for role in StaffRole))
@@ -349,3 +350,58 @@ def cancel(session: Session, broadcast_id: int, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# -- what a staff member does (the chat's /broadcast and the console) ----------------------------
+
+
+def in_region(broadcast: Broadcast | None, staff: Staff) -> bool:
+    """Whether ``broadcast`` was addressed within ``staff``'s region (theirs to follow)."""
+    scope = (broadcast.audience or {}).get("scope") if broadcast is not None else None
+    return bool(scope) and str(scope).startswith(staff.region_code)
+
+
+def broadcast_by(
+    session: Session,
+    staff: Staff,
+    audience: Audience,
+    text: str,
+    *,
+    chat_identity_id: int | None,
+    attachment_kind: str | None = None,
+    attachment: str | None = None,
+    note: dict[str, Any] | None = None,
+) -> Broadcast:
+    """``staff`` sends a broadcast: its rows and the audit event ``broadcast_sent`` (with
+    ``note`` added to its data). The caller enqueues the senders after the commit."""
+    broadcast = create_broadcast(
+        session,
+        audience,
+        text,
+        attachment_kind=attachment_kind,
+        attachment=attachment,
+        staff_id=staff.id,
+        chat_identity_id=chat_identity_id,
+    )
+    record_audit(
+        session,
+        Actor.of_staff(staff),
+        "broadcast_sent",
+        data={
+            "broadcast": broadcast.id,
+            "audience": audience.as_json(),
+            "total": broadcast.total,
+            **(note or {}),
+        },
+    )
+    return broadcast
+
+
+def cancel_by(session: Session, staff: Staff, broadcast_id: int, now: datetime) -> bool:
+    """``staff`` cancels a broadcast still sending (audited); False when it no longer was."""
+    if not cancel(session, broadcast_id, now):
+        return False
+    record_audit(
+        session, Actor.of_staff(staff), "broadcast_cancelled", data={"broadcast": broadcast_id}
+    )
+    return True
