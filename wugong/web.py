@@ -119,6 +119,7 @@ def create_app(
             limits_from_settings(),
             secure_cookie=settings.public_url().startswith("https://"),
             clock=clock,
-        )
+        ),
+        imports_folder=settings.paths.var_dir / "imports",
     )
     return Starlette(routes=routes, lifespan=lifespan)

@@ -8,20 +8,31 @@ Chinese first, English on a switch. See docs/console.md.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from bot.console import auth, dashboard, home, review
+from bot.console import audit, auth, broadcasts, dashboard, home, imports, review
 from bot.console.web import STATIC, Console
 
 
-def routes(console: Console) -> list[BaseRoute]:
-    """Every route of the console, under /staff."""
+def routes(
+    console: Console,
+    *,
+    imports_folder: Path | None = None,
+    import_max_bytes: int = imports.MAX_IMPORT_BYTES,
+) -> list[BaseRoute]:
+    """Every route of the console, under /staff; uploaded monitoring exports wait for their
+    import in `imports_folder` (default: the data directory's imports/, where the chat's go)."""
     return [
         *auth.routes(console),
         *home.routes(console),
         *review.routes(console),
         *dashboard.routes(console),
+        *imports.routes(console, imports_folder, max_bytes=import_max_bytes),
+        *broadcasts.routes(console),
+        *audit.routes(console),
         Mount("/staff/static", StaticFiles(directory=STATIC), name="console-static"),
     ]
 

@@ -12,7 +12,6 @@ from starlette.applications import Starlette
 
 from bot import console
 from bot.channels.edge import EdgeLimits
-from bot.console import audit, broadcasts, imports
 from common.broker import setup_broker
 from common.limits import MemoryLimits
 from common.runtime import Runtime
@@ -34,10 +33,7 @@ def console_app(session_factory, clock, folder) -> Starlette:  # noqa: F811
     staff_console = console.Console(session_factory, edge, LIMITS, clock=clock)
     return Starlette(
         routes=[
-            *console.routes(staff_console),
-            *imports.routes(staff_console, folder, max_bytes=MAX_BYTES),
-            *broadcasts.routes(staff_console),
-            *audit.routes(staff_console),
+            *console.routes(staff_console, imports_folder=folder, import_max_bytes=MAX_BYTES),
         ]
     )
 
