@@ -60,6 +60,10 @@ from policy import load_parameters
 
 BAD_YEAR = N_("The year was not understood; the current year is shown.")
 BAD_PROGRAM = N_("Choose the program of the roster.")
+CONFIRM_SENT = N_("The roster I downloaded is with the finance bureau")
+NOT_CONFIRMED = N_(
+    "Tick the box to confirm the roster is with the finance bureau; nothing changed."
+)
 NONE_WAITING = N_("No approved claim of the {program} {year} waits for the roster.")
 NO_FILE = N_("Choose the bank's result file first (.xlsx or .csv).")
 WRONG_KIND = N_("This is not a result file the bank gives (.xlsx or .csv); nothing was recorded.")
@@ -191,6 +195,7 @@ class Finance:
             batch_state=lambda batch: t(BATCH_STATES.get(batch.status, N_("unpaid"))),
             yuan=yuan,
             max_mb=MAX_FILE_MB,
+            confirm_sent=t(CONFIRM_SENT),
         )
 
     def _roster(self, user: StaffUser, year: int, today: date) -> RosterView | None:
@@ -281,6 +286,10 @@ class Finance:
             program = None
         if year is None or program is None:
             return await self.show_roster(request, user, error=t(BAD_PROGRAM), status_code=400)
+        if form.get("confirm") != "yes":  # the chat asks "Yes, it is sent" too
+            return await self.show_roster(
+                request, user, year=year, error=t(NOT_CONFIRMED), status_code=400
+            )
         try:
             sent = await asyncio.to_thread(self._send, user, year, program)
         except NothingToSend:

@@ -76,7 +76,7 @@ async def test_only_county_administrators(browser, signed_in, session_factory, r
     token = form_token(home.text)
     for path in ("/staff/roster/export", "/staff/roster/send"):
         answer = await browser.post(
-            path, data={"csrf": token, "year": "2025", "program": "transport"}
+            path, data={"csrf": token, "year": "2025", "program": "transport", "confirm": "yes"}
         )
         assert answer.status_code == 403 and answer.text.count(refusal) == 1
     with session_factory() as session:
@@ -92,11 +92,12 @@ async def test_export_send_and_the_bank_file(browser, signed_in, session_factory
     page = await browser.get("/staff/roster?year=2025")
     assert page.status_code == 200 and "3,000" in page.text
     token = form_token(page.text)
-    roster = {"csrf": token, "year": "2025", "program": "transport"}
+    roster = {"csrf": token, "year": "2025", "program": "transport", "confirm": "yes"}
     # Sending before the roster was downloaded: the chat's line, nothing sent.
     early = await browser.post("/staff/roster/send", data=roster)
     assert early.status_code == 409 and early.text.count("Download the roster first") == 1
     assert status_of(session_factory, approved[0]) == ApplicationStatus.APPROVED
+    del roster["confirm"]
     exported = await browser.post("/staff/roster/export", data=roster)
     assert exported.status_code == 303
     link = exported.headers["location"]
@@ -104,6 +105,10 @@ async def test_export_send_and_the_bank_file(browser, signed_in, session_factory
     download = await browser.get(link)
     assert download.status_code == 200 and download.content[:2] == XLSX_MAGIC
     assert (await browser.get(link)).status_code == 404  # the link works once
+    unconfirmed = await browser.post("/staff/roster/send", data=roster)
+    assert unconfirmed.status_code == 400 and "Tick the box" in unconfirmed.text
+    assert status_of(session_factory, approved[0]) == ApplicationStatus.APPROVED
+    roster["confirm"] = "yes"
     sent = await browser.post("/staff/roster/send", data=roster)
     assert sent.status_code == 200
     assert "is marked as sent to the finance bureau: 2 claims" in sent.text
