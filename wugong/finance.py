@@ -156,18 +156,8 @@ SENT = N_(
     "Roster batch {batch}: {count} applications sent to finance on {date}; payment due by {due}."
 )
 PAID_ONE = N_("{number} is paid.")
-PAID_FILE = N_("{paid} paid, {already} already paid, {unpaid} not paid")
-ROW = N_("Row {row} ({who}): {reason}")
 NO_SUCH = N_("There is no application {number} here.")
 COUNTY_NEEDED = N_("--county is needed with --file.")
-PROBLEMS = {
-    "failed": N_("the transfer failed ({status})"),
-    "unknown_status": N_("unknown status “{status}”"),
-    "not_found": N_("no claim sent to finance matches it"),
-    "account_mismatch": N_("the card differs from the one on the roster"),
-    "amount_mismatch": N_("amount {file} in the file, {roster} on the roster"),
-    "unreadable": N_("no amount, or neither ID number nor card"),
-}
 
 
 def say(message: str, **values: Any) -> str:
@@ -179,12 +169,14 @@ def say(message: str, **values: Any) -> str:
 
 def describe(problem: Problem) -> str:
     """One line per row left unpaid; the person masked."""
-    reason = say(PROBLEMS[problem.code], **problem.values)
-    return say(ROW, row=problem.row.line, who=problem.row.who, reason=reason)
+    from common import bank_results
+
+    return bank_results.describe(say, problem)
 
 
 def roster_paid(args: argparse.Namespace) -> int:
     """0 when every row (or the claim) is paid, 1 when some rows are listed as not paid."""
+    from common import bank_results
     from common import runtime as wugong_runtime
     from db.models import Application
     from db.queries import Actor, parse_application_number
@@ -207,12 +199,7 @@ def roster_paid(args: argparse.Namespace) -> int:
                 )
                 _notify(session, result.paid)
                 lines = [describe(problem) for problem in result.problems]
-                summary = say(
-                    PAID_FILE,
-                    paid=len(result.paid),
-                    already=len(result.already_paid),
-                    unpaid=len(result.problems),
-                )
+                summary = bank_results.summary(say, result)
             else:
                 number = parse_application_number(args.application)
                 application = session.get(Application, number) if number else None

@@ -15,14 +15,21 @@ from db.queries.regions import region_words
 INDENT = "\u3000"  # the targets line up under their program's line
 
 
+NOT_COUNTY_ADMIN = N_("Budgets and rosters are for county administrators.")
+
+
+def as_county_admin(staff: Staff | None) -> Staff | None:
+    """The staff member if an active county administrator (who sees budgets and rosters)."""
+    if staff is None or not staff.active or staff.role != StaffRole.COUNTY_ADMIN:
+        return None
+    return staff
+
+
 def county_admin(turn: Turn) -> Staff | None:
     """The county administrator behind this chat; anyone else is told so and gets None."""
     staff = turn.session.get(Staff, turn.identity.staff_id) if turn.identity.staff_id else None
-    if staff is None or not staff.active or staff.role != StaffRole.COUNTY_ADMIN:
-        turn.say(
-            turn.t("Budgets and rosters are for county administrators."),
-            [turn.button("Main menu", to_menu("main"))],
-        )
+    if as_county_admin(staff) is None:
+        turn.say(turn.t(NOT_COUNTY_ADMIN), [turn.button("Main menu", to_menu("main"))])
         return None
     return staff
 

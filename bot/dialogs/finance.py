@@ -16,11 +16,31 @@ from db.enums import ApplicationStatus, Program, StaffRole
 from db.models import Application, RosterBatch, RosterStatus, Staff
 from db.queries import Actor, application_number
 from db.queries.payments import NotPayable, record_payment
-from db.queries.roster import NothingToSend, UnknownBatch, find_batch, mark_sent, open_draft
+from db.queries.roster import (
+    NothingToSend,
+    UnknownBatch,
+    find_batch,
+    mark_sent,
+    open_draft,
+    recent_batches,
+    waiting_for_roster,
+)
 from db.workdays import UnknownCalendarYear
 from policy import load_parameters
 
 PAGE = 10
+NOT_EXPORTED = N_("Download the roster first: the roster sent must be the one finance has.")
+UNKNOWN_YEAR = N_(
+    "The payment due date falls in {year}, whose holidays the working-day calendar "
+    "does not know yet, so the roster is not marked as sent. Please ask the system "
+    "administrator to add the holidays of {year} from the State Council's notice "
+    "(国务院办公厅关于{year}年部分节假日安排的通知)."
+)
+SENT = N_(
+    "Roster {batch} is marked as sent to the finance bureau: {count} claims. Payment is "
+    "due by {date}. The applicants have been told."
+)
+NOT_IN_COUNTY = N_("That roster or claim is not in your county.")
 
 
 def show_rosters(turn: Turn) -> None:
@@ -41,14 +61,7 @@ def show_rosters(turn: Turn) -> None:
 
 def _pick(turn: Turn, staff: Staff, year: int, program: Program) -> None:
     county = staff.region_code
-    waiting = turn.session.execute(
-        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Application.amount_fen), 0)).where(
-            Application.region_code.startswith(county, autoescape=True),
-            Application.year == year,
-            Application.program == program,
-            Application.status == ApplicationStatus.APPROVED,
-        )
-    ).one()
+    waiting = waiting_for_roster(turn.session, county_code=county, year=year, program=program)
     lines = [
         turn.t(
             "{program} {year}: {count} approved claims, {amount} yuan, wait for the roster.",
@@ -68,17 +81,7 @@ def _pick(turn: Turn, staff: Staff, year: int, program: Program) -> None:
             ),
             turn.button("Mark as sent to finance", Roster(RosterAction.SEND, year, program).pack()),
         ]
-    batches = turn.session.scalars(
-        sa.select(RosterBatch)
-        .where(
-            RosterBatch.county_code == county,
-            RosterBatch.year == year,
-            RosterBatch.program == program,
-            RosterBatch.status != RosterStatus.DRAFT,
-        )
-        .order_by(RosterBatch.id.desc())
-        .limit(3)
-    )
+    batches = recent_batches(turn.session, county_code=county, year=year, program=program)
     for batch in batches:
         lines.append(
             turn.t(
@@ -134,25 +137,16 @@ def _send(turn: Turn, staff: Staff, year: int, program: Program) -> None:
             working_days=int(days),
         )
     except NothingToSend:
-        turn.say(turn.t("Download the roster first: the roster sent must be the one finance has."))
+        turn.say(turn.t(NOT_EXPORTED))
         return
     except UnknownCalendarYear as error:
-        turn.say(
-            turn.t(
-                "The payment due date falls in {year}, whose holidays the working-day calendar "
-                "does not know yet, so the roster is not marked as sent. Please ask the system "
-                "administrator to add the holidays of {year} from the State Council's notice "
-                "(国务院办公厅关于{year}年部分节假日安排的通知).",
-                year=error.year,
-            )
-        )
+        turn.say(turn.t(UNKNOWN_YEAR, year=error.year))
         return
     for application in sent.moved:
         notify_status_change(turn.session, application)
     turn.say(
         turn.t(
-            "Roster {batch} is marked as sent to the finance bureau: {count} claims. Payment is "
-            "due by {date}. The applicants have been told.",
+            SENT,
             batch=sent.batch.id,
             count=len(sent.moved),
             date=sent.batch.due_date.isoformat() if sent.batch.due_date else "",
@@ -268,7 +262,7 @@ def paid_button(turn: Turn, payload: Paid) -> None:
 
 
 def _not_in_county(turn: Turn) -> None:
-    turn.say(turn.t("That roster or claim is not in your county."))
+    turn.say(turn.t(NOT_IN_COUNTY))
     show_rosters(turn)
 
 

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from enum import StrEnum
 
+from sqlalchemy.orm import Session
+
 from bot.dialogs import menu
 from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
 from bot.dialogs.refusals import REFUSALS, refuse
@@ -27,6 +29,7 @@ from db.queries.notices import current_applications, find_notice, last_day, numb
 from db.queries.objections import (
     ObjectionRefused,
     Outcome,
+    Resolved,
     is_open,
     may_object,
     may_resolve,
@@ -367,19 +370,26 @@ def answer_decision_note(turn: Turn, answer: Answer) -> None:
         refuse(turn, error)
         menu.go(turn, "review")
         return
+    tell_resolved(turn.session, resolved, outcome)
+    turn.say(turn.t("The objection is resolved; the people concerned are told."))
+    menu.go(turn, "review")
+
+
+def tell_resolved(session: Session, resolved: Resolved, outcome: Outcome) -> None:
+    """After an objection is resolved (here or in the staff console): the applicants whose
+    claims moved and the objector are told."""
     for application in resolved.changed:
-        notify_status_change(turn.session, application)
+        notify_status_change(session, application)
+    objection = resolved.objection
     objector = (
-        turn.session.get(ChatIdentity, objection.from_chat_identity_id)
+        session.get(ChatIdentity, objection.from_chat_identity_id)
         if objection.from_chat_identity_id
         else None
     )
     if objector is not None:
         note = redact(objection.resolution or "")
         number = resolved.notice.number
-        notify_identity(turn.session, objector, OUTCOMES[outcome], number=number, note=note)
-    turn.say(turn.t("The objection is resolved; the people concerned are told."))
-    menu.go(turn, "review")
+        notify_identity(session, objector, OUTCOMES[outcome], number=number, note=note)
 
 
 MODULE = DialogModule(

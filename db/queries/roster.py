@@ -258,3 +258,38 @@ def mark_sent(
         data={"batch": batch.id, "applications": len(moved), "due_date": due_date.isoformat()},
     )
     return SentBatch(batch, moved)
+
+
+def waiting_for_roster(
+    session: Session, *, county_code: str, year: int, program: Program | str
+) -> tuple[int, int]:
+    """How many of the county's claims of the program and year are approved and wait for the
+    roster, and their sum in fen."""
+    count, total = session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Application.amount_fen), 0)).where(
+            _in_county(county_code),
+            Application.year == year,
+            Application.program == Program(program),
+            Application.status == ApplicationStatus.APPROVED,
+        )
+    ).one()
+    return int(count), int(total or 0)
+
+
+def recent_batches(
+    session: Session,
+    *,
+    county_code: str,
+    year: int,
+    program: Program | str | None = None,
+    limit: int = 3,
+) -> Sequence[RosterBatch]:
+    """The county's rosters of the year (and program) sent to finance, the newest first."""
+    statement = sa.select(RosterBatch).where(
+        RosterBatch.county_code == county_code,
+        RosterBatch.year == year,
+        RosterBatch.status != RosterStatus.DRAFT,
+    )
+    if program is not None:
+        statement = statement.where(RosterBatch.program == Program(program))
+    return session.scalars(statement.order_by(RosterBatch.id.desc()).limit(limit)).all()
