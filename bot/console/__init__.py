@@ -13,7 +13,17 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
-from bot.console import audit, auth, broadcasts, dashboard, home, imports, review
+from bot.console import (
+    audit,
+    auth,
+    broadcasts,
+    dashboard,
+    finance,
+    home,
+    imports,
+    notices,
+    review,
+)
 from bot.console.web import STATIC, Console
 
 
@@ -30,6 +40,8 @@ def routes(
         *home.routes(console),
         *review.routes(console),
         *dashboard.routes(console),
+        *notices.routes(console),
+        *finance.routes(console),
         *imports.routes(console, imports_folder, max_bytes=import_max_bytes),
         *broadcasts.routes(console),
         *audit.routes(console),

@@ -166,6 +166,7 @@ def test_a_clerk_works_through_the_queue_by_keyboard(desk, office):
     page = desk
     page.goto(office.base + "/staff")
     assert "/staff/login" in page.url
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'code'")
     page.keyboard.type(office.code)  # the code field has the focus
     page.keyboard.press("Enter")
     page.wait_for_url(office.base + "/staff")

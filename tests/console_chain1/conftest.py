@@ -11,7 +11,6 @@ from starlette.applications import Starlette
 from bot import console
 from bot.channels import exports, notice_pages
 from bot.channels.edge import EdgeLimits
-from bot.console import finance, notices
 from common.limits import MemoryLimits
 from common.settings import Settings
 from db.enums import Channel, NoticeLevel, NoticeStatus
@@ -29,8 +28,6 @@ def console_app(session_factory, clock) -> Starlette:  # noqa: F811
     return Starlette(
         routes=[
             *console.routes(staff_console),
-            *notices.routes(staff_console),
-            *finance.routes(staff_console),
             *exports.routes(session_factory),
             *notice_pages.routes(session_factory),
         ]
