@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.console.web import Console, StaffUser, staff_page, translate_for
+from bot.console.web import Console, StaffUser, language_of, staff_page, translate_for
 from bot.dialogs.review import fact_lines
 from bot.dialogs.status import STATUS_WORDS
 from common.attachment_links import attachment_url
@@ -29,6 +29,7 @@ from common.texts import decision_text, program_name
 from db.engine import writing
 from db.enums import ApplicationStatus, Program
 from db.models import Application, ChatIdentity, Notice, Staff
+from db.queries import application_number
 from db.queries import review as rules
 from db.queries.console import batch
 from db.queries.console import claim as claims
@@ -326,8 +327,6 @@ class Review:
         )
 
     def t(self, request: Request) -> Any:
-        from bot.console.web import language_of
-
         language = language_of(request)
         return lambda message, **values: translate(language, message, **values)
 
@@ -346,8 +345,6 @@ def _ids(values: list[Any]) -> list[int]:
 
 
 def _number(session: Session, application_id: int) -> str:
-    from db.queries import application_number
-
     application = session.get(Application, application_id)
     return application_number(application) if application else f"#{application_id}"
 
