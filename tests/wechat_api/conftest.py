@@ -34,7 +34,10 @@ def wechat_server() -> Iterator[FakeWechatAPI]:
 
 @pytest.fixture
 def wechat(wechat_server: FakeWechatAPI) -> Iterator[FakeWechatAPI]:
+    """The fake, reset; and the embedded token store emptied, for the fake's tokens are new:
+    a token an earlier test left in this process's memory would be refused (40001) here."""
     wechat_server.reset()
+    token._memory.clear()
     yield wechat_server
     wechat_server.reset()
 
