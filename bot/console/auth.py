@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.console.web import (
     COOKIE,
+    FORM_BYTES,
     LANGUAGE_COOKIE,
     LAPSE_REASONS,
     LAPSED,
@@ -25,6 +26,7 @@ from bot.console.web import (
     STALE_FORM,
     Console,
     StaffUser,
+    fits,
     language_of,
     same_origin,
     staff_page,
@@ -76,6 +78,8 @@ class SignIn:
         )
 
     async def submit(self, request: Request) -> Response:
+        if not fits(request, FORM_BYTES):
+            return self.page(request, status_code=413, error=translate_for(request, STALE_FORM))
         if not same_origin(request):
             return self.page(request, status_code=403, error=translate_for(request, STALE_FORM))
         refused = await self.console.edge.check(

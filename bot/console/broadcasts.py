@@ -91,7 +91,7 @@ class Progress:
     def as_json(self) -> dict[str, Any]:
         return {
             "status": self.status.value,
-            "done": self.status != BroadcastStatus.SENDING,
+            "done": self.status in (BroadcastStatus.FINISHED, BroadcastStatus.CANCELLED),
             "sent": self.sent,
             "failed": self.failed,
             "pending": self.pending,
@@ -254,6 +254,9 @@ class Broadcasts:
             staff = self._admin(session, user)
             if staff is None:
                 return None
+            # One send at a time per staff member (PostgreSQL's row lock; SQLite's write lock
+            # is taken already): a double click's second request then finds the first's.
+            session.execute(sa.select(Staff.id).where(Staff.id == staff.id).with_for_update())
             sent = session.scalar(
                 sa.select(AuditEvent.data["broadcast"].as_integer()).where(
                     AuditEvent.action == "broadcast_sent",

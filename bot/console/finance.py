@@ -78,6 +78,7 @@ BATCH_STATES = {
 }
 KINDS = (".csv", ".xlsx", ".xls", ".xlsm")
 MAX_FILE_MB = 5
+ENVELOPE_BYTES = 64 * 1024  # the multipart envelope around the file and the form's fields
 YEARS = range(2000, 2101)
 
 
@@ -425,6 +426,12 @@ def routes(console: Console) -> list[BaseRoute]:
         Route("/staff/roster", page(finance.roster), methods=["GET"]),
         Route("/staff/roster/export", page(finance.export), methods=["POST"]),
         Route("/staff/roster/send", page(finance.send), methods=["POST"]),
-        Route("/staff/roster/payments", page(finance.payments), methods=["POST"]),
+        Route(
+            "/staff/roster/payments",
+            staff_page(console, max_body=MAX_FILE_MB * 1024 * 1024 + ENVELOPE_BYTES)(
+                finance.payments
+            ),
+            methods=["POST"],
+        ),
         Route("/staff/roster/batches/{id:int}/download", page(finance.download), methods=["POST"]),
     ]

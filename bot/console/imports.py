@@ -39,6 +39,7 @@ from db.models import Staff
 from db.queries.console import imports as queries
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
+NAME_BYTES = 120  # of the uploaded file's name kept (UTF-8): 40 Chinese characters
 ENVELOPE_BYTES = 64 * 1024  # the multipart envelope around the file and the form token
 CHUNK = 1 << 20
 
@@ -120,7 +121,7 @@ class Imports:
             file = form.get("file")
             if not isinstance(file, UploadFile) or not file.filename:
                 return await self._refuse(request, user, translate_for(request, NO_FILE))
-            name = Path(file.filename.replace("\\", "/")).name[:200]
+            name = short_name(Path(file.filename.replace("\\", "/")).name)
             if not name.lower().endswith(SUFFIXES):
                 return await self._refuse(request, user, translate_for(request, WRONG_TYPE))
             saved = await self._save(file, name)
@@ -131,7 +132,11 @@ class Imports:
             saved.unlink(missing_ok=True)
             line = translate_for(request, UNREADABLE, file=name, reason=problem)
             return await self._refuse(request, user, line)
-        batch_id = await asyncio.to_thread(self._request, user, name, saved)
+        try:
+            batch_id = await asyncio.to_thread(self._request, user, name, saved)
+        except BaseException:
+            saved.unlink(missing_ok=True)  # nothing will import it
+            raise
         if batch_id is None:
             saved.unlink(missing_ok=True)
             return self.console.message(request, user, translate_for(request, REFUSED), 403)
@@ -287,6 +292,18 @@ def limited(
     return page
 
 
+def short_name(name: str, limit: int = NAME_BYTES) -> str:
+    """The file's name cut to `limit` bytes of UTF-8 (file systems allow 255 for the whole
+    name, which gets a prefix here and suffixes later), its extension kept."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    tail = f".{extension}" if dot else ""
+    room = limit - len(tail.encode())
+    cut = stem.encode()[:room].decode(errors="ignore")
+    return cut + tail
+
+
 def routes(
     console: Console, folder: Path | None = None, max_bytes: int = MAX_IMPORT_BYTES
 ) -> list[BaseRoute]:
@@ -294,10 +311,11 @@ def routes(
     var/imports, which the chat's import uses too)."""
     imports = Imports(console, folder or Settings().paths.var_dir / "imports", max_bytes)
     page = staff_page(console)
+    upload = staff_page(console, max_body=max_bytes + ENVELOPE_BYTES)
     return [
         Route("/staff/imports", page(imports.page), methods=["GET"]),
         Route(
-            "/staff/imports", limited(max_bytes, console, page(imports.upload)), methods=["POST"]
+            "/staff/imports", limited(max_bytes, console, upload(imports.upload)), methods=["POST"]
         ),
         Route("/staff/imports/{id:int}", page(imports.batch), methods=["GET"]),
         Route("/staff/imports/{id:int}/progress", page(imports.progress), methods=["GET"]),

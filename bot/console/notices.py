@@ -41,7 +41,6 @@ POSTED = N_(
     "Anyone can object in this chat by sending: /object {number} and the reason."
 )
 RESOLVED = N_("The objection is resolved; the people concerned are told.")
-NO_SUCH_OBJECTION = N_("This objection does not exist or is not in your region.")
 CHOOSE_OUTCOME = N_("Choose how the objection is resolved.")
 LEVELS = {NoticeLevel.VILLAGE: N_("village notice"), NoticeLevel.TOWNSHIP: N_("township notice")}
 NOTICE_STATES = {
@@ -228,10 +227,9 @@ class Notices:
         except rules.ReviewError as refused:
             words, code = refusal(refused)
             return await self.show_objections(request, user, error=t(words), status_code=code)
-        if not found:
-            return await self.show_objections(
-                request, user, error=t(NO_SUCH_OBJECTION), status_code=404
-            )
+        if not found:  # told as one outside the region is: ids of others are not revealed
+            words, code = refusal(rules.NotAllowed("outside_region"))
+            return await self.show_objections(request, user, error=t(words), status_code=code)
         return await self.show_objections(request, user, outcome=t(RESOLVED))
 
     def _resolve(self, user: StaffUser, objection_id: int, outcome: Outcome, note: str) -> bool:

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData, QueryParams
@@ -52,6 +52,7 @@ OUTCOMES = {
 BAD_FILTER = N_("A filter was not understood and is left out: {name}.")
 NOTHING_CHOSEN = N_("Choose the claims to approve first.")
 NO_SUCH_CLAIM = N_("This claim does not exist or is not in your region.")
+MAX_PAGE = 100_000  # a page past the end is empty; one past this is a typo
 ACTIONS = {
     "approve": rules.Action.APPROVE,
     "return": rules.Action.RETURN,
@@ -109,7 +110,7 @@ class Query:
         )
         sort = pick("sort", queues.Sort) or queues.Sort.OLDEST
         page = pick("page", int) or 1
-        return cls(filters, sort, max(1, page), tuple(problems))
+        return cls(filters, sort, min(max(1, page), MAX_PAGE), tuple(problems))
 
     def url(self, **changes: Any) -> str:
         f = self.filters
@@ -212,7 +213,15 @@ class Review:
             result = batch.approve_batch(
                 session, self._staff(session, user), ids, reasons, expected, after=notify
             )
-            return [(_number(session, o.application_id), o) for o in result.outcomes]
+            return [
+                (
+                    f"#{o.application_id}"  # not theirs: not even its number is told
+                    if o.outcome == batch.Outcome.NOT_ALLOWED
+                    else _number(session, o.application_id),
+                    o,
+                )
+                for o in result.outcomes
+            ]
 
     # -- a claim --------------------------------------------------------------------------
 
@@ -247,8 +256,8 @@ class Review:
             except rules.NotAllowed:
                 return None
             identity = session.get(ChatIdentity, user.identity_id)
-            links = {
-                a.id: attachment_url(a.id, identity, staff)
+            links = {  # the path alone: the console may be opened at another host (intranet)
+                a.id: urlsplit(attachment_url(a.id, identity, staff)).path
                 for a in view.attachments
                 if a.stored and identity is not None and staff is not None
             }
@@ -270,7 +279,7 @@ class Review:
                 status_code=400,
             )
         text = str(form.get("text", "")).strip() or None
-        expected = str(form.get("status", "")) or None
+        expected = str(form.get("status", ""))  # a form without it is stale: it changes nothing
         outcome = await asyncio.to_thread(
             self._decide, user, application_id, action, expected, text
         )

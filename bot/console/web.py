@@ -44,7 +44,7 @@ HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'"
+        "object-src 'self'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -61,6 +61,8 @@ LAPSE_REASONS = {
     "max_age": N_("it was too old"),
 }
 STALE_FORM = N_("This form is out of date. Please reload the page and try again.")
+TOO_LARGE = N_("What was sent is too large (at most {size} MB here).")
+FORM_BYTES = 256 * 1024  # a form without a file: the largest is a broadcast's text
 
 
 @dataclass(frozen=True)
@@ -159,12 +161,19 @@ class Console:
 Handler = Callable[[Request, StaffUser], Awaitable[Response]]
 
 
-def staff_page(console: Console) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+def staff_page(
+    console: Console, max_body: int = FORM_BYTES
+) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
     """Wrap a page for signed-in staff only: others go to the sign-in page (and back after);
-    a POST must carry the session's form token and come from this site."""
+    a POST must carry the session's form token and come from this site, and its body (by its
+    declared length, before anything is read) be at most `max_body` bytes: a form's, unless
+    the page takes a file."""
 
     def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def page(request: Request) -> Response:
+            if request.method == "POST" and not fits(request, max_body):
+                text = translate_for(request, TOO_LARGE, size=f"{max_body / 1_048_576:.1f}")
+                return console.message(request, None, text, 413)
             token = request.cookies.get(COOKIE)
             found = await asyncio.to_thread(console.user, token)
             if not isinstance(found, StaffUser):
@@ -180,6 +189,12 @@ def staff_page(console: Console) -> Callable[[Handler], Callable[[Request], Awai
         return page
 
     return wrap
+
+
+def fits(request: Request, max_body: int) -> bool:
+    """The declared length is there and at most `max_body` (uvicorn reads no more than it)."""
+    declared = request.headers.get("content-length", "")
+    return declared.isdigit() and int(declared) <= max_body
 
 
 def to_sign_in(request: Request, lapsed: str | None = None) -> RedirectResponse:

@@ -219,3 +219,72 @@ async def test_the_claim_page_shows_the_claim_and_decides_it(
     assert status_of(session_factory, claim_id) == ApplicationStatus.RETURNED
     trail = await browser.get(f"/staff/claims/{claim_id}")
     assert "请补充工资流水" in trail.text
+
+
+async def test_a_decision_without_the_forms_status_changes_nothing(
+    browser, signed_in, session_factory
+):
+    claim_id = add_claim(
+        session_factory, "张三", "140581199001011234", ApplicationStatus.COUNTY_REVIEW
+    )
+    await signed_in(StaffRole.COUNTY_ADMIN, GAOPING)
+    page = await browser.get(f"/staff/claims/{claim_id}")
+    answer = await browser.post(
+        f"/staff/claims/{claim_id}/decide",
+        data={"csrf": form_token(page.text), "action": "reject", "text": "不符合条件的原因"},
+    )
+    assert answer.status_code == 409 and "页面加载后已有变化" in answer.text
+    assert status_of(session_factory, claim_id) == ApplicationStatus.COUNTY_REVIEW
+
+
+async def test_numbers_in_notes_are_masked_in_the_trail(browser, signed_in, session_factory):
+    claim_id = add_claim(
+        session_factory, "张三", "140581199001011234", ApplicationStatus.COUNTY_REVIEW
+    )
+    await signed_in(StaffRole.COUNTY_ADMIN, GAOPING)
+    page = await browser.get(f"/staff/claims/{claim_id}")
+    await browser.post(
+        f"/staff/claims/{claim_id}/decide",
+        data={
+            "csrf": form_token(page.text),
+            "status": "county_review",
+            "action": "return",
+            "text": "卡号 6222021234567890123 不对，请重填",
+        },
+    )
+    trail = await browser.get(f"/staff/claims/{claim_id}")
+    assert "6222021234567890123" not in trail.text and "请重填" in trail.text
+
+
+async def test_another_regions_claim_in_a_batch_is_not_even_named(
+    browser, signed_in, session_factory
+):
+    theirs = add_claim(
+        session_factory,
+        "李四",
+        "140581199202023456",
+        ApplicationStatus.TOWNSHIP_REVIEW,
+        OTHER_VILLAGE,
+    )
+    await signed_in(StaffRole.TOWNSHIP, TOWNSHIP)
+    page = await browser.get("/staff/queue")
+    answer = await browser.post(
+        "/staff/queue/approve",
+        data={
+            "csrf": form_token(page.text),
+            "id": str(theirs),
+            f"status-{theirs}": "township_review",
+        },
+    )
+    told = outcomes(answer.text)
+    assert f"#{theirs}" in told and "WG2025-" not in told and "不在您的审核权限内" in told
+
+
+async def test_a_post_larger_than_a_form_is_refused_unread(browser, signed_in):
+    await signed_in(StaffRole.COUNTY_ADMIN, GAOPING)
+    page = await browser.get("/staff/queue")
+    answer = await browser.post(
+        "/staff/queue/approve",
+        data={"csrf": form_token(page.text), "padding": "x" * 300_000},
+    )
+    assert answer.status_code == 413 and "过大" in answer.text

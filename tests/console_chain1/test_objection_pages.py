@@ -137,4 +137,5 @@ async def test_an_unknown_objection(browser, signed_in, session_factory):
         "/staff/objections/999999/resolve",
         data={"csrf": form_token(page.text), "outcome": "dismiss", "note": "理由写在这里"},
     )
-    assert answer.status_code == 404 and "does not exist" in answer.text
+    # told as one of another region is: which ids exist elsewhere is not revealed
+    assert answer.status_code == 403 and "This is outside your region." in answer.text

@@ -134,3 +134,11 @@ async def test_wrong_unreadable_huge_and_stale_uploads_change_nothing(
     assert "Import" in page.text
     assert batches(session_factory) == [] and not sent(broker, "imports")
     assert not any(folder.glob("*")) if folder.exists() else True  # nothing kept
+
+
+def test_a_long_chinese_file_name_is_cut_to_what_a_file_system_takes():
+    from bot.console.imports import short_name
+
+    name = short_name("监测对象信息" * 30 + ".xlsx")
+    assert name.endswith(".xlsx") and len(name.encode()) <= 120
+    assert short_name("名单.csv") == "名单.csv"

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from db.enums import ActorKind, ApplicationStatus
 from db.models import Application, AuditEvent, Staff
+from db.pii import redact
 from db.queries.applications import parse_application_number
 
 PER_PAGE = 50
@@ -114,7 +115,7 @@ def _row(event: AuditEvent, year: int | None, name: str | None) -> AuditRow:
         claim_number=number,
         from_status=event.from_status,
         to_status=event.to_status,
-        reason=event.reason,
+        reason=redact(event.reason) if event.reason else None,
         data=dict(event.data or {}),
     )
 

@@ -272,8 +272,16 @@ def audit_trail(session: Session, application_id: int) -> tuple[AuditEntry, ...]
             role=e.role,
             from_status=e.from_status,
             to_status=e.to_status,
-            reason=e.reason,
-            data=dict(e.data or {}),
+            reason=redact(e.reason) if e.reason else None,
+            data=_redacted(dict(e.data or {})),
         )
         for e in events
     )
+
+
+def _redacted(data: dict[str, Any]) -> dict[str, Any]:
+    """An event's data as shown: the reason of an approval over findings masked as notes are."""
+    override = data.get("override")
+    if isinstance(override, dict) and isinstance(override.get("reason"), str):
+        data["override"] = {**override, "reason": redact(override["reason"])}
+    return data
