@@ -62,6 +62,10 @@ async def test_the_figures_download_as_xlsx(browser, signed_in, session_factory)
     book = openpyxl.load_workbook(io.BytesIO(answer.content))
     people = [[c for c in row] for row in book.worksheets[0].iter_rows(values_only=True)]
     assert any(5 in row and 800 in row for row in people)
+    budget = list(
+        book.worksheets[1].iter_rows(values_only=True)
+    )  # the same sheet a township gets empty
+    assert any(500000 in row for row in budget[1:])
 
 
 async def test_a_city_admin_sees_the_counties_side_by_side(browser, signed_in, session_factory):
@@ -83,6 +87,10 @@ async def test_a_township_sees_its_county_and_a_bad_year_falls_back(
     await signed_in(StaffRole.TOWNSHIP, MISHAN)
     page = await browser.get("/staff/dashboard?year=1999")
     assert page.status_code == 200 and "c140581-people" in charts(page.text)
+    assert "c140581-budget" not in charts(page.text)  # the money is the county admins' (/budget)
+    book = openpyxl.load_workbook(io.BytesIO((await browser.get("/staff/dashboard.xlsx")).content))
+    budget = [row for row in book.worksheets[1].iter_rows(values_only=True)][1:]
+    assert budget == []
     assert "<h1>数据看板 · 2026</h1>" in page.text or "· 2026</h1>" in page.text
     last = await browser.get("/staff/dashboard?year=2025")
     assert last.status_code == 200 and "· 2025</h1>" in last.text
