@@ -47,6 +47,8 @@ from db.queries.payments import PaymentError, import_bank_results
 from db.queries.regions import region_words
 from db.queries.roster import (
     NothingToSend,
+    RosterChanged,
+    exported,
     UnknownBatch,
     batch_applications,
     find_batch,
@@ -78,6 +80,10 @@ BATCH_STATES = {
 }
 KINDS = (".csv", ".xlsx", ".xls", ".xlsm")
 MAX_FILE_MB = 5
+ROSTER_CHANGED = N_(
+    "The roster changed since this page was loaded (it was downloaded again, or claims left "
+    "it): nothing was marked. Download it again, check it, then mark it sent."
+)
 ENVELOPE_BYTES = 64 * 1024  # the multipart envelope around the file and the form's fields
 YEARS = range(2000, 2101)
 
@@ -104,6 +110,7 @@ class RosterRow:
     program: Program
     waiting: int
     waiting_fen: int
+    exported: tuple[int, int] | None = None  # the roster downloaded: batch, approved claims
 
 
 @dataclass
@@ -210,7 +217,8 @@ class Finance:
                 count, total = waiting_for_roster(
                     session, county_code=county, year=year, program=program
                 )
-                rows.append(RosterRow(program, count, total))
+                shown = exported(session, county_code=county, year=year, program=program)
+                rows.append(RosterRow(program, count, total, shown))
             batches = list(recent_batches(session, county_code=county, year=year, limit=20))
             overdue = {b.id for b in overdue_batches(session, county, today)}
             return RosterView(rows, batches, overdue)
@@ -291,8 +299,19 @@ class Finance:
             return await self.show_roster(
                 request, user, year=year, error=t(NOT_CONFIRMED), status_code=400
             )
+        shown_batch, shown_count = str(form.get("batch", "")), str(form.get("count", ""))
+        if not (shown_batch.isdigit() and shown_count.isdigit()) or len(shown_batch) > 9:
+            # The form of a page showing no downloaded roster: nothing to mark yet.
+            return await self.show_roster(
+                request, user, year=year, error=t(NOT_EXPORTED), status_code=409
+            )
         try:
-            sent = await asyncio.to_thread(self._send, user, year, program)
+            expected = (int(shown_batch), int(shown_count[:9]))
+            sent = await asyncio.to_thread(self._send, user, year, program, expected)
+        except RosterChanged:
+            return await self.show_roster(
+                request, user, year=year, error=t(ROSTER_CHANGED), status_code=409
+            )
         except NothingToSend:
             return await self.show_roster(
                 request, user, year=year, error=t(NOT_EXPORTED), status_code=409
@@ -306,7 +325,9 @@ class Finance:
         outcome = t(SENT, batch=batch, count=count, date=due)
         return await self.show_roster(request, user, year=year, outcome=outcome)
 
-    def _send(self, user: StaffUser, year: int, program: Program) -> tuple[int, int, str] | None:
+    def _send(
+        self, user: StaffUser, year: int, program: Program, expected: tuple[int, int]
+    ) -> tuple[int, int, str] | None:
         today = self.today()
         with writing(self.console.sessions) as session:
             staff = _staff(session, user)
@@ -321,6 +342,7 @@ class Finance:
                 actor=Actor.of_staff(staff),
                 today=today,
                 working_days=int(days),
+                expected=expected,
             )
             for application in sent.moved:
                 notify_status_change(session, application)

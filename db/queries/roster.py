@@ -37,6 +37,11 @@ class NothingToSend(RosterError):
     in it has left the approved state since: there is nothing finance could pay."""
 
 
+class RosterChanged(RosterError):
+    """Raised when the roster waiting to be sent is no longer the one the clerk saw (another
+    export added claims, or claims left it): nothing is marked; they download it again."""
+
+
 class UnknownBatch(RosterError):
     """Raised when a roster batch number does not exist or belongs to another county."""
 
@@ -216,9 +221,12 @@ def mark_sent(
     actor: Actor,
     today: date,
     working_days: int,
+    expected: tuple[int, int] | None = None,
 ) -> SentBatch:
     """Mark the exported roster sent to finance: payment is due ``working_days`` working days
     after ``today`` on the Chinese calendar, and its approved claims move to roster_sent.
+    ``expected``: the (batch, approved claims) the clerk saw (`exported`); RosterChanged when
+    the roster is another by now.
 
     Raises NothingToSend when no roster was exported, UnknownCalendarYear when the due date
     falls in a year the calendar does not know (nothing is changed then).
@@ -231,6 +239,8 @@ def mark_sent(
             "export it first"
         )
     batch = drafts[0]
+    if expected is not None and _approved_in(session, batch) != expected:
+        raise RosterChanged(f"roster batch {batch.id} changed since it was shown")
     due_date = add_workdays(today, working_days)
     moved = []
     for application in batch_applications(session, batch):
@@ -258,6 +268,25 @@ def mark_sent(
         data={"batch": batch.id, "applications": len(moved), "due_date": due_date.isoformat()},
     )
     return SentBatch(batch, moved)
+
+
+def _approved_in(session: Session, batch: RosterBatch) -> tuple[int, int]:
+    count = session.scalar(
+        sa.select(sa.func.count()).where(
+            Application.roster_batch_id == batch.id,
+            Application.status == ApplicationStatus.APPROVED,
+        )
+    )
+    return batch.id, int(count or 0)
+
+
+def exported(
+    session: Session, *, county_code: str, year: int, program: Program | str
+) -> tuple[int, int] | None:
+    """The roster exported and waiting to be marked sent: its batch and how many approved
+    claims it holds (what `mark_sent` is told to expect); None when none was exported."""
+    drafts = _drafts(session, county_code, year, Program(program))
+    return _approved_in(session, drafts[0]) if drafts else None
 
 
 def waiting_for_roster(

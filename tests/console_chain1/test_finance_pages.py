@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from db.enums import ApplicationStatus, StaffRole
-from db.models import AuditEvent, RosterBatch, RosterStatus
+from db.models import Application, AuditEvent, RosterBatch, RosterStatus
 from tests.console.conftest import GAOPING, TOWNSHIP, form_token
 from tests.console_chain1.conftest import english, status_of
 from tests.review.conftest import add_claim, allocate
@@ -105,6 +105,9 @@ async def test_export_send_and_the_bank_file(browser, signed_in, session_factory
     download = await browser.get(link)
     assert download.status_code == 200 and download.content[:2] == XLSX_MAGIC
     assert (await browser.get(link)).status_code == 404  # the link works once
+    shown = await browser.get("/staff/roster?year=2025")  # the page now shows the roster
+    assert "Downloaded: roster No." in shown.text and "with 2 claims" in shown.text
+    roster.update(downloaded(shown.text))
     unconfirmed = await browser.post("/staff/roster/send", data=roster)
     assert unconfirmed.status_code == 400 and "Tick the box" in unconfirmed.text
     assert status_of(session_factory, approved[0]) == ApplicationStatus.APPROVED
@@ -208,3 +211,32 @@ async def test_another_countys_roster(browser, signed_in, session_factory):
     )
     assert answer.status_code == 404
     assert answer.text.count("That roster or claim is not in your county.") == 1
+
+
+def downloaded(page: str) -> dict[str, str]:
+    """The roster the page shows as downloaded: its batch and claim count (the send form's)."""
+    found = re.search(
+        r'name="batch" value="(\d+)"><input type="hidden" name="count" value="(\d+)"', page
+    )
+    assert found, "the page shows the downloaded roster"
+    return {"batch": found.group(1), "count": found.group(2)}
+
+
+async def test_a_roster_that_changed_since_the_page_is_not_marked(
+    browser, signed_in, session_factory
+):
+    allocate(session_factory, 100_000)
+    approved = claims(session_factory)
+    await signed_in(StaffRole.COUNTY_ADMIN, GAOPING)
+    english(browser)
+    page = await browser.get("/staff/roster?year=2025")
+    form = {"csrf": form_token(page.text), "year": "2025", "program": "transport"}
+    assert (await browser.post("/staff/roster/export", data=form)).status_code == 303
+    shown = downloaded((await browser.get("/staff/roster?year=2025")).text)
+    with session_factory.begin() as session:  # a claim leaves the roster meanwhile (an objection)
+        session.get(Application, approved[0]).status = ApplicationStatus.ON_HOLD
+    stale = await browser.post("/staff/roster/send", data={**form, **shown, "confirm": "yes"})
+    assert (
+        stale.status_code == 409 and "The roster changed since this page was loaded" in stale.text
+    )
+    assert status_of(session_factory, approved[1]) == ApplicationStatus.APPROVED
