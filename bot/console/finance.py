@@ -48,9 +48,9 @@ from db.queries.regions import region_words
 from db.queries.roster import (
     NothingToSend,
     RosterChanged,
-    exported,
     UnknownBatch,
     batch_applications,
+    exported,
     find_batch,
     mark_sent,
     open_draft,
