@@ -198,20 +198,27 @@ class Review:
                 request, user, query, page, choices, error=error, status_code=400
             )
         expected = {i: str(form.get(f"status-{i}", "")) for i in ids}
+        versions = {i: str(form.get(f"version-{i}", "")) for i in ids}  # missing: stale
         reasons = {i: str(form.get(f"reason-{i}", "")).strip() for i in ids}
         reasons = {i: r for i, r in reasons.items() if r}
-        result = await asyncio.to_thread(self._approve, user, ids, reasons, expected)
+        result = await asyncio.to_thread(self._approve, user, ids, reasons, expected, versions)
         t = self.t(request)
         outcomes = [(number, t(OUTCOMES[o.outcome])) for number, o in result]
         page, choices = await asyncio.to_thread(self._queue, user, query)
         return self.render_queue(request, user, query, page, choices, outcomes=outcomes)
 
     def _approve(
-        self, user: StaffUser, ids: list[int], reasons: dict[int, str], expected: dict[int, str]
+        self,
+        user: StaffUser,
+        ids: list[int],
+        reasons: dict[int, str],
+        expected: dict[int, str],
+        versions: dict[int, str],
     ) -> list[tuple[str, batch.ClaimOutcome]]:
         with writing(self.console.sessions) as session:
+            staff = self._staff(session, user)
             result = batch.approve_batch(
-                session, self._staff(session, user), ids, reasons, expected, after=notify
+                session, staff, ids, reasons, expected, after=notify, expected_version=versions
             )
             return [
                 (
@@ -280,8 +287,9 @@ class Review:
             )
         text = str(form.get("text", "")).strip() or None
         expected = str(form.get("status", ""))  # a form without it is stale: it changes nothing
+        version = str(form.get("version", ""))
         outcome = await asyncio.to_thread(
-            self._decide, user, application_id, action, expected, text
+            self._decide, user, application_id, action, (expected, version), text
         )
         done = outcome.outcome in batch.DONE
         return await self.show_claim(
@@ -297,13 +305,22 @@ class Review:
         user: StaffUser,
         application_id: int,
         action: rules.Action,
-        expected: str | None,
+        expected: tuple[str, str],
         text: str | None,
     ) -> batch.ClaimOutcome:
+        """`expected`: the status and the version the form was made for."""
+        status, version = expected
         with writing(self.console.sessions) as session:
             staff = self._staff(session, user)
             return batch.decide(
-                session, staff, application_id, action, expected, text, after=notify
+                session,
+                staff,
+                application_id,
+                action,
+                status,
+                text,
+                after=notify,
+                expected_version=version,
             )
 
     def render_claim(

@@ -106,6 +106,11 @@ def form_token(page: str) -> str:
     return found.group(1)
 
 
+def versions(page: str) -> dict[str, str]:
+    """The hidden fields saying which version of each claim the page's forms were made for."""
+    return dict(re.findall(r'name="(version(?:-\d+)?)" value="([^"]*)"', page))
+
+
 @pytest.fixture
 def signed_in(session_factory, browser, clock):
     """`await signed_in(role, region)`: the browser signed in as a new staff member there."""

@@ -19,7 +19,7 @@ from common.settings import Settings
 from db.enums import ApplicationStatus, AttachmentKind, Severity, StaffRole
 from db.models import Application, Attachment, AuditEvent, Finding
 from db.types import utcnow
-from tests.console.conftest import GAOPING, LIMITS, TOWNSHIP, form_token
+from tests.console.conftest import GAOPING, LIMITS, TOWNSHIP, form_token, versions
 from tests.review.conftest import add_claim, allocate
 
 OTHER_VILLAGE = "140581102225"  # 三甲镇三甲村委会: another township
@@ -128,6 +128,7 @@ async def test_batch_approval_leaves_blocked_and_stale_claims_out(
     form = {"csrf": form_token(page.text), "id": [*map(str, clean), str(blocked)]}
     for claim_id in (*clean, blocked):
         form[f"status-{claim_id}"] = "county_review"
+    form.update(versions(page.text))
     answer = await browser.post("/staff/queue/approve", data=form)
     assert answer.status_code == 200
     told = outcomes(answer.text)
@@ -140,6 +141,7 @@ async def test_batch_approval_leaves_blocked_and_stale_claims_out(
         "csrf": form["csrf"],
         "id": str(blocked),
         f"status-{blocked}": "county_review",
+        f"version-{blocked}": versions(page.text)[f"version-{blocked}"],
         f"reason-{blocked}": "已电话核实其在浙江务工",
     }
     reasoned = await browser.post("/staff/queue/approve", data=form)
@@ -192,7 +194,12 @@ async def test_the_claim_page_shows_the_claim_and_decides_it(
     assert image.status_code == 200 and image.content == PNG
     empty = await browser.post(
         f"/staff/claims/{claim_id}/decide",
-        data={"csrf": form_token(page.text), "status": "county_review", "action": "return"},
+        data={
+            "csrf": form_token(page.text),
+            "status": "county_review",
+            **versions(page.text),
+            "action": "return",
+        },
     )
     assert empty.status_code == 409 and "请写几句话" in empty.text
     returned = await browser.post(
@@ -200,6 +207,7 @@ async def test_the_claim_page_shows_the_claim_and_decides_it(
         data={
             "csrf": form_token(page.text),
             "status": "county_review",
+            **versions(page.text),
             "action": "return",
             "text": "请补充工资流水",
         },
@@ -211,6 +219,7 @@ async def test_the_claim_page_shows_the_claim_and_decides_it(
         data={
             "csrf": form_token(page.text),
             "status": "county_review",
+            **versions(page.text),
             "action": "reject",
             "text": "不符合条件的原因",
         },
@@ -248,6 +257,7 @@ async def test_numbers_in_notes_are_masked_in_the_trail(browser, signed_in, sess
         data={
             "csrf": form_token(page.text),
             "status": "county_review",
+            **versions(page.text),
             "action": "return",
             "text": "卡号 6222021234567890123 不对，请重填",
         },
@@ -288,3 +298,41 @@ async def test_a_post_larger_than_a_form_is_refused_unread(browser, signed_in):
         data={"csrf": form_token(page.text), "padding": "x" * 300_000},
     )
     assert answer.status_code == 413 and "过大" in answer.text
+
+
+async def test_a_claim_that_left_its_status_and_came_back_is_stale(
+    browser, signed_in, session_factory, clock
+):
+    """A page loaded before the claim was returned and corrected still shows the same status;
+    its form changes nothing."""
+    claim_id = add_claim(
+        session_factory, "张三", "140581199001011234", ApplicationStatus.COUNTY_REVIEW
+    )
+    allocate(session_factory, 100_000)
+    await signed_in(StaffRole.COUNTY_ADMIN, GAOPING)
+    old = await browser.get(f"/staff/claims/{claim_id}")
+    queue = await browser.get("/staff/queue")
+    for status in (ApplicationStatus.RETURNED, ApplicationStatus.COUNTY_REVIEW):
+        with session_factory.begin() as session:  # returned, corrected, back at the county
+            session.get(Application, claim_id).status = status
+    from_claim = await browser.post(
+        f"/staff/claims/{claim_id}/decide",
+        data={
+            "csrf": form_token(old.text),
+            "status": "county_review",
+            **versions(old.text),
+            "action": "approve",
+        },
+    )
+    assert from_claim.status_code == 409 and "页面加载后已有变化" in from_claim.text
+    from_queue = await browser.post(
+        "/staff/queue/approve",
+        data={
+            "csrf": form_token(queue.text),
+            "id": str(claim_id),
+            f"status-{claim_id}": "county_review",
+            **versions(queue.text),
+        },
+    )
+    assert "未处理：页面加载后已有变化" in outcomes(from_queue.text)
+    assert status_of(session_factory, claim_id) == ApplicationStatus.COUNTY_REVIEW

@@ -8,7 +8,14 @@ import pytest
 
 from db.enums import ApplicationStatus, NoticeLevel, StaffRole
 from db.models import Application
-from tests.console.conftest import GAOPING, OTHER_TOWNSHIP, TOWNSHIP, VILLAGE, form_token
+from tests.console.conftest import (
+    GAOPING,
+    OTHER_TOWNSHIP,
+    TOWNSHIP,
+    VILLAGE,
+    form_token,
+    versions,
+)
 from tests.console_chain1.conftest import english, on_draft, posted, status_of
 from tests.review.conftest import add_claim
 
@@ -24,6 +31,7 @@ async def approve_in_queue(browser, claim_id: int) -> None:
             "csrf": form_token(page.text),
             "id": str(claim_id),
             f"status-{claim_id}": "township_review",
+            **versions(page.text),
         },
     )
     assert answer.status_code == 200, answer.text

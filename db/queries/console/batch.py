@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from db.models import Application, Notice, Staff
 from db.queries import review
 from db.queries.budgets import BudgetExceeded
+from db.queries.console.queue import version
 from db.queries.review.steps import lock
 
 # What the caller does after each step, in the claim's savepoint: what the chat's review
@@ -94,13 +95,15 @@ def approve_batch(
     expected_status: Mapping[int, str] | None,
     *,
     after: After | None = None,
+    expected_version: Mapping[int, str] | None = None,
 ) -> BatchResult:
     """Approve each claim (the county: confirm) through the chat's ``approve``, each in its own
     savepoint, in the order given (each id once).
 
     A claim with a blocking finding is approved only with its own reason in ``reasons`` (kept
     in the audit, as the chat asks for it); without one it is left out (REASON_REQUIRED).
-    A claim whose status differs from ``expected_status[id]`` is left out (STALE).
+    A claim whose status differs from ``expected_status[id]``, or whose `version` differs
+    from ``expected_version[id]`` (it changed since the form was made), is left out (STALE).
     """
     outcomes = []
     for application_id in dict.fromkeys(application_ids):
@@ -115,6 +118,7 @@ def approve_batch(
                 expected,
                 reason,
                 after,
+                None if expected_version is None else expected_version.get(application_id, ""),
             )
         )
     return BatchResult(tuple(outcomes))
@@ -129,6 +133,7 @@ def decide(
     text: str | None = None,
     *,
     after: After | None = None,
+    expected_version: str | None = None,
 ) -> ClaimOutcome:
     """One claim's step from the claim page: approve (``text`` the reason a blocking finding
     needs), return for correction (``text`` what to fix) or reject (``text`` why), refused
@@ -136,7 +141,9 @@ def decide(
     """
     if action not in (review.Action.APPROVE, review.Action.RETURN, review.Action.REJECT):
         raise ValueError(f"the console decides approve, return or reject, not {action.value}")
-    return _decide(session, staff, application_id, action, expected_status, text, after)
+    return _decide(
+        session, staff, application_id, action, expected_status, text, after, expected_version
+    )
 
 
 def _step(
@@ -155,6 +162,18 @@ def _step(
     return Outcome.REJECTED, None
 
 
+def _changed(
+    application: Application, expected: str | None, expected_version: str | None
+) -> str | None:
+    """How the claim differs from what the form was made for (its status, or "changed" when
+    only its version does); None when it is the same (or nothing was expected)."""
+    if expected is not None and application.status.value != expected:
+        return application.status.value
+    if expected_version is not None and version(application) != expected_version:
+        return "changed"
+    return None
+
+
 def _decide(
     session: Session,
     staff: Staff | None,
@@ -163,6 +182,7 @@ def _decide(
     expected: str | None,
     text: str | None,
     after: After | None,
+    expected_version: str | None = None,
 ) -> ClaimOutcome:
     def outcome(code: Outcome, detail: str = "") -> ClaimOutcome:
         return ClaimOutcome(application_id, code, detail)
@@ -171,8 +191,9 @@ def _decide(
         with session.begin_nested():
             application = review.view(session, staff, application_id)
             lock(session, application)
-            if expected is not None and application.status.value != expected:
-                return outcome(Outcome.STALE, application.status.value)
+            changed = _changed(application, expected, expected_version)
+            if changed is not None:
+                return outcome(Outcome.STALE, changed)
             done, notice = _step(session, staff, application, action, text)
             if after is not None:
                 after(session, application, notice)

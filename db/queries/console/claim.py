@@ -29,7 +29,7 @@ from db.enums import (
 from db.models import Application, AuditEvent, ChatIdentity, Person, Staff
 from db.pii import mask_account, mask_id, redact
 from db.queries.applications import application_number
-from db.queries.console.queue import SEVERITY_ORDER, _on_draft_notices, may_approve
+from db.queries.console.queue import SEVERITY_ORDER, _on_draft_notices, may_approve, version
 from db.queries.regions import region_words
 from db.queries.review import (
     Action,
@@ -142,6 +142,7 @@ class ClaimView:
     attachments: tuple[AttachmentView, ...]
     audit: tuple[AuditEntry, ...]
     actions: Actions
+    version: str  # what the decision form sends back (`batch.version`)
 
 
 def claim_page(session: Session, staff: Staff | None, application_id: int) -> ClaimView:
@@ -197,6 +198,7 @@ def claim_page(session: Session, staff: Staff | None, application_id: int) -> Cl
         ),
         audit=audit_trail(session, application.id),
         actions=actions(session, staff, application, on_draft_notice=drafted),
+        version=version(application),
     )
 
 

@@ -103,6 +103,7 @@ class QueueRow:
     can_approve: bool
     needs_reason: bool
     on_draft_notice: bool
+    version: str  # what the batch form sends back (`batch.version`)
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,12 @@ def _age(application: Application, now: datetime) -> int:
     return max(0, (now - since).days) if since else 0
 
 
+def version(application: Application) -> str:
+    """What a form says of the claim it was made for: its last change (every change of the
+    row moves it), so a claim that left a status and came back to it is still stale."""
+    return application.updated_at.isoformat() if application.updated_at else ""
+
+
 def _row(
     member: Staff,
     application: Application,
@@ -319,6 +326,7 @@ def _row(
         can_approve=can_approve,
         needs_reason=can_approve and bool(blocking),
         on_draft_notice=on_draft_notice,
+        version=version(application),
     )
 
 
