@@ -24,6 +24,10 @@ UNSUPPORTED_LINES = {
     ),
 }
 TOO_LONG = N_("That message is too long. Please send a short answer.")
+FILE_OUTSIDE_A_STEP = N_(
+    "I received your photo or file, but nothing was asking for one, so it is not kept. Send "
+    "proof or the 委托书 when applying, at the step that asks for it."
+)
 
 
 def route(turn: Turn) -> None:
@@ -43,6 +47,10 @@ def route(turn: Turn) -> None:
             menu.show(turn)
             return
         if dialog is None or step is None:
+            if answer.file is not None:  # not silently dropped: the sender expects it kept
+                turn.say(turn.t(FILE_OUTSIDE_A_STEP))
+                menu.show(turn)
+                return
             menu.show(turn, greeting=True)
             return
         if answer.unsupported is not None:

@@ -107,6 +107,13 @@ def test_bad_answers_get_a_re_ask_and_lose_nothing(chat):
     assert "still" in user.buttons, "the earlier answer (Jiangsu) was kept"
 
 
+def test_a_photo_nothing_asked_for_is_said_not_kept(chat):
+    user = chat()
+    user.send(file=FileRef(kind="photo", file_id="f1"))
+    assert "不会保存" in user.text
+    assert "menu:check" in user.buttons  # and what can be done instead
+
+
 def test_apply_on_the_web_chat_after_an_sms_code_writes_applications(
     chat, registry, session_factory
 ):
