@@ -28,7 +28,6 @@ from bot.console.web import Console, StaffUser, staff_page, translate_for
 from bot.dialogs.status import STATUS_WORDS
 from common.i18n import N_
 from db.enums import ActorKind, ApplicationStatus
-from db.models import Staff
 from db.queries.console import audit as queries
 from db.xlsx import add_styles, cells, page_a4
 
@@ -121,7 +120,7 @@ class Audit:
 
     def _region(self, user: StaffUser) -> str | None:
         with self.console.sessions() as session:
-            staff = session.get(Staff, user.staff_id)
+            staff = user.member(session)
             return staff.region_code if staff is not None and staff.active else None
 
     async def page(self, request: Request, user: StaffUser) -> Response:

@@ -107,7 +107,7 @@ class Broadcasts:
         self.console = console
 
     def _admin(self, session: Any, user: StaffUser) -> Staff | None:
-        staff = session.get(Staff, user.staff_id)
+        staff = user.member(session)
         if staff is None or not staff.active or staff.role not in ADMINS:
             return None
         return staff

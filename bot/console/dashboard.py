@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.console.web import HEADERS, Console, StaffUser, language_of, staff_page
+from bot.console.web import HEADERS, Console, StaffUser, language_of, staff_page, yuan
 from common.dashboard_xlsx import STATUS_NAMES, dashboard_xlsx
 from common.i18n import translate
 from common.texts import program_name
@@ -59,10 +59,6 @@ def scope(user: StaffUser) -> str:
 
 def percent(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.1f}%"
-
-
-def yuan(fen: int | None) -> str:
-    return "—" if fen is None else f"{fen / 100:,.0f}"
 
 
 class Charts:

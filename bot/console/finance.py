@@ -27,8 +27,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.console.notices import translator
-from bot.console.web import Console, StaffUser, staff_page
+from bot.console.web import Console, StaffUser, staff_page, translator
 from bot.dialogs.budget import NOT_COUNTY_ADMIN, as_county_admin, yuan
 from bot.dialogs.budget import _percent as percent
 from bot.dialogs.finance import NOT_EXPORTED, NOT_IN_COUNTY, SENT, UNKNOWN_YEAR
@@ -84,7 +83,6 @@ ROSTER_CHANGED = N_(
     "The roster changed since this page was loaded (it was downloaded again, or claims left "
     "it): nothing was marked. Download it again, check it, then mark it sent."
 )
-ENVELOPE_BYTES = 64 * 1024  # the multipart envelope around the file and the form's fields
 YEARS = range(2000, 2101)
 
 
@@ -93,7 +91,7 @@ class NoClaims(Exception):
 
 
 def _staff(session: Session, user: StaffUser) -> Staff | None:
-    return as_county_admin(session.get(Staff, user.staff_id))
+    return as_county_admin(user.member(session))
 
 
 def _year(value: Any, default: int) -> int | None:
@@ -450,9 +448,7 @@ def routes(console: Console) -> list[BaseRoute]:
         Route("/staff/roster/send", page(finance.send), methods=["POST"]),
         Route(
             "/staff/roster/payments",
-            staff_page(console, max_body=MAX_FILE_MB * 1024 * 1024 + ENVELOPE_BYTES)(
-                finance.payments
-            ),
+            staff_page(console, upload_bytes=MAX_FILE_MB * 1024 * 1024)(finance.payments),
             methods=["POST"],
         ),
         Route("/staff/roster/batches/{id:int}/download", page(finance.download), methods=["POST"]),

@@ -9,14 +9,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.web import Console, StaffUser, staff_page
-from db.models import Staff
 from db.queries import review_queue
 
 
 def routes(console: Console) -> list[BaseRoute]:
     def waiting(user: StaffUser) -> int:
         with console.sessions() as session:
-            staff = session.get(Staff, user.staff_id)
+            staff = user.member(session)
             return review_queue.queue_size(session, staff) if staff is not None else 0
 
     async def home(request: Request, user: StaffUser) -> Response:

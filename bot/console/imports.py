@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import secrets
 import shutil
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,6 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import Message
 
 from bot.console.web import HEADERS, Console, StaffUser, staff_page, translate_for
 from bot.dialogs.imports import IMPORTERS, SUFFIXES
@@ -40,7 +38,6 @@ from db.queries.console import imports as queries
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 NAME_BYTES = 120  # of the uploaded file's name kept (UTF-8): 40 Chinese characters
-ENVELOPE_BYTES = 64 * 1024  # the multipart envelope around the file and the form token
 CHUNK = 1 << 20
 
 REFUSED = N_("Importing monitoring records is for county administrators.")  # the chat's
@@ -57,10 +54,6 @@ STATUS_WORDS = {
 }
 
 
-class TooLarge(Exception):
-    """The request body grew past what an upload may be."""
-
-
 class Imports:
     def __init__(self, console: Console, folder: Path, max_bytes: int) -> None:
         self.console = console
@@ -71,7 +64,7 @@ class Imports:
 
     def _importer(self, user: StaffUser) -> Staff | None:
         with self.console.sessions() as session:
-            staff = session.get(Staff, user.staff_id)
+            staff = user.member(session)
             if staff is None or not staff.active or staff.role not in IMPORTERS:
                 return None
             session.expunge(staff)
@@ -158,7 +151,7 @@ class Imports:
     def _request(self, user: StaffUser, name: str, saved: Path) -> int | None:
         """The batch and its audit event; the file moved to the batch's place; the job sent."""
         with writing(self.console.sessions) as session:
-            staff = session.get(Staff, user.staff_id)
+            staff = user.member(session)
             if staff is None or not staff.active or staff.role not in IMPORTERS:
                 return None
             batch = queries.request_import(session, staff, name)
@@ -259,39 +252,6 @@ def _when(moment: Any) -> str:
     return str(moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M"))
 
 
-def limited(
-    max_bytes: int, console: Console, endpoint: Callable[[Request], Awaitable[Response]]
-) -> Callable[[Request], Awaitable[Response]]:
-    """Refuse a body larger than an upload may be before it is read (by its Content-Length),
-    and stop reading one that grows past it anyway."""
-
-    async def page(request: Request) -> Response:
-        def too_big() -> Response:
-            line = translate_for(request, TOO_BIG, size=max_bytes // (1024 * 1024))
-            return console.message(request, None, line, 413)
-
-        declared = request.headers.get("content-length", "")
-        if not declared.isdigit() or int(declared) > max_bytes + ENVELOPE_BYTES:
-            return too_big()
-        received = 0
-        upstream = request.receive
-
-        async def receive() -> Message:
-            nonlocal received
-            message = await upstream()
-            received += len(message.get("body", b""))
-            if received > max_bytes + ENVELOPE_BYTES:
-                raise TooLarge
-            return message
-
-        try:
-            return await endpoint(Request(request.scope, receive))
-        except TooLarge:
-            return too_big()
-
-    return page
-
-
 def short_name(name: str, limit: int = NAME_BYTES) -> str:
     """The file's name cut to `limit` bytes of UTF-8 (file systems allow 255 for the whole
     name, which gets a prefix here and suffixes later), its extension kept."""
@@ -311,12 +271,10 @@ def routes(
     var/imports, which the chat's import uses too)."""
     imports = Imports(console, folder or Settings().paths.var_dir / "imports", max_bytes)
     page = staff_page(console)
-    upload = staff_page(console, max_body=max_bytes + ENVELOPE_BYTES)
+    upload = staff_page(console, upload_bytes=max_bytes, too_large=TOO_BIG)
     return [
         Route("/staff/imports", page(imports.page), methods=["GET"]),
-        Route(
-            "/staff/imports", limited(max_bytes, console, upload(imports.upload)), methods=["POST"]
-        ),
+        Route("/staff/imports", upload(imports.upload), methods=["POST"]),
         Route("/staff/imports/{id:int}", page(imports.batch), methods=["GET"]),
         Route("/staff/imports/{id:int}/progress", page(imports.progress), methods=["GET"]),
         Route("/staff/imports/{id:int}/errors", page(imports.errors), methods=["GET"]),

@@ -13,20 +13,19 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.console.web import Console, StaffUser, language_of, staff_page
+from bot.console.web import Console, StaffUser, language_of, staff_page, translator
 from bot.dialogs.notices import PAGE_PATH, XLSX_PATH, notice_days, notice_path
 from bot.dialogs.objections import tell_resolved
 from bot.dialogs.refusals import REFUSALS
-from common.i18n import N_, long_date, translate
+from common.i18n import N_, long_date
 from common.notify import notify_status_change
 from db.engine import writing
 from db.enums import NoticeLevel, NoticeStatus, ObjectionStatus
-from db.models import Objection, Staff
+from db.models import Objection
 from db.queries import review as rules
 from db.queries.console import chain
 from db.queries.notices import first_day, last_day, local_date, post_notice
@@ -68,15 +67,6 @@ def refusal(error: rules.ReviewError) -> tuple[str, int]:
     if isinstance(error, rules.NoteRequired):
         status = 400
     return REFUSALS.get(error.code, REFUSALS["wrong_role"]), status
-
-
-def translator(request: Request) -> Any:
-    language = language_of(request)
-    return lambda message, **values: translate(language, message, **values)
-
-
-def _staff(session: Session, user: StaffUser) -> Staff | None:
-    return session.get(Staff, user.staff_id)
 
 
 @dataclass(frozen=True)
@@ -124,7 +114,7 @@ class Notices:
 
     def _notices(self, user: StaffUser) -> list[chain.NoticeLine]:
         with self.console.sessions() as session:
-            return chain.region_notices(session, _staff(session, user))
+            return chain.region_notices(session, user.member(session))
 
     async def post(self, request: Request, user: StaffUser) -> Response:
         """POST /staff/notices/post: post the draft of ``region`` (the staff member's own
@@ -153,7 +143,7 @@ class Notices:
     def _post(self, user: StaffUser, region: str) -> PostedNotice:
         now = self.console.clock()
         with writing(self.console.sessions) as session:
-            staff = _staff(session, user)
+            staff = user.member(session)
             if staff is None:
                 raise rules.NotAllowed("not_staff")
             days = notice_days(region, local_date(now))
@@ -202,7 +192,7 @@ class Notices:
 
     def _objections(self, user: StaffUser) -> list[chain.ObjectionLine]:
         with self.console.sessions() as session:
-            return chain.region_objections(session, _staff(session, user))
+            return chain.region_objections(session, user.member(session))
 
     async def resolve(self, request: Request, user: StaffUser) -> Response:
         """POST /staff/objections/{id}/resolve: dismiss, or uphold (return or reject), with the
@@ -238,7 +228,7 @@ class Notices:
             if objection is None:
                 return False
             resolved = resolve_objection(
-                session, _staff(session, user), objection, outcome, note, now=self.console.clock()
+                session, user.member(session), objection, outcome, note, now=self.console.clock()
             )
             tell_resolved(session, resolved, outcome)
             return True

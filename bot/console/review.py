@@ -18,17 +18,24 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bot.console.web import Console, StaffUser, language_of, staff_page, translate_for
+from bot.console.web import (
+    Console,
+    StaffUser,
+    staff_page,
+    translate_for,
+    translator,
+    yuan,
+)
 from bot.dialogs.review import fact_lines
 from bot.dialogs.status import STATUS_WORDS
 from common.attachment_links import attachment_url
 from common.findings import SEVERITY_MARKS, finding_text
-from common.i18n import N_, translate
+from common.i18n import N_
 from common.notify import notify_approved_at_level, notify_status_change
 from common.texts import decision_text, program_name
 from db.engine import writing
 from db.enums import ApplicationStatus, Program
-from db.models import Application, ChatIdentity, Notice, Staff
+from db.models import Application, ChatIdentity, Notice
 from db.queries import application_number
 from db.queries import review as rules
 from db.queries.console import batch
@@ -133,9 +140,6 @@ class Review:
     def __init__(self, console: Console) -> None:
         self.console = console
 
-    def _staff(self, session: Session, user: StaffUser) -> Staff | None:
-        return session.get(Staff, user.staff_id)
-
     # -- the queue ------------------------------------------------------------------------
 
     async def queue(self, request: Request, user: StaffUser) -> Response:
@@ -147,7 +151,7 @@ class Review:
         self, user: StaffUser, query: Query
     ) -> tuple[queues.QueuePage, queues.FilterChoices]:
         with self.console.sessions() as session:
-            staff = self._staff(session, user)
+            staff = user.member(session)
             page = queues.queue_page(
                 session, staff, query.filters, query.sort, query.page, now=self.console.clock()
             )
@@ -165,7 +169,7 @@ class Review:
         error: str = "",
         status_code: int = 200,
     ) -> Response:
-        t = self.t(request)
+        t = translator(request)
         problems = [t(BAD_FILTER, name=name) for name in query.problems]
         pages = max(1, -(-page.total // page.per_page))
         return self.console.render(
@@ -184,7 +188,7 @@ class Review:
             program_words=lambda program: program_name(t, program.value),
             finding_words=lambda code: finding_text(t, code, {}),
             marks=SEVERITY_MARKS,
-            yuan=lambda fen: "" if fen is None else f"{fen / 100:,.0f}",
+            yuan=yuan,
         )
 
     async def approve(self, request: Request, user: StaffUser) -> Response:
@@ -202,7 +206,7 @@ class Review:
         reasons = {i: str(form.get(f"reason-{i}", "")).strip() for i in ids}
         reasons = {i: r for i, r in reasons.items() if r}
         result = await asyncio.to_thread(self._approve, user, ids, reasons, expected, versions)
-        t = self.t(request)
+        t = translator(request)
         outcomes = [(number, t(OUTCOMES[o.outcome])) for number, o in result]
         page, choices = await asyncio.to_thread(self._queue, user, query)
         return self.render_queue(request, user, query, page, choices, outcomes=outcomes)
@@ -216,7 +220,7 @@ class Review:
         versions: dict[int, str],
     ) -> list[tuple[str, batch.ClaimOutcome]]:
         with writing(self.console.sessions) as session:
-            staff = self._staff(session, user)
+            staff = user.member(session)
             result = batch.approve_batch(
                 session, staff, ids, reasons, expected, after=notify, expected_version=versions
             )
@@ -244,7 +248,7 @@ class Review:
         outcome: str = "",
         status_code: int = 200,
     ) -> Response:
-        t = self.t(request)
+        t = translator(request)
         found = await asyncio.to_thread(self._claim, user, application_id, t)
         if found is None:
             return self.console.message(request, user, t(NO_SUCH_CLAIM), 404)
@@ -257,7 +261,7 @@ class Review:
         self, user: StaffUser, application_id: int, t: Any
     ) -> tuple[claims.ClaimView, dict[int, str], list[str]] | None:
         with self.console.sessions() as session:
-            staff = self._staff(session, user)
+            staff = user.member(session)
             try:
                 view = claims.claim_page(session, staff, application_id)
             except rules.NotAllowed:
@@ -282,7 +286,7 @@ class Review:
                 request,
                 user,
                 application_id,
-                outcome=self.t(request)(NOTHING_CHOSEN),
+                outcome=translator(request)(NOTHING_CHOSEN),
                 status_code=400,
             )
         text = str(form.get("text", "")).strip() or None
@@ -296,7 +300,7 @@ class Review:
             request,
             user,
             application_id,
-            outcome=self.t(request)(OUTCOMES[outcome.outcome]),
+            outcome=translator(request)(OUTCOMES[outcome.outcome]),
             status_code=200 if done else 409,
         )
 
@@ -311,7 +315,7 @@ class Review:
         """`expected`: the status and the version the form was made for."""
         status, version = expected
         with writing(self.console.sessions) as session:
-            staff = self._staff(session, user)
+            staff = user.member(session)
             return batch.decide(
                 session,
                 staff,
@@ -334,7 +338,7 @@ class Review:
         outcome: str = "",
         status_code: int = 200,
     ) -> Response:
-        t = self.t(request)
+        t = translator(request)
         return self.console.render(
             request,
             "claim.html",
@@ -349,12 +353,8 @@ class Review:
             program_words=lambda program: program_name(t, program.value),
             finding=lambda f: finding_text(t, f.code, f.registry_values),
             marks=SEVERITY_MARKS,
-            yuan=lambda fen: "" if fen is None else f"{fen / 100:,.0f}",
+            yuan=yuan,
         )
-
-    def t(self, request: Request) -> Any:
-        language = language_of(request)
-        return lambda message, **values: translate(language, message, **values)
 
 
 def _unprefix(form: FormData) -> dict[str, str]:

@@ -26,11 +26,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.channels.edge import EdgeLimits, client_address
+from bot.dialogs.budget import yuan as budget_yuan
 from common.i18n import LANGUAGES, N_, normalize_language, translate
 from db.crypto import keyring
 from db.engine import writing
 from db.enums import StaffRole
-from db.models import WebSession
+from db.models import Staff, WebSession
 from db.queries import staff as roles
 from db.queries.regions import region_words
 from db.types import utcnow
@@ -63,6 +64,7 @@ LAPSE_REASONS = {
 STALE_FORM = N_("This form is out of date. Please reload the page and try again.")
 TOO_LARGE = N_("What was sent is too large (at most {size} MB here).")
 FORM_BYTES = 256 * 1024  # a form without a file: the largest is a broadcast's text
+ENVELOPE_BYTES = 64 * 1024  # the multipart envelope around an uploaded file and its fields
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,10 @@ class StaffUser:
     region_code: str
     region: str  # the region in words
     csrf: str
+
+    def member(self, session: Session) -> Staff | None:
+        """The staff row this session acts as (read again in the caller's transaction)."""
+        return session.get(Staff, self.staff_id)
 
 
 @dataclass
@@ -105,20 +111,31 @@ class Console:
         if not token or len(token) > 128:
             return None
         token_hash = WebSession.hash_token(token)
+        now = self.clock()
+        with self.sessions() as session:  # most requests only read: no write lock for them
+            found = roles.console_staff(session, token_hash, now, self.limits)
+            if not (session.new or session.dirty or session.deleted):
+                return self._user(session, found, token_hash)
+        # The use to record (at most once a minute) or a lapse to end: again, as a writer.
         with writing(self.sessions) as session:
-            found = roles.console_staff(session, token_hash, self.clock(), self.limits)
-            if found is None or isinstance(found, str):
-                return found
-            staff = found.staff
-            return StaffUser(
-                identity_id=found.identity_id,
-                staff_id=staff.id,
-                name=staff.name,
-                role=staff.role,
-                region_code=staff.region_code,
-                region=region_words(session, staff.region_code),
-                csrf=form_token(token_hash),
-            )
+            found = roles.console_staff(session, token_hash, now, self.limits)
+            return self._user(session, found, token_hash)
+
+    def _user(
+        self, session: Session, found: roles.ConsoleStaff | str | None, token_hash: str
+    ) -> StaffUser | str | None:
+        if found is None or isinstance(found, str):
+            return found
+        staff = found.staff
+        return StaffUser(
+            identity_id=found.identity_id,
+            staff_id=staff.id,
+            name=staff.name,
+            role=staff.role,
+            region_code=staff.region_code,
+            region=region_words(session, staff.region_code),
+            csrf=form_token(token_hash),
+        )
 
     def address(self, request: Request) -> str:
         return client_address(request, self.edge.trusted)
@@ -162,17 +179,19 @@ Handler = Callable[[Request, StaffUser], Awaitable[Response]]
 
 
 def staff_page(
-    console: Console, max_body: int = FORM_BYTES
+    console: Console, upload_bytes: int | None = None, too_large: str = TOO_LARGE
 ) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
     """Wrap a page for signed-in staff only: others go to the sign-in page (and back after);
     a POST must carry the session's form token and come from this site, and its body (by its
-    declared length, before anything is read) be at most `max_body` bytes: a form's, unless
-    the page takes a file."""
+    declared length, before anything is read) be a form's at most, or for a page that takes a
+    file, `upload_bytes` and the envelope around it; else `too_large` (with its {size} in MB)."""
+    limit = FORM_BYTES if upload_bytes is None else upload_bytes + ENVELOPE_BYTES
+    size = f"{round((upload_bytes or FORM_BYTES) / 1_048_576, 1):g}"
 
     def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         async def page(request: Request) -> Response:
-            if request.method == "POST" and not fits(request, max_body):
-                text = translate_for(request, TOO_LARGE, size=f"{max_body / 1_048_576:.1f}")
+            if request.method == "POST" and not fits(request, limit):
+                text = translate_for(request, too_large, size=size)
                 return console.message(request, None, text, 413)
             token = request.cookies.get(COOKIE)
             found = await asyncio.to_thread(console.user, token)
@@ -228,3 +247,14 @@ def language_of(request: Request) -> str:
 
 def translate_for(request: Request, message: str, **values: Any) -> str:
     return translate(language_of(request), message, **values)
+
+
+def translator(request: Request) -> Callable[..., str]:
+    """`t(message, **values)` in the request's language."""
+    language = language_of(request)
+    return lambda message, **values: translate(language, message, **values)
+
+
+def yuan(fen: int | None) -> str:
+    """An amount in fen as the chat writes it (12,345 or 12,345.67); "—" when there is none."""
+    return "—" if fen is None else budget_yuan(fen)
