@@ -59,3 +59,12 @@ def parse_amount(text: str) -> Decimal:
     return (
         value.quantize(Decimal(1)) if value == value.to_integral_value() else value.quantize(_CENT)
     )
+
+
+def read_amount(text: str) -> Decimal:
+    """One amount as people write it, also inside a sentence: 一个月四千左右, 4k多, 3500块.
+
+    A range (三千到四千, 3000-4000, 三四千) raises AmbiguousAmount whose options are the amounts
+    to offer as buttons; anything else unreadable raises NotAnAmount (or a subclass).
+    """
+    return parse_amount(text)

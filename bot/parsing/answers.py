@@ -65,3 +65,35 @@ def parse_choice(text: str, options: Mapping[str, Sequence[str]]) -> str:
         if matches:
             break
     raise NotAChoice(text)
+
+
+# What the words of a message choose, by question. The values are what the dialogs store.
+EMPLOYER_CHOICES = ("one", "several", "workshop")
+HOUSEHOLD_CHOICES = ("poverty_alleviated", "monitored", "none", "unknown")
+
+
+def read_employer(text: str) -> str:
+    """ "one", "several" or "workshop" from words: 一直在一家, 同一家, 换过两次, 在帮扶车间.
+    Raise NotAChoice, or Ambiguous with the options when the words fit two."""
+    return parse_choice(
+        text,
+        {
+            "one": ("一个单位", "一个", "one", "one employer"),
+            "several": ("多个单位", "几个", "多个", "several"),
+            "workshop": ("帮扶车间", "车间", "workshop"),
+        },
+    )
+
+
+def read_household(text: str) -> str:
+    """The household kind from words: 脱贫户, 是监测户, 不是脱贫户 (none), 不清楚 (unknown).
+    Raise NotAChoice, or Ambiguous with the options when the words fit two."""
+    return parse_choice(
+        text,
+        {
+            "poverty_alleviated": ("脱贫户", "poverty alleviated"),
+            "monitored": ("监测户", "监测对象", "防返贫监测户", "monitored"),
+            "none": ("都不是", "不是", "none", "neither"),
+            "unknown": ("不清楚", "不知道", "don't know", "not sure"),
+        },
+    )

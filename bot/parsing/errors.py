@@ -101,3 +101,21 @@ class NumberOutOfRange(NotANumber):
     """Raised when a whole number is below the minimum or above the maximum asked for."""
 
     message_key = N_("That number is out of range. Please check it and send it again.")
+
+
+class Ambiguous(ParseError):
+    """Raised when an answer can be read two or more ways: the bot offers `options` as buttons
+    (each the canonical value the dialog stores, e.g. "3000" or "employer:one") and never
+    guesses. Subclasses name what was ambiguous."""
+
+    message_key = N_("That can be read more than one way. Which do you mean?")
+
+    def __init__(self, text: str = "", options: tuple[str, ...] = ()) -> None:
+        super().__init__(text)
+        self.options = options
+
+
+class AmbiguousAmount(Ambiguous):
+    """Raised for a range of amounts (三千到四千, 3000-4000): the options are the amounts meant."""
+
+    message_key = N_("Which amount is closest to the usual monthly wage?")

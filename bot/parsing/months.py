@@ -174,3 +174,45 @@ def parse_still_working(text: str) -> bool:
     if _STOPPED.search(cleaned):
         return False  # 现在不干了 names 现在 but says the opposite
     return _STILL_WORKING.search(cleaned) is not None
+
+
+@dataclass(frozen=True)
+class Period:
+    """A work period as read from a message.
+
+    ``last`` is None either while the work goes on (``ongoing``) or when the message gave only
+    the first month (then the bot asks until when). ``lunar`` is True when a lunar month
+    (正月, 腊月) was read as the solar month it mostly falls in, which the bot then says.
+    """
+
+    first: Month
+    last: Month | None
+    ongoing: bool = False
+    lunar: bool = False
+
+
+def read_period(text: str, *, default_year: int, today: date) -> Period:
+    """A work period as people write it, also inside a sentence: 3月到11月, 去年正月到七月,
+    过完年到现在, 3月份到现在, 2025年3月 (the first month only). Raise ParseError."""
+    try:
+        first, last = parse_month_range(text, default_year=default_year, today=today)
+    except ParseError:
+        month = parse_month(text, default_year=default_year, today=today)
+        return Period(month, None)
+    return Period(first, last, ongoing=last is None)
+
+
+def read_end(text: str, *, start: Month, today: date) -> Period:
+    """The end of a period whose first month is `start`: 11月, 到今年十一月, 现在还在干 (ongoing).
+    Raise ParseError (RangeReversed when it is before `start`)."""
+    if parse_still_working(text):
+        return Period(start, None, ongoing=True)
+    month = parse_month(text, default_year=start.year, today=today)
+    if month < start:
+        raise RangeReversed(text)
+    return Period(start, month)
+
+
+def read_birth(text: str, *, today: date) -> Month:
+    """A month of birth: 1985-06, 85年6月, 八五年六月, 1985.6. Raise ParseError."""
+    return parse_month(text, default_year=today.year, today=today, first_year=1900)
