@@ -27,10 +27,8 @@ UNREADABLE = "!"
 
 
 def _period(period: Period) -> str:
-    if period.last is not None:
-        last = str(period.last)
-    else:
-        last = "now" if period.ongoing else "?"
+    ongoing = "now" if period.ongoing else "?"
+    last = str(period.last) if period.last is not None else ongoing
     return f"{period.first}..{last}" + ("~lunar" if period.lunar else "")
 
 
