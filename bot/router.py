@@ -1,13 +1,16 @@
-"""Routing one turn: global commands and menu buttons first, then the current dialog's step."""
+"""Routing one turn: global commands, menu buttons and requests in words (查补贴, 帮助) first,
+then the current dialog's step."""
 
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 
-from bot.dialogs import menu
-from bot.dialogs.base import Answer, Reask, Turn
+from bot.dialogs import menu, requests
+from bot.dialogs.base import Answer, Dialog, Reask, Turn
 from bot.messages import Incoming
 from bot.parsing import normalize_text
+from bot.parsing.intents import read_intent
 from common.i18n import N_
 from common.payloads import StaleButton
 
@@ -43,8 +46,7 @@ def route(turn: Turn) -> None:
         if handler is not None:
             handler(turn)
             return
-        if answer.text is not None and menu.is_menu_word(answer.words):
-            menu.show(turn)
+        if _request(turn, answer, dialog, step):
             return
         if dialog is None or step is None:
             if answer.file is not None:  # not silently dropped: the sender expects it kept
@@ -65,6 +67,23 @@ def route(turn: Turn) -> None:
             dialog.ask(turn, step)
         else:
             menu.show(turn)
+
+
+def _request(turn: Turn, answer: Answer, dialog: Dialog | None, step: StrEnum | None) -> bool:
+    """Act on a menu word or a request in words (查补贴, 我的申请, 帮助), which work from any
+    step but a free-text one (there only the menu words do); False when the text is none."""
+    if answer.text is None:
+        return False
+    if menu.is_menu_word(answer.words):
+        menu.show(turn)
+        return True
+    if dialog is not None and step in dialog.free_text:
+        return False
+    intent = read_intent(answer.text)
+    if intent is None:
+        return False
+    requests.act(turn, intent)
+    return True
 
 
 def apologise(turn: Turn) -> None:

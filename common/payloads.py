@@ -332,6 +332,14 @@ class ClaimYear(Payload, prefix="year"):
 
 
 @dataclass(frozen=True)
+class Reading(Payload, prefix="reading"):
+    """One reading of an answer that could be read several ways (三千到四千): its position in
+    the options the step offered (kept in the dialog state)."""
+
+    index: Index
+
+
+@dataclass(frozen=True)
 class Place(Payload, prefix="place"):
     """A place of work the check offered (a division code)."""
 

@@ -79,9 +79,10 @@ def page_texts(language: str) -> dict[str, str]:
     }
 
 
-def render_page(template: PageTemplate, language: str) -> str:
-    """The web chat page in `language`."""
-    texts = {
+def page_labels(language: str) -> dict[str, str]:
+    """The page's own labels in `language`: what the page shows outside the conversation, and
+    the chat's answer carries when the conversation switched language (the page relabels)."""
+    return {
         "lang": "zh-CN" if language == "zh_CN" else "en",
         "title": translate(language, "Labour subsidy assistant"),
         "heading": translate(language, "Labour subsidy assistant"),
@@ -98,6 +99,13 @@ def render_page(template: PageTemplate, language: str) -> str:
         "other_lang_href": "/" if language == "en" else "/?lang=en",
         "other_lang": "中文" if language == "en" else "English",
         "other_lang_code": "zh-CN" if language == "en" else "en",
+    }
+
+
+def render_page(template: PageTemplate, language: str) -> str:
+    """The web chat page in `language`."""
+    texts = {
+        **page_labels(language),
         "css_version": template.css_version,
         "js_version": template.js_version,
     }

@@ -22,7 +22,15 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.channels.edge import EdgeLimits, too_many
-from bot.channels.web_page import PAGE_HEADERS, STATIC, PageTemplate, page_language, render_page
+from bot.channels.web_page import (
+    PAGE_HEADERS,
+    STATIC,
+    PageTemplate,
+    page_labels,
+    page_language,
+    page_texts,
+    render_page,
+)
 from bot.channels.web_sessions import (
     COOKIE,
     EXPIRED,
@@ -312,14 +320,20 @@ class WebChatApi:
             language_hint=message.language,
             client_address=address,
         )
-        return JSONResponse({"replies": await self.answer(incoming, user)})
+        return JSONResponse(await self.answer(incoming, user))
 
-    async def answer(self, incoming: Incoming, user: WebUser) -> list[dict[str, Any]]:
-        """The replies to `incoming`, then the page's pending notifications: those of the web
-        identity only (a page bound to WeChat gets the WeChat identity's news in the account's
-        chat, from the WeChat sender, never here too)."""
+    async def answer(self, incoming: Incoming, user: WebUser) -> dict[str, Any]:
+        """The answer's body: the replies to `incoming`, then the page's pending notifications
+        (those of the web identity only: a page bound to WeChat gets the WeChat identity's
+        news in the account's chat, never here too); and, when the conversation now speaks
+        another language than the page (说英语), the page's labels in it (`page`)."""
         handle = self.conversations.handle
-        replies = [render(r) for r in await asyncio.to_thread(handle, incoming)]
+        made = await asyncio.to_thread(handle, incoming)
+        replies = [render(r) for r in made]
+        body: dict[str, Any] = {"replies": replies}
+        spoken = made[-1].language if made else ""
+        if spoken and spoken != normalize_language(incoming.language_hint):
+            body["page"] = {**page_labels(spoken), "texts": page_texts(spoken)}
         try:
             replies += await asyncio.to_thread(
                 claim_notifications, self.conversations.sessions, user.token_hash
@@ -327,7 +341,7 @@ class WebChatApi:
         except Exception:
             # They stay pending: the next request or poll delivers them.
             log.exception("claiming web notifications failed")
-        return replies
+        return body
 
     async def updates(self, request: Request) -> JSONResponse:
         """Notifications that arrived since the last request, in the reply shape."""

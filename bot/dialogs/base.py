@@ -135,9 +135,14 @@ class Dialog:
     what they learnt in the turn's state and ask the next step, or raise Reask.
     """
 
-    def __init__(self, name: str, steps: type[StrEnum]) -> None:
+    def __init__(
+        self, name: str, steps: type[StrEnum], *, free_text: Iterable[StrEnum] = ()
+    ) -> None:
         self.name = name
         self.steps = steps
+        # Steps whose answer is free text (a notice, a reason, a name): what is typed there is
+        # never read as a request (查补贴, 帮助); only the menu words leave them.
+        self.free_text = frozenset(free_text)
         self._ask: dict[StrEnum, AskHandler] = {}
         self._answer: dict[StrEnum, AnswerHandler] = {}
 

@@ -28,7 +28,7 @@ class Step(StrEnum):
     CONFIRM = "confirm"
 
 
-dialog = Dialog("broadcast", Step)
+dialog = Dialog("broadcast", Step, free_text={Step.TEXT})
 
 AUDIENCES = {
     "everyone": N_("Everyone in my region"),

@@ -92,13 +92,30 @@ def ask_language(turn: Turn) -> None:
 
 def switch_language(turn: Turn, payload: Language) -> None:
     """lang:CODE from any step."""
-    code = payload.code
+    change_language(turn, payload.code)
+
+
+def change_language(turn: Turn, code: str) -> None:
+    """Speak `code` from now on. In the middle of a dialog the answers given so far are kept and
+    the current question is asked again in the new language; else the menu follows."""
     if code not in LANGUAGES:
         ask_language(turn)
         return
     turn.identity.language = code
     turn.say(turn.t("I will speak English from now on."))
-    show(turn)
+    if not ask_again(turn):
+        show(turn)
+
+
+def ask_again(turn: Turn) -> bool:
+    """Ask the current step's question again (after a detour: help, a language switch); False
+    when no dialog is under way."""
+    dialog = turn.registry.dialogs.get(turn.identity.dialog or "")
+    step = dialog.step_of(turn.identity.step) if dialog is not None else None
+    if dialog is None or step is None:
+        return False
+    dialog.ask(turn, step)
+    return True
 
 
 def _home_county(turn: Turn) -> str | None:

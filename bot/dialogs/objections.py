@@ -48,7 +48,7 @@ class Step(StrEnum):
     DECISION_NOTE = "decision_note"
 
 
-dialog = Dialog("objection", Step)
+dialog = Dialog("objection", Step, free_text={Step.TEXT, Step.DECISION_NOTE})
 
 REFUSED = {
     "objection_unverified": N_(

@@ -26,7 +26,7 @@ class Step(StrEnum):
     COMMENT = "comment"
 
 
-dialog = Dialog("satisfaction", Step)
+dialog = Dialog("satisfaction", Step, free_text={Step.COMMENT})
 
 
 def show(turn: Turn) -> None:

@@ -33,7 +33,7 @@ class Step(StrEnum):
     NOTE = "note"
 
 
-dialog = Dialog("review", Step)
+dialog = Dialog("review", Step, free_text={Step.NOTE})
 
 UNSTAFFED = {
     rules.Unstaffed.NO_VILLAGE: N_(

@@ -17,7 +17,7 @@ class Step(StrEnum):
     NOTE = "note"
 
 
-dialog = Dialog("roster_note", Step)
+dialog = Dialog("roster_note", Step, free_text={Step.NOTE})
 
 CLEAR_WORDS = {"清除", "删除", "无", "clear", "none"}
 

@@ -57,7 +57,7 @@ class Step(StrEnum):
     PHONE = "phone"
 
 
-dialog = Dialog("staff", Step)
+dialog = Dialog("staff", Step, free_text={Step.NAME})
 
 
 def limits_from_settings() -> roles.StaffLimits:

@@ -164,6 +164,22 @@ def show(turn: Turn) -> None:
     turn.state["withdraw"] = None
 
 
+def start_withdraw(turn: Turn) -> None:
+    """Withdraw, asked for in words (撤回申请): the one application that may be withdrawn is
+    offered at once; with several, the list with a button under each."""
+    withdrawable = [a for a in visible(turn) if a.status in WITHDRAWABLE_STATUSES]
+    if not withdrawable:
+        turn.say(turn.t("You have no application that can still be withdrawn."))
+        show(turn)
+        return
+    if len(withdrawable) > 1:
+        turn.say(turn.t("Tap “Withdraw” under the application you want to withdraw."))
+        show(turn)
+        return
+    turn.state["withdraw"] = withdrawable[0].id
+    dialog.ask(turn, Step.CONFIRM_WITHDRAW)
+
+
 def _own(turn: Turn, application_id: int) -> Application | None:
     for application in visible(turn):
         if application.id == application_id:
@@ -209,4 +225,8 @@ def answer_withdraw(turn: Turn, answer: Answer) -> None:
     show(turn)
 
 
-MODULE = DialogModule(dialog=dialog, commands={"/status": show}, actions={"status": show})
+MODULE = DialogModule(
+    dialog=dialog,
+    commands={"/status": show, "/withdraw": start_withdraw},
+    actions={"status": show, "withdraw": start_withdraw},
+)

@@ -29,17 +29,17 @@ class Intent:
 
 
 _EXACT = {
-    "查补贴": CHECK,
-    "申请": APPLY,
-    "我的申请": STATUS,
-    "撤回": WITHDRAW,
+    "查补贴": Intent(CHECK),
+    "申请": Intent(APPLY),
+    "我的申请": Intent(STATUS),
+    "撤回": Intent(WITHDRAW),
     "english": Intent(LANGUAGE, "en"),
     "中文": Intent(LANGUAGE, "zh_CN"),
-    "帮助": HELP,
-    "help": HELP,
-    "人工": HUMAN,
-    "菜单": MENU,
-    "menu": MENU,
+    "帮助": Intent(HELP),
+    "help": Intent(HELP),
+    "人工": Intent(HUMAN),
+    "菜单": Intent(MENU),
+    "menu": Intent(MENU),
 }
 
 
@@ -49,7 +49,4 @@ def read_intent(text: str) -> Intent | None:
         key = answer_key(prepare(text, max_len=200))
     except ValueError:
         return None
-    found = _EXACT.get(key)
-    if found is None:
-        return None
-    return found if isinstance(found, Intent) else Intent(found)
+    return _EXACT.get(key)

@@ -131,4 +131,4 @@ def test_last_years_claims_are_offered_while_their_window_is_open(
 def test_the_year_can_be_typed(session_factory, registry, county_parameters, typed):
     user = applying_in_january(session_factory, county_parameters)
     user.say(typed)
-    assert "Where do you work" in user.text or "在哪里务工" in user.text
+    assert "Where did you work in 2025" in user.text or "2025年您在哪里务工" in user.text

@@ -15,10 +15,10 @@ from bot.dialogs.check.flow import (
     facts,
 )
 from bot.messages import Button
-from bot.parsing import (
-    parse_month,
-    parse_yes_no,
-)
+from bot.parsing import ParseError, parse_month, parse_yes_no
+from bot.parsing.answers import read_household
+from bot.parsing.errors import Ambiguous
+from bot.parsing.months import read_birth
 from common.payloads import Place
 from policy import (
     place_name,
@@ -53,6 +53,13 @@ def ask_household(turn: Turn) -> None:
 @dialog.answers(Step.HOUSEHOLD)
 def answer_household(turn: Turn, answer: Answer) -> None:
     choice = pick(answer, HOUSEHOLDS)
+    if choice is None and answer.button is None and answer.text:
+        try:
+            choice = "hh:" + read_household(answer.words)
+        except Ambiguous:
+            raise Reask("Which one is it? Please tap one of the buttons.") from None
+        except ParseError:
+            choice = None
     if choice is None:
         raise Reask("Please tap one of the buttons.")
     data = facts(turn)
@@ -142,9 +149,7 @@ def ask_birth(turn: Turn) -> None:
 @dialog.answers(Step.BIRTH)
 def answer_birth(turn: Turn, answer: Answer) -> None:
     text = _text(answer)
-    month = _parsed(
-        lambda: parse_month(text, default_year=turn.today.year, today=turn.today, first_year=1900)
-    )
+    month = _parsed(lambda: read_birth(text, today=turn.today))
     if month.year > turn.today.year - 10:
         raise Reask("Please send your own year and month of birth, for example 1990-03.")
     facts(turn)["birth_date"] = date(month.year, month.month, 1).isoformat()

@@ -3,6 +3,7 @@ the wage and the workshop contract."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from bot.dialogs.base import Answer, Reask, Turn, pick
@@ -10,6 +11,7 @@ from bot.dialogs.check.flow import (
     Step,
     _parsed,
     _text,
+    applicant_name,
     ask_about,
     ask_next,
     claim_year,
@@ -17,28 +19,28 @@ from bot.dialogs.check.flow import (
     facts,
 )
 from bot.messages import Button
-from bot.parsing import (
-    ParseError,
-    parse_amount,
-    parse_integer,
-    parse_month,
-    parse_month_range,
-    parse_still_working,
-)
+from bot.parsing import ParseError, parse_integer
+from bot.parsing.amounts import read_amount
+from bot.parsing.answers import read_employer
+from bot.parsing.errors import Ambiguous, AmbiguousAmount
+from bot.parsing.months import Period, read_end, read_period
+from bot.parsing.places import read_place
 from common.i18n import N_
-from common.payloads import Place
-from policy import (
-    facts_from_mapping,
-    place_name,
-    resolve_place,
-)
+from common.payloads import Place, Reading
+from policy import facts_from_mapping, place_name
 from policy.errors import AmbiguousPlace, InvalidFacts, UnknownPlace
+from policy.months import Month
 
 EMPLOYERS = {
     "employer:one": ("一个单位", "一个", "one", "one employer"),
     "employer:several": ("多个单位", "几个", "多个", "several"),
     "employer:workshop": ("帮扶车间", "车间", "workshop"),
 }
+LUNAR = N_(
+    "I read the lunar months as the months of the calendar they mostly fall in: 正月 as "
+    "February, 腊月 as January. If that is not right, send the months as numbers, for "
+    "example 2026-02."
+)
 
 
 # -- where ---------------------------------------------------------------------------------
@@ -55,17 +57,17 @@ def ask_work_place(turn: Turn) -> None:
             buttons,
         )
         return
-    ask_about(
-        turn,
-        N_(
-            "Where do you work? Send the province and city, for example 浙江宁波, 广东 or "
-            "太原小店区."
-        ),
-        N_(
-            "Where does {name} work? Send the province and city, for example 浙江宁波, 广东 or "
-            "太原小店区."
-        ),
+    year = claim_year(facts(turn), turn.today)
+    own = N_(
+        "Where did you work in {year}? Send the province and city, for example 浙江宁波, 广东 "
+        "or 太原小店区."
     )
+    delegated = N_(
+        "Where did {name} work in {year}? Send the province and city, for example 浙江宁波, "
+        "广东 or 太原小店区."
+    )
+    name = applicant_name(turn)
+    turn.say(turn.t(own, year=year) if name is None else turn.t(delegated, name=name, year=year))
 
 
 @dialog.answers(Step.WORK_PLACE)
@@ -76,7 +78,7 @@ def answer_work_place(turn: Turn, answer: Answer) -> None:
     else:
         text = _text(answer)
         try:
-            code = resolve_place(text)
+            code = read_place(text)
         except AmbiguousPlace as error:
             turn.state["place_choices"] = [
                 {"code": c.code, "name": c.name} for c in error.candidates[:8]
@@ -111,26 +113,36 @@ def ask_work_from(turn: Turn) -> None:
 def answer_work_from(turn: Turn, answer: Answer) -> None:
     text = _text(answer)
     year = claim_year(facts(turn), turn.today)
-    try:
-        # People often answer with the whole period at once: 三月到十一月, 2025年3月至今.
-        first, last = parse_month_range(text, default_year=year, today=turn.today)
-    except ParseError:
-        first = _parsed(lambda: parse_month(text, default_year=year, today=turn.today))
-        last = None
-        whole_period = False
-    else:
-        whole_period = True
-    if _after_today(turn, first) or (last is not None and _after_today(turn, last)):
+    # People often answer with the whole period at once: 三月到十一月, 去年正月到七月, 3月至今.
+    period: Period = _parsed(lambda: read_period(text, default_year=year, today=turn.today))
+    if _after_today(turn, period.first) or (
+        period.last is not None and _after_today(turn, period.last)
+    ):
         raise Reask("That month has not come yet. Please send the month the work started.")
     data = facts(turn)
-    data["work_from"] = str(first)
-    if whole_period:
-        data["work_to"] = str(last) if last is not None else None
+    data["work_from"] = str(period.first)
+    if period.last is not None or period.ongoing:
+        data["work_to"] = str(period.last) if period.last is not None else None
+    _say_lunar(turn, period)
     ask_next(turn)
 
 
 def _after_today(turn: Turn, month: Any) -> bool:
     return bool(month.year * 12 + month.month > turn.today.year * 12 + turn.today.month)
+
+
+def _say_lunar(turn: Turn, period: Period) -> None:
+    """Say how lunar months were read (去年正月到七月), so a wrong reading can be put right."""
+    if period.lunar:
+        turn.say(
+            turn.t(LUNAR)
+            + "\n"
+            + turn.t(
+                "Period: {start} to {end}",
+                start=str(period.first),
+                end=str(period.last) if period.last is not None else turn.t("now"),
+            )
+        )
 
 
 @dialog.asks(Step.WORK_TO)
@@ -146,17 +158,17 @@ def ask_work_to(turn: Turn) -> None:
 @dialog.answers(Step.WORK_TO)
 def answer_work_to(turn: Turn, answer: Answer) -> None:
     data = facts(turn)
-    if answer.button == "still" or (answer.text and parse_still_working(answer.words)):
+    if answer.button == "still":
         data["work_to"] = None
         ask_next(turn)
         return
-    start_year = int(str(data["work_from"])[:4])
-    month = _parsed(lambda: parse_month(_text(answer), default_year=start_year, today=turn.today))
-    if str(month) < data["work_from"]:
-        raise Reask("The last month is before the first one. Please send the first month first.")
-    if _after_today(turn, month):
+    start = Month.parse(str(data["work_from"]))
+    text = _text(answer)
+    period: Period = _parsed(lambda: read_end(text, start=start, today=turn.today))
+    if period.last is not None and _after_today(turn, period.last):
         raise Reask("That month has not come yet; tap “Still working” if you still work there.")
-    data["work_to"] = str(month)
+    data["work_to"] = str(period.last) if period.last is not None else None
+    _say_lunar(turn, period)
     ask_next(turn)
 
 
@@ -180,6 +192,15 @@ def ask_employer(turn: Turn) -> None:
 @dialog.answers(Step.EMPLOYER)
 def answer_employer(turn: Turn, answer: Answer) -> None:
     choice = pick(answer, EMPLOYERS)
+    if choice is None and answer.button is None and answer.text:
+        try:
+            choice = "employer:" + read_employer(answer.words)
+        except Ambiguous:
+            raise Reask(
+                "Did you mean one employer or several? Please tap one of the buttons."
+            ) from None
+        except ParseError:
+            choice = None
     if choice is None:
         raise Reask("Please tap one of the buttons.")
     data = facts(turn)
@@ -190,6 +211,16 @@ def answer_employer(turn: Turn, answer: Answer) -> None:
 
 @dialog.asks(Step.WAGE)
 def ask_wage(turn: Turn) -> None:
+    options = turn.state.get("wage_options") or []
+    if options:  # the last answer was a range: which amount, as buttons
+        turn.say(
+            turn.t("Which amount is closest to the usual monthly wage?"),
+            [
+                turn.button("{amount} yuan", Reading(index).pack(), amount=option)
+                for index, option in enumerate(options)
+            ],
+        )
+        return
     ask_about(
         turn,
         N_("What is your average monthly wage, in yuan? For example 3000."),
@@ -199,7 +230,19 @@ def ask_wage(turn: Turn) -> None:
 
 @dialog.answers(Step.WAGE)
 def answer_wage(turn: Turn, answer: Answer) -> None:
-    amount = _parsed(lambda: parse_amount(_text(answer)))
+    options = turn.state.pop("wage_options", None) or []
+    pressed = Reading.read(answer.button)
+    if pressed is not None and pressed.index < len(options):
+        amount = Decimal(options[pressed.index])
+    else:
+        text = _text(answer)
+        try:
+            amount = read_amount(text)
+        except AmbiguousAmount as ambiguous:
+            turn.state["wage_options"] = list(ambiguous.options)
+            raise Reask("That is a range; I need one amount.") from None
+        except ParseError as error:
+            raise Reask(error.message_key) from None
     try:
         facts_from_mapping({"year": turn.today.year, "monthly_wage": amount})
     except InvalidFacts:

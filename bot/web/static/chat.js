@@ -245,6 +245,7 @@
           sessionTag = null;
           again(true);
         } else if (result.ok && result.data && Array.isArray(result.data.replies)) {
+          if (result.data.page) relabel(result.data.page);
           showReplies(result.data.replies, false);
         } else if (result.data && typeof result.data.error === "string") {
           showFailure(result.data.error, null);
@@ -295,6 +296,39 @@
       renewed
     );
   }
+
+  // The conversation switched language (说英语, or the link below): the page follows, and a
+  // reload keeps it (the address says the language).
+  var otherLang = document.querySelector(".other-lang");
+
+  function relabel(page) {
+    document.documentElement.lang = page.lang;
+    document.title = page.title;
+    document.querySelector(".bar h1").textContent = page.heading;
+    document.querySelector(".intro").textContent = page.intro;
+    log.setAttribute("aria-label", page.messages_label);
+    document.querySelector('label[for="text"]').textContent = page.input_label;
+    input.placeholder = page.placeholder;
+    sendButton.textContent = page.send;
+    attachButton.setAttribute("aria-label", page.attach_label);
+    attachButton.title = page.attach_label;
+    otherLang.href = page.other_lang_href;
+    otherLang.hreflang = page.other_lang_code;
+    otherLang.textContent = page.other_lang;
+    texts = page.texts;
+    if (window.history && window.history.replaceState) {
+      window.history.replaceState(null, "", page.lang === "en" ? "/?lang=en" : "/");
+    }
+  }
+
+  // With a conversation under way, the language link switches the conversation's language
+  // too (the current question is asked again in it); the page relabels from the answer.
+  otherLang.addEventListener("click", function (event) {
+    if (sessionTag === null || busy) return;
+    event.preventDefault();
+    var code = otherLang.getAttribute("hreflang") === "en" ? "en" : "zh_CN";
+    submit({ button: "lang:" + code }, otherLang.textContent);
+  });
 
   function enableLatest() {
     var latest = log.querySelectorAll('.turn[data-who="bot"][data-group="' + group + '"] button');
