@@ -421,3 +421,23 @@ async def test_the_page_script_and_style_are_ours(client):
     for body in bodies:
         assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/|@import", body, re.I)
     assert {path.name for path in STATIC.iterdir()} == {"chat.css", "chat.js"}
+
+
+async def test_the_answer_names_the_conversations_language_and_the_page_holds_both(client):
+    """Switching language mid-check: the step is asked again in English, the answer says the
+    conversation now speaks English (Content-Language), and the page carries its own labels
+    in both languages to relabel itself."""
+    await chat(client, text="/start")
+    await chat(client, button="menu:check")
+    body = {"session": await token(client, SESSION), "text": "江苏", "lang": "zh-CN"}
+    response = await client.post("/api/chat", json=body)
+    assert response.headers["content-language"] == "zh-CN"
+    body["text"] = "说英语"
+    response = await client.post("/api/chat", json=body)
+    assert response.headers["content-language"] == "en"
+    assert "Since when have you worked there" in all_text(response.json()["replies"])
+    html = (await client.get("/")).text
+    texts = json.loads(re.search(r'<script id="texts"[^>]*>(.*?)</script>', html, re.S)[1])
+    assert texts["pages"]["en"]["placeholder"] == "Type your answer here"
+    assert texts["pages"]["en"]["texts"]["lang"] == "en"
+    assert texts["pages"]["zh-CN"]["heading"] == "务工补贴助手"

@@ -7,10 +7,11 @@ import json
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from starlette.requests import Request
 
-from common.i18n import normalize_language, translate
+from common.i18n import LANGUAGES, normalize_language, translate
 
 WEB = Path(__file__).resolve().parent.parent / "web"
 PAGE = WEB / "index.html"
@@ -53,7 +54,7 @@ class PageTemplate:
         )
 
 
-def _script_json(value: dict[str, str]) -> str:
+def _script_json(value: dict[str, Any]) -> str:
     """JSON that is safe inside a <script> element."""
     return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
 
@@ -112,4 +113,8 @@ def render_page(template: PageTemplate, language: str) -> str:
     html = template.html
     for key, value in texts.items():
         html = html.replace("{{" + key + "}}", escape(value))
-    return html.replace("{{texts_json}}", _script_json(page_texts(language)))
+    pages = {
+        page_labels(code)["lang"]: {**page_labels(code), "texts": page_texts(code)}
+        for code in LANGUAGES
+    }
+    return html.replace("{{texts_json}}", _script_json({**page_texts(language), "pages": pages}))

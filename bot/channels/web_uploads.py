@@ -200,6 +200,6 @@ def routes(api: WebChatApi, files: FileStore) -> list[BaseRoute]:
             sha256=stored.sha256,
         )
         incoming = incoming_of(user, file=ref, language_hint=language, client_address=address)
-        return JSONResponse(await api.answer(incoming, user))
+        return await api.answer(incoming, user)
 
     return [Route("/api/upload", upload, methods=["POST"])]

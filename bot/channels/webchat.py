@@ -28,7 +28,6 @@ from bot.channels.web_page import (
     PageTemplate,
     page_labels,
     page_language,
-    page_texts,
     render_page,
 )
 from bot.channels.web_sessions import (
@@ -320,20 +319,19 @@ class WebChatApi:
             language_hint=message.language,
             client_address=address,
         )
-        return JSONResponse(await self.answer(incoming, user))
+        return await self.answer(incoming, user)
 
-    async def answer(self, incoming: Incoming, user: WebUser) -> dict[str, Any]:
-        """The answer's body: the replies to `incoming`, then the page's pending notifications
-        (those of the web identity only: a page bound to WeChat gets the WeChat identity's
-        news in the account's chat, never here too); and, when the conversation now speaks
-        another language than the page (说英语), the page's labels in it (`page`)."""
+    async def answer(self, incoming: Incoming, user: WebUser) -> JSONResponse:
+        """The replies to `incoming`, then the page's pending notifications (those of the web
+        identity only: a page bound to WeChat gets the WeChat identity's news in the account's
+        chat, never here too). Content-Language says the language the conversation now
+        speaks, which the page's own labels follow (说英语 mid-conversation)."""
         handle = self.conversations.handle
         made = await asyncio.to_thread(handle, incoming)
         replies = [render(r) for r in made]
-        body: dict[str, Any] = {"replies": replies}
-        spoken = made[-1].language if made else ""
-        if spoken and spoken != normalize_language(incoming.language_hint):
-            body["page"] = {**page_labels(spoken), "texts": page_texts(spoken)}
+        headers = {}
+        if made and made[-1].language:
+            headers["Content-Language"] = page_labels(made[-1].language)["lang"]
         try:
             replies += await asyncio.to_thread(
                 claim_notifications, self.conversations.sessions, user.token_hash
@@ -341,7 +339,7 @@ class WebChatApi:
         except Exception:
             # They stay pending: the next request or poll delivers them.
             log.exception("claiming web notifications failed")
-        return body
+        return JSONResponse({"replies": replies}, headers=headers)
 
     async def updates(self, request: Request) -> JSONResponse:
         """Notifications that arrived since the last request, in the reply shape."""

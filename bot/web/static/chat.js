@@ -12,6 +12,9 @@
   var WIDE_LABEL_UNITS = 16;
 
   var texts = JSON.parse(document.getElementById("texts").textContent);
+  // The page's labels in each language: the page follows the conversation's language, which
+  // every answer names in its Content-Language header.
+  var pages = texts.pages;
   var log = document.getElementById("log");
   var form = document.getElementById("composer");
   var input = document.getElementById("text");
@@ -204,7 +207,12 @@
       .then(function (response) {
         return response.json().then(
           function (data) {
-            return { ok: response.ok, status: response.status, data: data };
+            return {
+              ok: response.ok,
+              status: response.status,
+              data: data,
+              language: response.headers.get("Content-Language"),
+            };
           },
           function () {
             return { ok: false, status: response.status, data: null };
@@ -245,7 +253,9 @@
           sessionTag = null;
           again(true);
         } else if (result.ok && result.data && Array.isArray(result.data.replies)) {
-          if (result.data.page) relabel(result.data.page);
+          if (result.language && result.language !== texts.lang && pages[result.language]) {
+            relabel(pages[result.language]);
+          }
           showReplies(result.data.replies, false);
         } else if (result.data && typeof result.data.error === "string") {
           showFailure(result.data.error, null);
@@ -297,8 +307,8 @@
     );
   }
 
-  // The conversation switched language (说英语, or the link below): the page follows, and a
-  // reload keeps it (the address says the language).
+  // The conversation speaks another language (说英语, the link below, or a returning user's
+  // choice): the page follows, and a reload keeps it (the address says the language).
   var otherLang = document.querySelector(".other-lang");
 
   function relabel(page) {
@@ -316,6 +326,7 @@
     otherLang.hreflang = page.other_lang_code;
     otherLang.textContent = page.other_lang;
     texts = page.texts;
+    texts.pages = pages;
     if (window.history && window.history.replaceState) {
       window.history.replaceState(null, "", page.lang === "en" ? "/?lang=en" : "/");
     }
