@@ -40,7 +40,8 @@ _SEPARATORS = r"一直到|直到|到|至|~|～|〜|-|—|–|→|\bto\b|\btill\b
 
 _TOKEN = re.compile(
     rf"""
-    (?P<count>(?P<n>\d+|[{_CN_NUMBER}几半]+)个(?P<more>多)?月)
+    (?P<count>(?P<work>(?:干|做|打工|上班|干活|工作)了?(?:有|快|近|整整)?)?
+        (?P<n>\d+|[{_CN_NUMBER}几半]+)个(?P<more>多)?月)
     | (?P<festival>过完年|过了年|过完春节|过了春节|过年后|过了年后|春节后|春节以后|春节过后|年后
         |过完十五|过了十五)
     | (?P<national>国庆)
@@ -179,7 +180,9 @@ class _Scan:
         group = match.group
         if group("count"):
             kind = "count"
-            self.found.counts.append(None if group("more") else _number(group("n")))
+            # Only a number of months worked measures the period (干了8个月); 回来两个月了 does not.
+            if group("work"):
+                self.found.counts.append(None if group("more") else _number(group("n")))
         elif group("festival"):
             self.side(1, None, True, False)  # after the Spring Festival: the first lunar month
         elif group("national"):
@@ -193,6 +196,8 @@ class _Scan:
                 return  # 11.20 in a period is a day, not a year
             year = self.years.two_digits(int(group("sy")))
             self.side(int(group("sm")), year, False, False)
+        elif group("rel") and self.years.birth:
+            self.found.invalid = True  # nobody gives a birth month as 去年三月
         elif group("year") or group("rel"):
             self._year(match)
         elif group("lunar"):
