@@ -1,4 +1,9 @@
-"""Reading months and work periods: 2025-03, 2025年3月, 三月, 去年十月, 3月到11月, 3月至今."""
+"""Reading months and work periods: 2025-03, 2025年3月, 三月, 去年十月, 3月到11月, 3月至今.
+
+parse_month and parse_month_range read an answer that is nothing but a month or a period;
+read_period, read_end and read_birth find them in a sentence too (今年三月份出去的一直干到十一月份,
+去年正月到七月, 过完年到现在, 85年6月), through what month_words.find_months finds.
+"""
 
 from __future__ import annotations
 
