@@ -22,14 +22,25 @@ _SHORTEN = {
     6: re.compile(rf"^(.{{2,}}?)(?:市|县|区|旗|{_ETHNIC}自治[县旗]|自治[县旗]|林区|特区)$"),
 }
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+# Names people say that no suffix rule derives: 内蒙 for 内蒙古, 呼市 for 呼和浩特.
+_ALIASES = {"内蒙": "15", "呼市": "1501"}
+# A typo that keeps a name readable: 苏洲, 广洲 for 苏州, 广州 (same sound, the input method's
+# first choice). Tried only where the name as written is not one.
+_TYPOS = str.maketrans("洲", "州")
 
 
 def _forms(name: str, level: int) -> list[tuple[str, int]]:
-    """The full name (rank 0) and its spoken short form (rank 1), if there is one."""
+    """The full name (rank 0) and its spoken short forms (rank 1), if there are any."""
     forms = [(name, 0)]
     match = _SHORTEN[level].match(name)
     if match:
         forms.append((match.group(1), 1))
+        # The shortest stem can cut too much or too little: 万柏林区 is 万柏林 (not 万柏, as if it
+        # were a 林区), 浦东新区 and 滨海新区 are 浦东 and 滨海.
+        for suffix in ("区", "新区"):
+            stem = name.removesuffix(suffix)
+            if level == 6 and stem != name and len(stem) >= 2 and stem != match.group(1):
+                forms.append((stem, 1))
     return forms
 
 
@@ -58,7 +69,17 @@ def _index() -> dict[str, list[tuple[str, int, bool]]]:
             for form, rank in _forms(period.name, level):
                 for prefix in prefixes:
                     index[prefix + form].append((code, rank, current))
+    for alias, code in _ALIASES.items():
+        index[alias].append((code, 1, True))
     return dict(index)
+
+
+@cache
+def _scan_table() -> tuple[int, frozenset[str]]:
+    """The longest name in the index and the first two characters of every name, so that a scan
+    skips at once the positions where no name starts."""
+    index = _index()
+    return max(map(len, index)), frozenset(name[:2] for name in index if len(name) >= 2)
 
 
 def _normalize(text: str) -> str:
@@ -87,9 +108,33 @@ def resolve_place(text: str) -> str:
         raise UnknownPlace(text)
     if cleaned.isdigit():
         return _from_code(cleaned)
-    matches = _index().get(cleaned)
-    if not matches:
+    codes = place_candidates(cleaned)
+    if not codes:
         raise UnknownPlace(text)
+    if len(codes) > 1:
+        candidates = tuple(PlaceCandidate(code, place_name(code)) for code in codes)
+        raise AmbiguousPlace(text, candidates)
+    return codes[0]
+
+
+def _lookup(name: str) -> str | None:
+    """The index key a name is, also after fixing a known typo; None when it is none."""
+    if name in _index():
+        return name
+    fixed = name.translate(_TYPOS)
+    return fixed if fixed != name and fixed in _index() else None
+
+
+def place_candidates(name: str) -> tuple[str, ...]:
+    """The codes a place name (no code, no other words) can mean, sorted; () when none.
+
+    Current divisions win over retired ones and full names over short forms; a province named
+    alone wins over namesake counties.
+    """
+    key = _lookup(_normalize(name))
+    if key is None:
+        return ()
+    matches = _index()[key]
     if any(current for _, _, current in matches):
         matches = [m for m in matches if m[2]]
     else:
@@ -103,10 +148,41 @@ def resolve_place(text: str) -> str:
         # Short province names collide with county ones (河南 vs 河南蒙古族自治县, 河北 vs 天津市
         # 河北区); a province named alone is by far the common meaning.
         codes = provinces
-    if len(codes) > 1:
-        candidates = tuple(PlaceCandidate(code, place_name(code)) for code in codes)
-        raise AmbiguousPlace(text, candidates)
-    return codes[0]
+    return tuple(codes)
+
+
+def find_place_names(text: str) -> list[tuple[int, str]]:
+    """The place names in a text, left to right, as (position, index key): 在浙江宁波打工 gives
+    (1, 浙江宁波). Positions count in the text without its spaces.
+
+    At each position the longest name wins (浙江省宁波市 over 浙江), and the scan goes on after
+    it. Names of one character are left out: inside a sentence they are ordinary words. Each
+    position tries only as many lengths as the longest name has, so the cost grows with the
+    length of the text, not with the size of the index.
+    """
+    cleaned = _normalize(text)
+    found: list[tuple[int, str]] = []
+    position = 0
+    while position < len(cleaned) - 1:
+        key = _longest_name_at(cleaned, position)
+        if key is None:
+            position += 1
+        else:
+            found.append((position, key))
+            position += len(key)  # a fixed typo keeps the length
+    return found
+
+
+def _longest_name_at(text: str, position: int) -> str | None:
+    longest, starts = _scan_table()
+    pair = text[position : position + 2]
+    if pair not in starts and pair.translate(_TYPOS) not in starts:
+        return None
+    for end in range(min(len(text), position + longest), position + 1, -1):
+        key = _lookup(text[position:end])
+        if key is not None:
+            return key
+    return None
 
 
 def _end_year(code: str) -> int:

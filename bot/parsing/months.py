@@ -1,4 +1,9 @@
-"""Reading months and work periods: 2025-03, 2025年3月, 三月, 去年十月, 3月到11月, 3月至今."""
+"""Reading months and work periods: 2025-03, 2025年3月, 三月, 去年十月, 3月到11月, 3月至今.
+
+parse_month and parse_month_range read an answer that is nothing but a month or a period;
+read_period, read_end and read_birth find them in a sentence too (今年三月份出去的一直干到十一月份,
+去年正月到七月, 过完年到现在, 85年6月), through what month_words.find_months finds.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +19,16 @@ from bot.parsing.errors import (
     RangeReversed,
     TextTooLong,
 )
+from bot.parsing.month_words import Side, Years, find_months
 from bot.parsing.numerals import read_digits, read_number
 from bot.parsing.text import prepare
 from policy.months import Month
 
 # An earlier year is a typo (1925 for 2025): the subsidies this bot knows began in the 2020s.
 FIRST_YEAR = 2000
+# The range of years a birth month may have; policy.months.Month holds no others.
+FIRST_BIRTH_YEAR = 1900
+LAST_YEAR = 2998
 
 _RELATIVE_YEARS = {"今年": 0, "本年": 0, "去年": -1, "前年": -2, "明年": 1}
 _RELATIVE_MONTHS = {
@@ -191,28 +200,138 @@ class Period:
     lunar: bool = False
 
 
+def _solar(side: Side, year: int, lunar: bool, text: str) -> Month:
+    if not FIRST_BIRTH_YEAR <= year <= LAST_YEAR:
+        raise MonthOutOfRange(text)
+    return side.solar(year, lunar)
+
+
+def _yearless(side: Side, default_year: int, lunar: bool, today: Month, text: str) -> Month:
+    """A month written without a year, in `default_year`; a 腊月 that would still be to come
+    (January of the next year) is the last one, in January of `default_year`."""
+    month = _solar(side, default_year, lunar, text)
+    if month.year > default_year and month > today:
+        month = _solar(side, default_year - 1, lunar, text)
+    return month
+
+
+def _one(side: Side, default_year: int, lunar: bool, today: Month, text: str) -> Month:
+    if side.year is not None:
+        return _solar(side, side.year, lunar, text)
+    return _yearless(side, default_year, lunar, today, text)
+
+
+def _pair(sides: list[Side], default_year: int, today: Month, text: str) -> tuple[Month, Month]:
+    """First and last month of two sides. A side without a year takes the other side's year,
+    one more or one less where the period crosses New Year (去年十月到五月, 十一月到今年三月)."""
+    start, end = sides
+    lunar = start.marked or end.marked
+    if start.year is not None and end.year is None:
+        first = _solar(start, start.year, lunar, text)
+        last = _solar(end, start.year, lunar, text)
+        return first, last if last >= first else _solar(end, start.year + 1, lunar, text)
+    if start.year is None and end.year is not None:
+        last = _solar(end, end.year, lunar, text)
+        first = _solar(start, end.year, lunar, text)
+        return first if first <= last else _solar(start, end.year - 1, lunar, text), last
+    first = _one(start, default_year, lunar, today, text)
+    return first, _one(end, default_year, lunar, today, text)
+
+
+def _check(months: list[Month], today: Month, text: str, first_year: int = FIRST_YEAR) -> None:
+    """Refuse months before `first_year` or after this month, and a last month before the first.
+
+    Work cannot have been done in a month still to come, so unlike parse_month this refuses
+    even next month."""
+    if any(month.year < first_year or month > today for month in months):
+        raise MonthOutOfRange(text)
+    if len(months) == 2 and months[1] < months[0]:
+        raise RangeReversed(text)
+
+
 def read_period(text: str, *, default_year: int, today: date) -> Period:
     """A work period as people write it, also inside a sentence: 3月到11月, 去年正月到七月,
-    过完年到现在, 3月份到现在, 2025年3月 (the first month only). Raise ParseError."""
-    try:
-        first, last = parse_month_range(text, default_year=default_year, today=today)
-    except ParseError:
-        month = parse_month(text, default_year=default_year, today=today)
-        return Period(month, None)
-    return Period(first, last, ongoing=last is None)
+    过完年到现在, 3月份到现在, 从三月份开始干的 (the first month only). Raise ParseError.
+
+    Lunar months (正月, 腊月, 冬月, or written after 农历 or 阴历) are read as the solar month they
+    mostly fall in, the month after (正月 is February, 腊月 January of the next year), and then
+    the other side of the period is lunar too; the Spring Festival (过完年, 年后) is February.
+    Months without a year are in `default_year`; 今年 and 去年 count from `today`.
+    """
+    now = Month.of(today)
+    found = find_months(prepare(text), Years(today.year, now))
+    if found.invalid or not 1 <= len(found.sides) <= 2:
+        raise NotAMonthRange(text)
+    lunar = any(side.marked for side in found.sides)
+    if len(found.sides) == 2:
+        # 3月和11月 is two months, not a period: it takes 到 between, or 回来 after the second.
+        if not (found.between("sep") or found.has("stop", after=1)):
+            raise NotAMonthRange(text)
+        first, last = _pair(found.sides, default_year, now, text)
+        _check([first, last], now, text)
+        return Period(first, last, lunar=lunar)
+    if found.before_first("sep") and not found.ongoing:
+        raise NotAMonthRange(text)  # 到11月: the end of a period, not its beginning
+    first = _one(found.sides[0], default_year, lunar, now, text)
+    _check([first], now, text)
+    if found.ongoing:
+        return Period(first, None, ongoing=True, lunar=lunar)
+    if len(found.counts) == 1 and found.counts[0]:
+        # 3月份开始干了8个月: the eighth month from March is October.
+        last = first + (found.counts[0] - 1)
+        _check([first, last], now, text)
+        return Period(first, last, lunar=lunar)
+    return Period(first, None, lunar=lunar)
 
 
 def read_end(text: str, *, start: Month, today: date) -> Period:
-    """The end of a period whose first month is `start`: 11月, 到今年十一月, 现在还在干 (ongoing).
-    Raise ParseError (RangeReversed when it is before `start`)."""
-    if parse_still_working(text):
-        return Period(start, None, ongoing=True)
-    month = parse_month(text, default_year=start.year, today=today)
-    if month < start:
+    """The end of a period whose first month is `start`: 11月, 到今年十一月, 11月份回来的,
+    现在还在干 (ongoing), 干了三个月. Raise ParseError (RangeReversed when it is before `start`).
+
+    A month without a year is the first one from `start` on (十月 after 2025-11 is 2026-10).
+    """
+    now = Month.of(today)
+    found = find_months(prepare(text), Years(today.year, now))
+    sides = found.sides
+    if found.invalid:
+        raise NotAMonth(text)
+    if (not sides or found.has("now", after=0)) and found.ongoing:
+        return Period(start, None, ongoing=True)  # 3月到现在: the first month again, and now
+    if len(sides) >= 2:
+        last = _pair(sides[-2:], start.year, now, text)[1]
+    elif sides:
+        last = _after(sides[0], start, text)
+    elif len(found.counts) == 1 and found.counts[0]:
+        last = start + (found.counts[0] - 1)  # 干了三个月
+    else:
+        raise NotAMonth(text)
+    if last < start:
         raise RangeReversed(text)
-    return Period(start, month)
+    _check([last], now, text)
+    return Period(start, last, lunar=any(side.marked for side in sides[-2:]))
+
+
+def _after(side: Side, start: Month, text: str) -> Month:
+    if side.year is not None:
+        return _solar(side, side.year, side.marked, text)
+    month = _solar(side, start.year, side.marked, text)
+    return month if month >= start else _solar(side, start.year + 1, side.marked, text)
 
 
 def read_birth(text: str, *, today: date) -> Month:
-    """A month of birth: 1985-06, 85年6月, 八五年六月, 1985.6. Raise ParseError."""
-    return parse_month(text, default_year=today.year, today=today, first_year=1900)
+    """A month of birth: 1985-06, 85年6月, 八五年六月, 1985.6, 19850615. Raise ParseError.
+
+    Two-digit years are of the 1900s unless that would make the person younger than 16 (02年 is
+    2002). A lunar month (腊月, 农历六月) is refused: its solar month depends on the year and the
+    day, so the bot asks for the date on the ID card.
+    """
+    now = Month.of(today)
+    found = find_months(prepare(text), Years(today.year, now, birth=True))
+    if found.invalid or len(found.sides) != 1:
+        raise NotAMonth(text)
+    side = found.sides[0]
+    if side.year is None or side.marked or side.lunar:
+        raise NotAMonth(text)
+    month = _solar(side, side.year, False, text)
+    _check([month], now, text, first_year=FIRST_BIRTH_YEAR)
+    return month
