@@ -267,9 +267,10 @@ def _set_periods(marked: str, moneys: list[_Money]) -> None:
 
 
 def _options(low: Decimal, high: Decimal, text: str) -> tuple[str, ...]:
+    """The buttons for a range: its ends and the whole yuan midway (3000, 3500, 4000)."""
+    low, high = _yuan(low, text), _yuan(high, text)  # too large or fractional before dividing
     middle = ((low + high) / 2).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    amounts = [_yuan(value, text) for value in (low, middle, high)]
-    return tuple(dict.fromkeys(str(amount) for amount in amounts))
+    return tuple(dict.fromkeys(str(amount) for amount in (low, _yuan(middle, text), high)))
 
 
 def read_amount(text: str) -> Decimal:
