@@ -112,8 +112,10 @@ _MARKERS = re.compile("|".join(re.escape(word) for word in sorted(_CODE_OF, key=
 _CODES = re.compile(f"[{''.join(code for code in _TIME_WORDS if code != _LESS)}]")
 # Currency words in Latin letters, which would otherwise make a number look like a typo (3000rmb).
 _LATIN_CURRENCY = re.compile(r"rmb|cny|yuan|kuai")
-# 千把块, 万把块: about a thousand, about ten thousand.
-_ABOUT_ONE = re.compile(r"(?<![0-9.一二两三四五六七八九十百千万])([千万])把")
+# 千把块, 万把块 (about a thousand), 过万, 上万 (over ten thousand): one unit, said as the number.
+_ABOUT_ONE = re.compile(r"(?<![0-9.一二两三四五六七八九十百千万])([千万])把|(?<=[过上破])([千万])")
+# 五千 不对 是五千五: what comes after a correction replaces what came before.
+_CORRECTED = re.compile(r".*(?:不对|说错了|打错了|写错了|错了|更正一下|更正)")
 # 三点五千, 3点5k: a spoken decimal point.
 _SPOKEN_POINT = re.compile(r"([0-9一二两三四五六七八九])点([0-9一二两三四五六七八九])")
 
@@ -166,7 +168,10 @@ def _marked(text: str) -> str:
     out, thousands separators dropped."""
     cleaned = _THOUSANDS.sub("", prepare(text))
     cleaned = _LATIN_CURRENCY.sub(" ", cleaned)
-    cleaned = _ABOUT_ONE.sub(r"一\1", cleaned)
+    corrected = _CORRECTED.sub("", cleaned, count=1)
+    if _RUN.search(corrected):
+        cleaned = corrected
+    cleaned = _ABOUT_ONE.sub(lambda m: "一" + (m[1] or m[2]), cleaned)
     cleaned = _SPOKEN_POINT.sub(
         lambda m: f"{DIGITS.get(m[1], m[1])}.{DIGITS.get(m[2], m[2])}", cleaned
     )

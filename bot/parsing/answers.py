@@ -12,8 +12,9 @@ from bot.parsing.text import answer_key, prepare
 # The words of a yes or a no. A message is read as a row of them (longest first), with fillers
 # and particles between; every word must be known, and all must say the same.
 _YES_WORDS = (
-    "是", "是的", "对", "对的", "对头", "没错", "没问题", "有", "有的", "好", "好的", "同意",
-    "确认", "确定", "可以", "行", "要", "需要", "就是", "当然", "必须", "肯定", "嗯", "恩",
+    "是", "是的", "是这样", "就是这样", "对", "对的", "对头", "没错", "没问题", "有", "有的",
+    "好", "好的", "同意", "确认", "确定", "可以", "行", "要", "需要", "就是", "当然", "必须",
+    "肯定", "嗯", "恩",
     "中",  # "OK" in Shanxi and Henan speech
     "得行", "要得",  # Sichuan and Guizhou
     "yes", "y", "ok", "okay", "yeah", "yep", "yup", "sure", "ofcourse", "right", "correct",
@@ -127,12 +128,12 @@ def _choice_key(text: str) -> str:
 _OF_EMPLOYERS = r"(?:家|个(?![月人多星礼小钟年天])|处|份)"
 _NUMBER_WORD = r"(?:[两俩二三四五六七八九十几多]|好几|[2-9])"
 # 没换过, 从来没换: a denied change is one employer.
-_NEVER_CHANGED = re.compile(r"(?:从来?)?(?:没有?|未|不曾|没怎么)(?:换|跳槽|跳过槽|变|动)过?")
+_NEVER_CHANGED = re.compile(r"(?:从来?)?(?:没有?|未|不曾|没怎么)(?:换|跳槽|跳过槽|变|动|挪)过?")
 # 不止一家, 不是同一家: a denied single employer is several.
 _NOT_ONE = re.compile(r"(?:不止|不只|不是|不在|不光|不仅)(?:在)?(?:同|一)")
 _SEVERAL = re.compile(
-    rf"换过|换了|换工作|换厂|换地方|换老板|跳槽|跳过槽|{_NUMBER_WORD}{_OF_EMPLOYERS}"
-    r"|^(?:several|severalemployers|many|morethanone|different|changed|changedjobs|multiple)$"
+    rf"换过|换了|换工作|换厂|换地方|换老板|跳槽|跳过槽|另一|又去了|{_NUMBER_WORD}{_OF_EMPLOYERS}"
+    r"|several|many|morethanone|different|changed|multiple|twice"
 )
 _ONE = re.compile(
     rf"(?:一|1|同){_OF_EMPLOYERS}|同一|一直在|一直是|一直给|就那|还是那|固定|没变"
@@ -172,11 +173,11 @@ def read_employer(text: str) -> str:
 # -- household -----------------------------------------------------------------------------
 
 _MONITORED = (
-    r"监测户|监测对象|监测家庭|防返贫|返贫监测|边缘户|边缘易致贫|易致贫|脱贫不稳定|不稳定户"
+    r"监测户|监侧户|监测对象|监测家庭|防返贫|返贫监测|边缘户|边缘易致贫|易致贫|脱贫不稳定|不稳定户"
     r"|突发严重困难|严重困难户|突发困难|监测|monitored|monitoring"
 )
 _POVERTY = (
-    r"脱贫户|脱贫人口|脱贫家庭|已脱贫|脱了贫|脱贫了|建档立卡|贫困户|贫困家庭|贫困人口|扶贫户|脱贫"
+    r"脱贫户|脱贫人口|脱贫家庭|已脱贫|脱了贫|脱贫了|建档立卡|建档|贫困户|贫困家庭|贫困人口|扶贫户|脱贫"
     r"|povertyalleviated|liftedoutofpoverty|poverty"
 )
 # A kind named after a denial: 不是脱贫户, 不属于监测对象, 没评上贫困户, 非贫困户.
@@ -196,14 +197,14 @@ _HOUSEHOLD_WORDS = (
     (
         "none",
         re.compile(
-            r"都不是|都没有|啥也不是|啥都不是|什么都不是|哪个都不是|两个都不是|一般户|普通户|"
+            r"都不是|都没有|啥也不是|啥都不是|什么都不是|哪个都不是|两个都不是|一般户|普通户|一般农户|普通农户|"
             r"一般家庭|普通家庭|普通人家|一般人家|非贫困|neither|^none$|normal|ordinary"
         ),
     ),
     (
         "unknown",
         re.compile(
-            r"不清楚|不知道|不晓得|不了解|不确定|搞不清|弄不清|说不清|闹不清|不懂|忘了|记不得|"
+            r"不(?:太|大|是很)?(?:清楚|知道|晓得|了解|确定)|搞不清|弄不清|说不清|闹不清|不懂|忘了|记不得|"
             r"记不清|不记得|问问|问一下|问村|要问|得问|不好说|没注意|好像|可能|也许|大概|估计|"
             r"说不定|dontknow|notsure|idk|unknown|unsure"
         ),
