@@ -114,6 +114,8 @@ _CODES = re.compile(f"[{''.join(code for code in _TIME_WORDS if code != _LESS)}]
 _LATIN_CURRENCY = re.compile(r"rmb|cny|yuan|kuai")
 # 千把块, 万把块 (about a thousand), 过万, 上万 (over ten thousand): one unit, said as the number.
 _ABOUT_ONE = re.compile(r"(?<![0-9.一二两三四五六七八九十百千万])([千万])把|(?<=[过上破])([千万])")
+# 五 千, 3 k: a space before a unit does not split the number.
+_SPACED_UNIT = re.compile(r"(?<=[0-9一二两三四五六七八九十百千万])\s+(?=[十百千万kw](?![a-z]))")
 # 五千 不对 是五千五: what comes after a correction replaces what came before.
 _CORRECTED = re.compile(r".*(?:不对|说错了|打错了|写错了|错了|更正一下|更正)")
 # 三点五千, 3点5k: a spoken decimal point.
@@ -140,7 +142,7 @@ _NEIGHBOUR_DIGITS = re.compile(
     rf"(?P<unit>[{_CHINESE_UNITS}]?)"
 )
 # What may stand between the two ends of a range: 3000-4000, 三千多到四千, 3000元至4000元.
-_RANGE_GAP = re.compile(r"\s*(?:元|块钱?|多|来|左右)?\s*(?:-|~|〜|—|–|－|到|至)\s*")
+_RANGE_GAP = re.compile(r"\s*(?:(?:元|块钱?|多|来|左右)?\s*(?:-|~|〜|—|–|－|到|至)|多)\s*")
 _UNIT_SUFFIX = re.compile(rf"[{_CHINESE_UNITS}kw]+$")
 # The widest range still read as one (两三千 is 2000..3000, 一两千 1000..2000).
 _RANGE_RATIO = 3
@@ -166,7 +168,7 @@ class _Money:
 def _marked(text: str) -> str:
     """The text prepared for reading: time words replaced by their codes, spoken forms written
     out, thousands separators dropped."""
-    cleaned = _THOUSANDS.sub("", prepare(text))
+    cleaned = _SPACED_UNIT.sub("", _THOUSANDS.sub("", prepare(text)))
     cleaned = _LATIN_CURRENCY.sub(" ", cleaned)
     corrected = _CORRECTED.sub("", cleaned, count=1)
     if _RUN.search(corrected):

@@ -12,17 +12,17 @@ from bot.parsing.text import answer_key, prepare
 # The words of a yes or a no. A message is read as a row of them (longest first), with fillers
 # and particles between; every word must be known, and all must say the same.
 _YES_WORDS = (
-    "是", "是的", "是这样", "就是这样", "对", "对的", "对头", "没错", "没问题", "有", "有的",
-    "好", "好的", "同意", "确认", "确定", "可以", "行", "要", "需要", "就是", "当然", "必须",
-    "肯定", "嗯", "恩",
+    "是", "是的", "是这样", "就是这样", "对", "对的", "对头", "没错", "不错", "没毛病", "无误",
+    "没问题", "有", "有的", "好", "好的", "同意", "确认", "确定", "可以", "行", "要", "需要",
+    "就是", "当然", "必须", "肯定", "嗯", "恩",
     "中",  # "OK" in Shanxi and Henan speech
     "得行", "要得",  # Sichuan and Guizhou
     "yes", "y", "ok", "okay", "yeah", "yep", "yup", "sure", "ofcourse", "right", "correct",
     "👍", "👌", "✅", "✔", "☑", "⭕",
 )  # fmt: skip
 _NO_WORDS = (
-    "否", "不是", "不对", "没有", "没", "无", "不", "不同意", "不确认", "不要", "不用", "不需要",
-    "不行", "不可以", "不好", "不中", "不得行", "要不得", "算了", "别", "不必", "免了",
+    "否", "不是", "不对", "错", "没有", "没", "无", "不", "不同意", "不确认", "不要", "不用",
+    "不需要", "不行", "不可以", "不好", "不中", "不得行", "要不得", "算了", "别", "不必", "免了",
     "木有", "莫得", "没得", "莫有", "冇", "冇得", "么有",  # dialect and chat spellings of 没有
     "no", "n", "nope", "nah", "👎", "❌", "✖", "✗", "✘", "×",
 )  # fmt: skip
@@ -30,8 +30,8 @@ _NO_WORDS = (
 # 对着哩, 那算了, yes please).
 _FILLERS = (
     "的", "啊", "呀", "吧", "哦", "噢", "喔", "了", "呢", "嘛", "啦", "哈", "滴", "嘞", "咧",
-    "哩", "呐", "哪", "着", "呃", "额", "那", "那个", "我", "俺", "谢谢", "谢了", "多谢", "麻烦",
-    "麻烦你", "please", "pls", "thanks", "thankyou",
+    "哩", "呐", "哪", "着", "呃", "额", "哼", "还", "那", "那个", "我", "俺", "谢谢", "谢了",
+    "多谢", "麻烦", "麻烦你", "please", "pls", "thanks", "thankyou",
 )  # fmt: skip
 # 嗯 alone is a yes; before other words it is a pause (嗯不是 is a no).
 _HUMS = frozenset({"嗯", "恩"})
@@ -125,19 +125,19 @@ def _choice_key(text: str) -> str:
 # -- employer ------------------------------------------------------------------------------
 
 # A count word of places worked at, not of months or people (两个月, 三个人).
-_OF_EMPLOYERS = r"(?:家|个(?![月人多星礼小钟年天])|处|份)"
+_OF_EMPLOYERS = r"(?:家|个(?![月人多星礼小钟年天])|处|份|厂|公司|老板|工地)"
 _NUMBER_WORD = r"(?:[两俩二三四五六七八九十几多]|好几|[2-9])"
 # 没换过, 从来没换: a denied change is one employer.
 _NEVER_CHANGED = re.compile(r"(?:从来?)?(?:没有?|未|不曾|没怎么)(?:换|跳槽|跳过槽|变|动|挪)过?")
 # 不止一家, 不是同一家: a denied single employer is several.
-_NOT_ONE = re.compile(r"(?:不止|不只|不是|不在|不光|不仅)(?:在)?(?:同|一)")
+_NOT_ONE = re.compile(r"(?:不止|不只|不是|不在|不光|不仅)(?:在)?(?:同|一)|(?:不|没有?)固定")
 _SEVERAL = re.compile(
-    rf"换过|换了|换工作|换厂|换地方|换老板|跳槽|跳过槽|另一|又去了|{_NUMBER_WORD}{_OF_EMPLOYERS}"
+    rf"换过|换了|换工作|换厂|换地方|换老板|跳槽|跳过槽|另一|又去了|后来去|后来又|后来到|零工|{_NUMBER_WORD}{_OF_EMPLOYERS}"
     r"|several|many|morethanone|different|changed|multiple|twice"
 )
 _ONE = re.compile(
-    rf"(?:一|1|同){_OF_EMPLOYERS}|同一|一直在|一直是|一直给|就那|还是那|固定|没变"
-    r"|^(?:one|oneemployer|onecompany|justone|onlyone|same|sameemployer|samecompany)$"
+    rf"(?:一|1|同){_OF_EMPLOYERS}|同一|一直在|一直是|一直给|就那|还是那|还在|原来那|固定|没变"
+    r"|^(?:just|only)?(?:one|same)(?:employer|company|boss|job|factory|place)?(?:only)?$"
 )
 _NOT_WORKSHOP = re.compile(
     r"(?:不是|没在|没有在|不在|没去过?|没进过?)[^车间]{0,6}?车间|notaworkshop"
@@ -197,14 +197,14 @@ _HOUSEHOLD_WORDS = (
     (
         "none",
         re.compile(
-            r"都不是|都没有|啥也不是|啥都不是|什么都不是|哪个都不是|两个都不是|一般户|普通户|一般农户|普通农户|"
+            r"都不是|都没有|(?:啥|什么|哪个|哪)(?:户|种)?(?:也|都)不是|两个都不是|老百姓|普通人|一般户|普通户|一般农户|普通农户|"
             r"一般家庭|普通家庭|普通人家|一般人家|非贫困|neither|^none$|normal|ordinary"
         ),
     ),
     (
         "unknown",
         re.compile(
-            r"不(?:太|大|是很)?(?:清楚|知道|晓得|了解|确定)|搞不清|弄不清|说不清|闹不清|不懂|忘了|记不得|"
+            r"不(?:太|大|是很)?(?:清楚|知道|晓得|了解|确定)|没听说|没听过|搞不清|弄不清|说不清|闹不清|不懂|忘了|记不得|"
             r"记不清|不记得|问问|问一下|问村|要问|得问|不好说|没注意|好像|可能|也许|大概|估计|"
             r"说不定|dontknow|notsure|idk|unknown|unsure"
         ),
