@@ -114,6 +114,8 @@ _CODES = re.compile(f"[{''.join(code for code in _TIME_WORDS if code != _LESS)}]
 _LATIN_CURRENCY = re.compile(r"rmb|cny|yuan|kuai")
 # 千把块, 万把块 (about a thousand), 过万, 上万 (over ten thousand): one unit, said as the number.
 _ABOUT_ONE = re.compile(r"(?<![0-9.一二两三四五六七八九十百千万])([千万])把|(?<=[过上破])([千万])")
+# 4 0 0 0: digits spaced out one by one are one number.
+_SPACED_DIGITS = re.compile(r"(?<![0-9])[0-9](?: [0-9]){2,}(?![0-9])")
 # 五 千, 3 k: a space before a unit does not split the number.
 _SPACED_UNIT = re.compile(r"(?<=[0-9一二两三四五六七八九十百千万])\s+(?=[十百千万kw](?![a-z]))")
 # 五千 不对 是五千五: what comes after a correction replaces what came before.
@@ -142,7 +144,9 @@ _NEIGHBOUR_DIGITS = re.compile(
     rf"(?P<unit>[{_CHINESE_UNITS}]?)"
 )
 # What may stand between the two ends of a range: 3000-4000, 三千多到四千, 3000元至4000元.
-_RANGE_GAP = re.compile(r"\s*(?:(?:元|块钱?|多|来|左右)?\s*(?:-|~|〜|—|–|－|到|至)|多)\s*")
+_RANGE_GAP = re.compile(
+    rf"\s*(?:(?:元|块钱?|多|来|左右)?\s*(?:-|~|〜|—|–|－|到|至)|多|多?\s*{_LESS})\s*"
+)  # 六千多不到七千 is a range too
 _UNIT_SUFFIX = re.compile(rf"[{_CHINESE_UNITS}kw]+$")
 # The widest range still read as one (两三千 is 2000..3000, 一两千 1000..2000).
 _RANGE_RATIO = 3
@@ -163,12 +167,15 @@ class _Money:
     end: int
     run: str = ""
     period: str | None = None
+    # A Chinese numeral without a unit (三, 一直's 一): only the low end of a range (三到五千).
+    bare: bool = False
 
 
 def _marked(text: str) -> str:
     """The text prepared for reading: time words replaced by their codes, spoken forms written
     out, thousands separators dropped."""
     cleaned = _SPACED_UNIT.sub("", _THOUSANDS.sub("", prepare(text)))
+    cleaned = _SPACED_DIGITS.sub(lambda m: m.group().replace(" ", ""), cleaned)
     cleaned = _LATIN_CURRENCY.sub(" ", cleaned)
     corrected = _CORRECTED.sub("", cleaned, count=1)
     if _RUN.search(corrected):
@@ -193,14 +200,8 @@ def _spoken_range(run: str) -> tuple[Decimal, Decimal] | None:
 
 
 def _counts_something(marked: str, match: re.Match[str]) -> bool:
-    """Whether a number counts months, people or days (3个月, 第3), or is a bare word (一般)."""
-    run = match.group()
-    if _COUNTED.match(marked, match.end()) or marked[: match.start()].endswith("第"):
-        return True
-    # A Chinese numeral without a unit (一直, 三五个) or below a hundred (十五) is never a wage.
-    return not any(char.isascii() for char in run) and not any(
-        char in _CHINESE_UNITS for char in run
-    )
+    """Whether a number counts months, people or days (3个月, 2025年, 第3), not yuan."""
+    return bool(_COUNTED.match(marked, match.end())) or marked[: match.start()].endswith("第")
 
 
 def _money(marked: str, match: re.Match[str], text: str) -> _Money | None:
@@ -219,27 +220,33 @@ def _money(marked: str, match: re.Match[str], text: str) -> _Money | None:
     if spoken is not None:
         return _Money(*spoken, start, end)
     value = read_number(run, letter_units=True)
+    chinese = not any(char.isascii() for char in run)
+    if chinese and (value is None or value < 100 or not set(run) & set(_CHINESE_UNITS)):
+        # 一般, 三五个, 十五: no wage; kept only to be the low end of a range (三到五千).
+        return None if value is None else _Money(value, value, start, end, run, bare=True)
     if value is None:
         raise NotAnAmount(text)
-    if not any(char.isascii() for char in run) and value < 100:
-        return None
     return _Money(value, value, start, end, run)
 
 
 def _joined(low: _Money, high: _Money, text: str) -> _Money:
-    """The range from `low` to `high`; the unit of the second end also counts for the first
-    (3到4千, 三到四千)."""
-    first = low.low
-    unit = _UNIT_SUFFIX.search(high.run)
-    if unit and not _UNIT_SUFFIX.search(low.run) and first * 10 <= high.low:
-        first = read_number(low.run + unit.group(), letter_units=True) or first
-    bottom, top = sorted((first, high.low))
+    """The range from `low` to `high`. A unit said once counts for both ends: 3到4千, 三到四千,
+    三千到四."""
+    first, last = low.low, high.low
+    low_unit, high_unit = _UNIT_SUFFIX.search(low.run), _UNIT_SUFFIX.search(high.run)
+    if high_unit and not low_unit and first * 10 <= last:
+        first = read_number(low.run + high_unit.group(), letter_units=True) or first
+    elif low_unit and not high_unit and high.bare:
+        last = read_number(high.run + low_unit.group(), letter_units=True) or last
+    bottom, top = sorted((first, last))
     if top > bottom * _RANGE_RATIO:
-        raise NotAnAmount(text)  # 3到4000, a date (2026-03): not a range of wages
+        raise NotAnAmount(text)  # 3到4000, 三千五到四, a date (2026-03): not a range of wages
     return _Money(bottom, top, low.start, high.end)
 
 
 def _ranges_joined(marked: str, moneys: list[_Money], text: str) -> list[_Money]:
+    """The amounts with the two ends of each range joined; bare numerals not in a range
+    dropped."""
     joined: list[_Money] = []
     for money in moneys:
         previous = joined[-1] if joined else None
@@ -247,12 +254,14 @@ def _ranges_joined(marked: str, moneys: list[_Money], text: str) -> list[_Money]
             previous is not None
             and previous.run
             and money.run
+            and not (previous.bare and money.bare)
+            and (not previous.bare or _UNIT_SUFFIX.search(money.run))
             and _RANGE_GAP.fullmatch(marked, previous.end, money.start)
         ):
             joined[-1] = _joined(previous, money, text)
         else:
             joined.append(money)
-    return joined
+    return [money for money in joined if not money.bare]
 
 
 def _set_periods(marked: str, moneys: list[_Money]) -> None:
@@ -289,10 +298,11 @@ def read_amount(text: str) -> Decimal:
     multiplied), an upper bound (不到三千).
     """
     marked = _marked(text)
-    if _LESS in marked:
-        raise NotAnAmount(text)
     found = [_money(marked, match, text) for match in _RUN.finditer(marked)]
     moneys = _ranges_joined(marked, [money for money in found if money is not None], text)
+    for bound in re.finditer(_LESS, marked):
+        if not any(money.start < bound.start() < money.end for money in moneys):
+            raise NotAnAmount(text)  # 不到三千: a bound, not the amount
     _set_periods(marked, moneys)
     monthly = {(m.low, m.high) for m in moneys if m.period in (None, _PER_MONTH)}
     if not monthly:
