@@ -124,19 +124,20 @@ def _choice_key(text: str) -> str:
 
 # -- employer ------------------------------------------------------------------------------
 
-# A count word of places worked at, not of months or people (两个月, 三个人).
-_OF_EMPLOYERS = r"(?:家|个(?![月人多星礼小钟年天])|处|份|厂|公司|老板|工地)"
+# A count word of places worked at (加 a common slip for 家), not of months or people (两个月).
+_OF_EMPLOYERS = r"(?:家|加|个(?![月人多星礼小钟年天])|处|份|厂|公司|老板|工地)"
 _NUMBER_WORD = r"(?:[两俩二三四五六七八九十几多]|好几|[2-9])"
 # 没换过, 从来没换: a denied change is one employer.
 _NEVER_CHANGED = re.compile(r"(?:从来?)?(?:没有?|未|不曾|没怎么)(?:换|跳槽|跳过槽|变|动|挪)过?")
 # 不止一家, 不是同一家: a denied single employer is several.
 _NOT_ONE = re.compile(r"(?:不止|不只|不是|不在|不光|不仅)(?:在)?(?:同|一)|(?:不|没有?)固定")
 _SEVERAL = re.compile(
-    rf"换过|换了|换来换去|换工作|换厂|换地方|换老板|跳槽|跳过槽|另一|又去了|后来去|后来又|后来到|零工|{_NUMBER_WORD}{_OF_EMPLOYERS}"
+    r"换过|换了|换来换去|换工作|换厂|换地方|换老板|跳槽|跳过槽|另一|又去了|后来去|后来又|后来到"
+    rf"|零工|{_NUMBER_WORD}{_OF_EMPLOYERS}"
     r"|several|many|morethanone|different|changed|multiple|twice"
 )
 _ONE = re.compile(
-    rf"(?:一|1|同){_OF_EMPLOYERS}|同一|一直在|一直是|一直给|就那|还是那|还在|原来那|固定|没变"
+    rf"(?:一|1|同){_OF_EMPLOYERS}|同一|一直在(?:这|那)|就那|还是那|原来那|固定|没变"
     r"|^(?:just|only)?(?:one|same)(?:employer|company|boss|job|factory|place)?(?:only)?$"
 )
 _NOT_WORKSHOP = re.compile(
@@ -173,12 +174,12 @@ def read_employer(text: str) -> str:
 # -- household -----------------------------------------------------------------------------
 
 _MONITORED = (
-    r"监测户|监侧户|监测对象|监测家庭|防返贫|返贫监测|边缘户|边缘易致贫|易致贫|脱贫不稳定|不稳定户"
-    r"|突发严重困难|严重困难户|突发困难|监测|monitored|monitoring"
+    r"监测户|监侧户|监测对象|监测家庭|防返贫|返贫监测|边缘户|边缘易致贫|易致贫|脱贫不稳定"
+    r"|不稳定户|突发严重困难|严重困难户|突发困难|监测|monitored|monitoring"
 )
 _POVERTY = (
-    r"脱贫户|脱贫人口|脱贫家庭|已脱贫|脱了贫|脱贫了|建档立卡|建档|贫困户|贫困家庭|贫困人口|扶贫户|脱贫"
-    r"|povertyalleviated|liftedoutofpoverty|poverty"
+    r"脱贫户|脱贫人口|脱贫家庭|已脱贫|脱了贫|脱贫了|建档立卡|建档|贫困户|贫困家庭|贫困人口"
+    r"|扶贫户|脱贫|povertyalleviated|liftedoutofpoverty|poverty"
 )
 # A kind named after a denial: 不是脱贫户, 不属于监测对象, 没评上贫困户, 非贫困户.
 _DENIAL = (
@@ -197,16 +198,17 @@ _HOUSEHOLD_WORDS = (
     (
         "none",
         re.compile(
-            r"都不是|都不算|都没有|(?:啥|什么|哪个|哪)(?:户|种)?(?:也|都)不是|两个都不是|老百姓|普通人|(?:一般|普通)的?(?:农|人家的?)?户|"
-            r"一般家庭|普通家庭|普通人家|一般人家|非贫困|neither|^none$|normal|ordinary"
+            r"都不是|都不算|都没有|(?:啥|什么|哪个|哪)(?:户|种)?(?:也|都)不是|两个都不是"
+            r"|(?:一般|普通)的?(?:农|人家的?)?户|一般家庭|普通家庭|普通人家|一般人家|老百姓|普通人"
+            r"|非贫困|neither|^none$|normal|ordinary"
         ),
     ),
     (
         "unknown",
         re.compile(
-            r"不(?:太|大|是很)?(?:清楚|知道|晓得|了解|确定)|没听说|没听过|没问过|不(?:太|大)?懂|搞不清|弄不清|说不清|闹不清|不懂|忘了|记不得|"
-            r"记不清|不记得|问问|问一下|问村|要问|得问|不好说|没注意|好像|可能|也许|大概|估计|"
-            r"说不定|dontknow|notsure|idk|unknown|unsure"
+            r"不(?:太|大|是很)?(?:清楚|知道|晓得|了解|确定|懂)|没听说|没听过|没问过|搞不清|弄不清"
+            r"|说不清|闹不清|忘了|记不得|记不清|不记得|问问|问一下|问村|要问|得问|不好说|没注意"
+            r"|好像|可能|也许|大概|估计|说不定|dontknow|notsure|idk|unknown|unsure"
         ),
     ),
 )

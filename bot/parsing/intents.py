@@ -88,7 +88,8 @@ _PHRASINGS: dict[str, tuple[str, ...]] = {
     MENU: (
         r"(?:回到|回|返回|去|打开|显示|看|到)?(?:主?菜单|主页|首页|开始)|返回|回去|重新开始|"
         r"从头开始|重来|重新来(?:一遍|一次)?|从头来|从新开始|再来一遍|退出",
-        r"(?:main|back|backto|gobackto|backtothe|backtomain)?menu|back|goback|home|startover|restart",
+        r"(?:main|back|backto|gobackto|backtothe|backtomain)?menu|back|goback|home|startover"
+        r"|restart",
     ),
     HELP: (
         r"帮助|帮帮我|使用帮助|使用说明|说明|操作说明|教程|指南|help|helpme|guide|howtouse"
