@@ -119,3 +119,10 @@ class AmbiguousAmount(Ambiguous):
     """Raised for a range of amounts (三千到四千, 3000-4000): the options are the amounts meant."""
 
     message_key = N_("Which amount is closest to the usual monthly wage?")
+
+
+class NotMonthlyAmount(NotAnAmount):
+    """Raised when the only amount given is per day, hour, week or year (一天150, 年薪5万): the
+    bot asks for the monthly wage rather than multiplying, as days worked vary."""
+
+    message_key = N_("Please send the monthly wage, not a daily or yearly one, for example 3000.")
