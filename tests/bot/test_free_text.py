@@ -67,7 +67,8 @@ def test_a_wage_range_is_asked_with_buttons_and_never_guessed(chat, session_fact
     run(user, QUICK_CHECK[:5])
     user.say("三千到四千")
     assert user.buttons == ["reading:0", "reading:1", "reading:2"]
-    assert "3500" in " ".join(reply.buttons[0].label for reply in user.replies if reply.buttons)
+    labels = [button.label for reply in user.replies for button in reply.buttons]
+    assert any("3500" in label for label in labels)
     user.tap("reading:1")
     assert "hh:poverty_alleviated" in user.buttons  # the next question: the wage is taken
 
