@@ -14,7 +14,7 @@ from bot.parsing.text import answer_key, prepare
 _YES_WORDS = (
     "是", "是的", "是这样", "就是这样", "对", "对的", "对头", "没错", "不错", "没毛病", "无误",
     "没问题", "有", "有的", "好", "好的", "同意", "确认", "确定", "可以", "行", "要", "需要",
-    "就是", "当然", "必须", "肯定", "嗯", "恩",
+    "就是", "当然", "必须", "肯定", "嗯", "恩", "可不是", "可不", "那可不", "可不就是",
     "中",  # "OK" in Shanxi and Henan speech
     "得行", "要得",  # Sichuan and Guizhou
     "yes", "y", "ok", "okay", "yeah", "yep", "yup", "sure", "ofcourse", "right", "correct",
@@ -23,7 +23,7 @@ _YES_WORDS = (
 _NO_WORDS = (
     "否", "不是", "不对", "错", "没有", "没", "无", "不", "不同意", "不确认", "不要", "不用",
     "不需要", "不行", "不可以", "不好", "不中", "不得行", "要不得", "算了", "别", "不必", "免了",
-    "木有", "莫得", "没得", "莫有", "冇", "冇得", "么有",  # dialect and chat spellings of 没有
+    "木有", "莫得", "没得", "莫有", "冇", "冇得", "么有", "倒没有", "那倒没有", "倒也没有", "也没有",  # dialect and chat spellings of 没有
     "no", "n", "nope", "nah", "notreally", "notatall", "notyet", "👎", "❌", "✖", "✗", "✘", "×",
 )  # fmt: skip
 # Particles, fillers and courtesies that neither add nor change an answer (好的呀, 是的呢, 嗯呐,
@@ -133,7 +133,7 @@ _NEVER_CHANGED = re.compile(r"(?:从来?)?(?:没有?|未|不曾|没怎么)(?:换
 _NOT_ONE = re.compile(r"(?:不止|不只|不是|不在|不光|不仅)(?:在)?(?:同|一)|(?:不|没有?)固定")
 _SEVERAL = re.compile(
     r"换过|换了|换来换去|换工作|换厂|换地方|换老板|跳槽|跳过槽|另一|又去了|后来去|后来又|后来到"
-    rf"|零工|{_NUMBER_WORD}{_OF_EMPLOYERS}"
+    rf"|先在.{{1,8}}后来|零工|{_NUMBER_WORD}{_OF_EMPLOYERS}"
     r"|several|many|morethanone|different|changed|multiple|twice"
 )
 _ONE = re.compile(
@@ -178,7 +178,7 @@ _MONITORED = (
     r"|不稳定户|突发严重困难|严重困难户|突发困难|监测|monitored|monitoring"
 )
 _POVERTY = (
-    r"脱贫户|脱贫人口|脱贫家庭|已脱贫|脱了贫|脱贫了|建档立卡|建档|贫困户|贫困家庭|贫困人口"
+    r"脱贫户|拖贫户|脱频户|脱贫人口|脱贫家庭|已脱贫|脱了贫|脱贫了|建档立卡|建档|贫困户|贫困家庭|贫困人口"
     r"|扶贫户|脱贫|povertyalleviated|liftedoutofpoverty|poverty"
 )
 # A kind named after a denial: 不是脱贫户, 不属于监测对象, 没评上贫困户, 非贫困户.

@@ -45,6 +45,8 @@ _TOKEN = re.compile(
     | (?P<festival>过完年|过了年|过完春节|过了春节|过年后|过了年后|春节后|春节以后|春节过后|年后
         |过完十五|过了十五)
     | (?P<national>国庆)
+    | (?P<labour>五一|劳动节|(?<![\d.])5\.1(?![\d.]))
+    | (?P<lunarday>端午|中秋|龙抬头|二月二(?![0-9十日号]))
     | (?<!\d)(?P<dy>\d{{4}})[-/.](?P<dm>\d{{1,2}})(?!\d)(?:[-/.]\d{{1,2}}(?!\d)[日号]?)?
     | (?<!\d)(?P<cy>\d{{4}})(?P<cm>\d{{2}})(?:\d{{2}})?(?!\d)
     | (?<!\d)(?P<sy>\d{{2}})\.(?P<sm>\d{{1,2}})(?:\.\d{{1,2}})?(?![\d.])
@@ -187,6 +189,13 @@ class _Scan:
             self.side(1, None, True, False)  # after the Spring Festival: the first lunar month
         elif group("national"):
             self.side(10, None, False, False)  # 国庆: 1 October
+        elif group("labour"):
+            self.side(5, None, False, False)  # 五一: 1 May
+        elif group("lunarday"):
+            # Festivals of the lunar calendar name their lunar month: 端午 the fifth, 中秋 the
+            # eighth, 二月二 (龙抬头) the second.
+            month = {"端午": 5, "中秋": 8}.get(group("lunarday"), 2)
+            self.side(month, None, True, True)
         elif group("dy") or group("cy"):
             self.side(
                 int(group("dm") or group("cm")), int(group("dy") or group("cy")), False, False
