@@ -23,7 +23,8 @@ _YES_WORDS = (
 _NO_WORDS = (
     "否", "不是", "不对", "错", "没有", "没", "无", "不", "不同意", "不确认", "不要", "不用",
     "不需要", "不行", "不可以", "不好", "不中", "不得行", "要不得", "算了", "别", "不必", "免了",
-    "木有", "莫得", "没得", "莫有", "冇", "冇得", "么有", "倒没有", "那倒没有", "倒也没有", "也没有",  # dialect and chat spellings of 没有
+    "木有", "莫得", "没得", "莫有", "冇", "冇得", "么有",  # dialect and chat spellings of 没有
+    "倒没有", "那倒没有", "倒也没有", "也没有",
     "no", "n", "nope", "nah", "notreally", "notatall", "notyet", "👎", "❌", "✖", "✗", "✘", "×",
 )  # fmt: skip
 # Particles, fillers and courtesies that neither add nor change an answer (好的呀, 是的呢, 嗯呐,

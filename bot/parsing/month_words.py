@@ -194,8 +194,8 @@ class _Scan:
         elif group("lunarday"):
             # Festivals of the lunar calendar name their lunar month: 端午 the fifth, 中秋 the
             # eighth, 二月二 (龙抬头) the second.
-            month = {"端午": 5, "中秋": 8}.get(group("lunarday"), 2)
-            self.side(month, None, True, True)
+            lunar_month = {"端午": 5, "中秋": 8}.get(group("lunarday"), 2)
+            self.side(lunar_month, None, True, True)
         elif group("dy") or group("cy"):
             self.side(
                 int(group("dm") or group("cm")), int(group("dy") or group("cy")), False, False
