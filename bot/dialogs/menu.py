@@ -15,6 +15,10 @@ from common.payloads import Language, Menu, to_menu
 from db.models import Person, Staff
 from policy import load_parameters, place_name
 
+# What the menu keeps of a dialog's state: the check's answers (Apply goes on from them) and
+# when the village cadres were last told that this chat asked to talk to someone.
+KEPT_BY_THE_MENU = frozenset({"facts", "human_told_at"})
+
 MENU_WORDS = {"菜单", "主菜单", "返回", "取消", "menu", "cancel", "back"}
 
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
@@ -23,7 +27,7 @@ LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 def show(turn: Turn, *, greeting: bool = False) -> None:
     """End any dialog and offer what wugong can do."""
     turn.go(None, None)
-    turn.state = {key: value for key, value in turn.state.items() if key == "facts"}
+    turn.state = {key: value for key, value in turn.state.items() if key in KEPT_BY_THE_MENU}
     if greeting:
         text = turn.t(
             "Hello! I help you check and claim the work subsidies: the one-off transport "

@@ -101,6 +101,9 @@ def test_talking_to_a_person_gives_the_village_cadres_phone_and_tells_them_once(
     assert "王建国" in user.text and "13900002222" in user.text
     assert user.buttons, "then the question of the step again"
     user.say("有人吗")
+    user.say("菜单")
+    user.say("联系村干部")
+    assert "13900002222" in user.text
     assert _notices_to(session_factory, cadre.user) == 1, "told once a day"
 
 
@@ -148,7 +151,8 @@ def _notices_to(session_factory, user: str) -> int:
             session.scalars(
                 sa.select(Notification).where(
                     Notification.chat_identity_id == identity.id,
-                    Notification.text.contains("talk to") | Notification.text.contains("联系"),
+                    Notification.text.contains("would like to talk")
+                    | Notification.text.contains("想找人咨询"),
                 )
             ).all()
         )
