@@ -329,3 +329,30 @@ def test_a_proof_photo_is_sent_with_the_file_button(page, server, tmp_path):
         if p.is_file()
     ]
     assert len(kept) == 1 and tiny_png() not in kept[0].read_bytes()
+
+
+def test_switching_language_mid_check_relabels_the_page_and_keeps_the_answers(page, server):
+    """Given a worker halfway through the check in Chinese, when they type 说英语, then the
+    question is asked again in English, the page's own labels turn English (and stay so after a
+    reload), and the answers given so far still count; the link back switches both again."""
+    page.goto(server.base + "/")
+    tap(page, "menu:check")
+    type_answer(page, "在江苏苏州一个厂里")
+    assert page.locator("#send").inner_text() == "发送"
+    type_answer(page, "说英语")
+    assert "Since when have you worked there" in last_bot_text(page)
+    assert page.locator("#send").inner_text() == "Send"
+    assert page.locator("#text").get_attribute("placeholder") == "Type your answer here"
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.title() == "Labour subsidy assistant"
+    assert page.locator(".other-lang").inner_text() == "中文"
+    type_answer(page, "3月到11月")
+    assert "one employer" in last_bot_text(page)
+    page.reload()
+    page.locator('.turn[data-who="bot"]').last.wait_for()
+    assert page.locator("#send").inner_text() == "Send"
+    before = bot_turns(page)
+    page.locator(".other-lang").tap()
+    wait_for_answer(page, before)
+    assert page.locator("#send").inner_text() == "发送"
+    assert "一家单位" in last_bot_text(page), "the same question again, in Chinese"
