@@ -200,10 +200,12 @@ def greet(turn: Turn) -> bool:
 def in_apply(turn: Turn) -> bool:
     """The "apply" offer: after verification inside Apply, or a cadre's consent, the records
     instead of the questions. Not for a draft (the chat is not verified as the person), nor
-    when the person has just told the quick check about the work themselves."""
+    when the person has just told the quick check about the work themselves (facts of an
+    earlier offer, kept by the menu, are the records' own)."""
     if apply.drafting(turn):
         return False
-    if turn.state.get("mode") == "self" and "work_place" in (turn.state.get("quick_facts") or {}):
+    quick = turn.state.get("quick_facts") or {}
+    if turn.state.get("mode") == "self" and "work_place" in quick and "record_id" not in quick:
         return False
     offer = find_offer(turn, apply.person(turn))
     if offer is None:

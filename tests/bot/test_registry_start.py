@@ -412,3 +412,16 @@ def test_a_forged_tap_on_someone_outside_the_region_starts_nothing(chat, registr
     cadre = make_cadre(chat, session_factory, VILLAGE)
     cadre.send(button=f"claimfor:{registry['neighbour']}")
     assert "李四" not in cadre.text and "relative" not in cadre.buttons
+
+
+def test_leaving_the_offer_for_the_menu_and_applying_shows_it_again(
+    chat, registry, session_factory
+):
+    add_record(session_factory, registry["worker"])
+    worker = verified_chat(chat, session_factory, registry["worker"])
+    worker.say("你好")
+    worker.tap("menu:main")
+    assert "menu:apply" in worker.buttons
+    worker.tap("menu:apply")
+    worker.say(WORKER_ID)  # this chat is verified as this person: no code again
+    assert "浙江省宁波市" in worker.text and records.APPLY in worker.buttons
