@@ -180,6 +180,15 @@ def test_a_corrected_wage_is_kept_as_declared_and_cross_checked(chat, registry, 
     with session_factory() as session:
         codes = set(session.scalars(sa.select(Finding.code)))
     assert "wage_mismatch" in codes
+    # The village's reviewer sees which fact was declared instead of the records'.
+    cadre = make_cadre(chat, session_factory, VILLAGE)
+    cadre.say("/review")
+    declared = translate(
+        "zh_CN",
+        "Claimed from the monitoring records; declared instead: {facts}",
+        facts=translate("zh_CN", "Wage"),
+    )
+    assert declared in cadre.text
 
 
 def test_a_corrected_place_is_asked_with_the_checks_question(chat, registry, session_factory):
