@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
+from babel.dates import format_date, get_month_names
 
 DOMAIN = "messages"
 DEFAULT_LANGUAGE = "zh_CN"
@@ -54,3 +54,26 @@ def long_date(language: str, day: date) -> str:
     """A date as a notice prints it: 2026年12月2日, or December 2, 2026."""
     locale = "zh_CN" if normalize_language(language) == "zh_CN" else "en"
     return format_date(day, format="long", locale=locale)
+
+
+def month_span(language: str, first: date, last: date | None) -> str:
+    """A period of whole months as people read it: 2026年3月至11月, 2025年10月至2026年3月,
+    2026年3月至今; March to November 2026, October 2025 to March 2026, March 2026 to now.
+    `last` None: still going on. The days of the dates are ignored."""
+    chinese = normalize_language(language) == "zh_CN"
+    if chinese:
+        start = f"{first.year}年{first.month}月"
+        if last is None:
+            return f"{start}至今"
+        if (last.year, last.month) == (first.year, first.month):
+            return start
+        end = f"{last.month}月" if last.year == first.year else f"{last.year}年{last.month}月"
+        return f"{start}至{end}"
+    names = get_month_names("wide", locale="en")
+    if last is None:
+        return f"{names[first.month]} {first.year} to now"
+    if (last.year, last.month) == (first.year, first.month):
+        return f"{names[first.month]} {first.year}"
+    if last.year == first.year:
+        return f"{names[first.month]} to {names[last.month]} {last.year}"
+    return f"{names[first.month]} {first.year} to {names[last.month]} {last.year}"

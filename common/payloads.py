@@ -397,3 +397,18 @@ class Paid(Payload, prefix="paid"):
 
     application: Id
     confirmed: YesNo = YesNo.NO
+
+
+@dataclass(frozen=True)
+class ClaimablePage(Payload, prefix="claimable"):
+    """A page of the cadre's list of people who can claim by their work records
+    (bot/dialogs/records.py), counted from 0."""
+
+    page: Index
+
+
+@dataclass(frozen=True)
+class ClaimFor(Payload, prefix="claimfor"):
+    """Apply on behalf of a person of that list (a delegated claim, the records prefilled)."""
+
+    person: Id

@@ -74,20 +74,16 @@ def approve_everything(reviewer: Chat) -> None:
             reviewer.say(REASON)
 
 
-def apply_as(worker: Chat, id_number: str, place: str, since: str, wage: str) -> None:
-    """A worker applies on the web chat as people answer: place and months in words."""
+def apply_as(worker: Chat, id_number: str, place: str, period: str) -> None:
+    """A worker applies on the web chat: once verified, the monitoring records' offer (what
+    they say of the work and what it means), confirmed; a new card typed as printed on it."""
     worker.tap("menu:apply")
     worker.identify(id_number)
-    worker.say(place)
-    worker.say(since)
-    worker.tap("still")
-    worker.tap("employer:one")
-    worker.say(wage)
+    assert place in worker.text and period in worker.text, worker.text
+    worker.tap("offer:apply")
     worker.say("6217 0000 1000 2000 308")  # a new card, as printed on it
     worker.tap("bankname:0")
-    worker.tap("done")
-    worker.tap("confirm")
-    worker.tap("pledge:accept")
+    worker.tap("pledge:accept")  # the summary comes with the pledge
     assert "WG2025-" in worker.text, worker.text
 
 
@@ -115,9 +111,9 @@ def test_a_season_on_a_countys_own_data(engine, session_factory, tmp_path):
     township = make_staff(chat, session_factory, StaffRole.TOWNSHIP, SIZHUANG, "township")
     county = make_staff(chat, session_factory, StaffRole.COUNTY_ADMIN, "140581", "county")
 
-    # When 王秀英 applies in the web chat (太原 since April, one employer, 3000 a month)
+    # When 王秀英 applies in the web chat from her records (太原 since April, 3000 a month)
     wang = chat("wang")
-    apply_as(wang, WANG, "太原", "4月", "三千")
+    apply_as(wang, WANG, "山西省太原市小店区", "2025年4月至今")
     cross_check(session_factory)
     assert {p: a.status for p, a in claims_of(session_factory, WANG).items()} == {
         "transport": S.VILLAGE_REVIEW,
@@ -175,7 +171,7 @@ def test_a_season_on_a_countys_own_data(engine, session_factory, tmp_path):
 
     # And 李建国, whose village the register lacks, is not lost: his claim waits for the county
     li = chat("li")
-    apply_as(li, LI, "浙江宁波", "2025年3月", "4200")
+    apply_as(li, LI, "浙江省宁波市鄞州区", "2025年3月至11月")
     cross_check(session_factory)
     transport = claims_of(session_factory, LI)["transport"]
     assert transport.region_code == "140581102" and transport.status == S.VILLAGE_REVIEW

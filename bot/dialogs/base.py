@@ -125,6 +125,9 @@ AskHandler = Callable[[Turn], None]
 AnswerHandler = Callable[[Turn, Answer], None]
 Handler = Callable[[Turn], None]
 ButtonHandler = Callable[[Turn, Any], None]  # (turn, the decoded Payload of its kind)
+# Says something in place of another module's usual next step (the menu's greeting, apply's
+# questions) when it has something to offer; False: nothing said, the usual step goes on.
+Offer = Callable[[Turn], bool]
 
 
 class Dialog:
@@ -205,7 +208,9 @@ class MenuEntry:
 class DialogModule:
     """What one dialog module adds to the bot: its dialog, its slash commands, its menu:NAME
     actions, the buttons it answers from any step (by payload kind), its staff menu entries,
-    and the continuations other dialogs may hand over to after collecting facts (`then=`).
+    and the continuations other dialogs may hand over to after collecting facts (`then=`),
+    and its offers: what it may say instead of another module's usual step, by the name that
+    step looks up (``"greeting"``: the menu's greeting; ``"apply"``: apply's questions).
     Each module declares one; `bot/dialogs/__init__.py` wires the list."""
 
     dialog: Dialog | None = None
@@ -214,6 +219,7 @@ class DialogModule:
     buttons: Mapping[type[Payload], ButtonHandler] = field(default_factory=dict)
     staff_menu: Sequence[MenuEntry] = ()
     continuations: Mapping[str, Handler] = field(default_factory=dict)
+    offers: Mapping[str, Offer] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -226,6 +232,7 @@ class Registry:
     buttons: Mapping[type[Payload], ButtonHandler]
     staff_menu: Sequence[MenuEntry]
     continuations: Mapping[str, Handler]
+    offers: Mapping[str, Offer] = field(default_factory=dict)
 
     @classmethod
     def of(cls, modules: Iterable[DialogModule]) -> Registry:
@@ -235,6 +242,7 @@ class Registry:
             "actions": {},
             "buttons": {},
             "continuations": {},
+            "offers": {},
         }
         staff_menu: list[MenuEntry] = []
         for module in modules:
@@ -244,6 +252,11 @@ class Registry:
                 _add(table, getattr(module, kind), kind)
             staff_menu.extend(module.staff_menu)
         return cls(dialogs=dialogs, staff_menu=tuple(staff_menu), **merged)
+
+    def offer(self, name: str, turn: Turn) -> bool:
+        """Run the offer named `name` if a module declares one; True when it said something."""
+        found = self.offers.get(name)
+        return found is not None and found(turn)
 
     def button_handler(self, value: str) -> Callable[[Turn], None] | None:
         """What a button that works from any step does, by its payload's kind: None when no

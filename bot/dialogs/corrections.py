@@ -120,6 +120,10 @@ def answer_choose(turn: Turn, answer: Answer) -> None:
     if part is None:
         raise Reask("Please tap one of the buttons.")
     keep = {key: v for key, v in check.facts(turn).items() if key not in part}
+    if keep.get("source"):  # a claim from the records: what is asked again is declared
+        keep["source"] = {
+            key: "declared" if key in part else value for key, value in keep["source"].items()
+        }
     check.collect_facts(turn, then="fix", keep=keep)
 
 

@@ -29,6 +29,8 @@ def show(turn: Turn, *, greeting: bool = False) -> None:
     turn.go(None, None)
     turn.state = {key: value for key, value in turn.state.items() if key in KEPT_BY_THE_MENU}
     if greeting:
+        if turn.registry.offer("greeting", turn):
+            return  # what the person's work records offer (bot/dialogs/records.py)
         text = turn.t(
             "Hello! I help you check and claim the work subsidies: the one-off transport "
             "subsidy, the stable-employment subsidy and the assistance-workshop subsidy. What "

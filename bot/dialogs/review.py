@@ -82,6 +82,31 @@ def employer_words(t: Translate, facts: dict[str, Any]) -> str:
     return t("one employer")
 
 
+# The facts of a claim from the monitoring records (bot/dialogs/records.py), in words.
+SOURCE_WORDS = {
+    "work_place": N_("Work place"),
+    "work_from": N_("Period"),
+    "work_to": N_("Period"),
+    "channel": N_("Employer"),
+    "same_employer": N_("Employer"),
+    "monthly_wage": N_("Wage"),
+    "contract_months": N_("Contract"),
+}
+
+
+def source_lines(t: Translate, facts: dict[str, Any]) -> list[str]:
+    """For a claim started from the monitoring records: which facts the applicant declared
+    instead of taking the records' (the cross-check compares them as any claim's)."""
+    source = facts.get("source")
+    if not isinstance(source, dict):
+        return []
+    declared = [SOURCE_WORDS[k] for k, v in source.items() if v == "declared" and k in SOURCE_WORDS]
+    if not declared:
+        return [t("Claimed from the monitoring records as they are.")]
+    words = " / ".join(t(word) for word in dict.fromkeys(declared))
+    return [t("Claimed from the monitoring records; declared instead: {facts}", facts=words)]
+
+
 def fact_lines(t: Translate, application: Application) -> list[str]:
     """The claim's facts as declared, and what to double-check about them (the review card's
     and the console's claim page)."""
@@ -102,6 +127,7 @@ def fact_lines(t: Translate, application: Application) -> list[str]:
     if facts.get("monthly_wage"):
         lines.append(t("Monthly wage: {wage} yuan", wage=facts["monthly_wage"]))
     lines.append(t("Employer: {kind}", kind=employer_words(t, facts)))
+    lines += source_lines(t, facts)
     if facts.get("identity_check") == "cadre":
         lines.append(t("⚠️ The phone number was not verified: please confirm who applied."))
     if facts.get("bank_warning") == "luhn":

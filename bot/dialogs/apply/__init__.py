@@ -7,10 +7,12 @@ Importing the package registers every step.
 
 from bot.dialogs.apply import bank, drafts, submit
 from bot.dialogs.apply.flow import (
+    RECORDS,
     Step,
     after_facts,
     collect,
     dialog,
+    drafting,
     person,
     registry_facts,
     start,
@@ -26,10 +28,12 @@ MODULE = DialogModule(
 
 __all__ = [
     "MODULE",
+    "RECORDS",
     "Step",
     "bank",
     "collect",
     "dialog",
+    "drafting",
     "drafts",
     "person",
     "registry_facts",

@@ -4,7 +4,7 @@ the reviewer if the applicant confirms it) and its bank (开户行), which the r
 from __future__ import annotations
 
 from bot.dialogs import check
-from bot.dialogs.apply.flow import Step, dialog, verified_person
+from bot.dialogs.apply.flow import Step, after_bank, dialog, verified_person
 from bot.dialogs.base import Answer, Reask, Turn
 from common.i18n import N_
 from common.payloads import BankName
@@ -60,7 +60,10 @@ def answer_bank(turn: Turn, answer: Answer) -> None:
     if answer.button == "bank:file" and found is not None and found.bank_account:
         _store_account(turn, found.bank_account)
         turn.state["bank_name"] = found.bank_name
-        dialog.ask(turn, Step.PROOF if found.bank_name else Step.BANK_NAME)
+        if found.bank_name:
+            after_bank(turn)
+        else:
+            dialog.ask(turn, Step.BANK_NAME)
         return
     digits = normalize_account(answer.words) if answer.text else ""
     if not digits.isdigit() or not 10 <= len(digits) <= 30:
@@ -132,4 +135,4 @@ def answer_bank_name(turn: Turn, answer: Answer) -> None:
         turn.state["bank_name"] = answer.words[:100]
     else:
         raise Reask("Please tap the bank, or type its name, for example 高平农商银行.")
-    dialog.ask(turn, Step.PROOF)
+    after_bank(turn)

@@ -28,6 +28,8 @@ from policy import (
 from policy.ric import parse as parse_id
 
 MAX_FILES = 10
+# The continuation that shows what the monitoring records say (bot/dialogs/records.py).
+RECORDS = "records"
 
 
 class Step(StrEnum):
@@ -95,8 +97,24 @@ def registry_facts(found: Person) -> dict[str, Any]:
 
 
 def collect(turn: Turn, found: Person) -> None:
-    """Go on to the facts with what the records know of the person (`collect_known`)."""
+    """Go on to the facts with what the records know of the person (`collect_known`); or,
+    when the person's work records in a claim year qualify them, offer what they say (the
+    "apply" offer: bot/dialogs/records.py) instead of asking the questions one by one."""
+    if turn.registry.offer("apply", turn):
+        return
     collect_known(turn, registry_facts(found))
+
+
+def from_records(turn: Turn) -> bool:
+    """Whether the claim started from the monitoring records' offer (bot/dialogs/records.py):
+    then proof photos are not asked for and the summary comes with the pledge."""
+    return bool(turn.state.get("from_records"))
+
+
+def after_bank(turn: Turn) -> None:
+    """The card and its bank are known: the proof photos next, or, for a claim from the
+    records, the summary with the pledge."""
+    dialog.ask(turn, Step.PLEDGE if from_records(turn) else Step.PROOF)
 
 
 def recollect(turn: Turn) -> None:

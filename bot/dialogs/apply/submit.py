@@ -7,10 +7,12 @@ from bot.dialogs import check, consent
 from bot.dialogs.apply.bank import bank_account
 from bot.dialogs.apply.flow import (
     MAX_FILES,
+    RECORDS,
     Step,
     claim_plan,
     dialog,
     drafting,
+    from_records,
     person,
     recollect,
     registry_facts,
@@ -156,19 +158,25 @@ DELEGATE_PLEDGE = N_(
 
 @dialog.asks(Step.PLEDGE)
 def ask_pledge(turn: Turn) -> None:
-    check.ask_about(
-        turn,
-        PLEDGE,
-        DELEGATE_PLEDGE,
-        [
-            turn.button("I promise (我承诺)", "pledge:accept"),
-            turn.button("Cancel", to_menu("main")),
-        ],
-    )
+    promise = turn.button("I promise (我承诺)", "pledge:accept")
+    cancel = turn.button("Cancel", to_menu("main"))
+    if from_records(turn):
+        # A claim from the records' offer: the summary and the pledge in one message.
+        name = check.applicant_name(turn)
+        pledge = turn.t(PLEDGE) if name is None else turn.t(DELEGATE_PLEDGE, name=name)
+        turn.say(
+            summary_text(turn) + "\n\n" + pledge,
+            [promise, turn.button("Something is wrong, I will correct it", "change"), cancel],
+        )
+        return
+    check.ask_about(turn, PLEDGE, DELEGATE_PLEDGE, [promise, cancel])
 
 
 @dialog.answers(Step.PLEDGE)
 def answer_pledge(turn: Turn, answer: Answer) -> None:
+    if answer.button == "change" and from_records(turn):
+        turn.registry.continuations[RECORDS](turn)  # back to what the records say
+        return
     if answer.button != "pledge:accept":
         raise Reask("The application can only be sent with the pledge. Tap “I promise”.")
     keep_drafts(turn) if drafting(turn) else finish(turn)
