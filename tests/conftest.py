@@ -489,3 +489,18 @@ def sms() -> Iterator[RecordingSms]:
     yield recorder
     install_sms_provider(None)
     install_limits(None)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """The reading corpus's share read right, in every run's summary (with xdist the test's own
+    print stays in its worker): the figure the corpus is judged by (tests/corpus/README.md)."""
+    corpus = (Path(__file__).parent / "corpus").resolve()
+    asked = [Path(str(arg).split("::")[0]).resolve() for arg in config.args]
+    if not any(corpus.is_relative_to(path) or path.is_relative_to(corpus) for path in asked):
+        return
+    from tests.corpus.test_corpus import report
+
+    _share, _size, lines = report()
+    terminalreporter.section("reading corpus")
+    for line in lines:
+        terminalreporter.write_line(line)

@@ -34,9 +34,10 @@ def test_every_file_is_a_known_kind_with_well_formed_lines() -> None:
                 assert line.count("\t") == 1, f"{path.name}:{number}: one tab expected"
 
 
-def test_the_corpus_is_read_right(capsys: pytest.CaptureFixture[str]) -> None:
+def report() -> tuple[float, int, list[str]]:
+    """The share read right, the number of utterances, and the report's lines (per kind, then
+    every misreading)."""
     corpus = entries()
-    assert len(corpus) >= MIN_UTTERANCES, f"only {len(corpus)} utterances"
     wrong = []
     per_kind: dict[str, list[int]] = {}
     for kind, utterance, expected, where in corpus:
@@ -48,11 +49,17 @@ def test_the_corpus_is_read_right(capsys: pytest.CaptureFixture[str]) -> None:
         else:
             wrong.append(f"  {where}  {utterance!r}: expected {expected}, read {got}")
     right = len(corpus) - len(wrong)
-    share = right / len(corpus)
+    share = right / len(corpus) if corpus else 0.0
+    lines = [f"reading corpus: {right}/{len(corpus)} read right = {share:.1%} (bar {BAR:.0%})"]
+    lines += [f"  {kind:<10} {ok}/{total}" for kind, (ok, total) in sorted(per_kind.items())]
+    if wrong:
+        lines += ["misread:", *wrong]
+    return share, len(corpus), lines
+
+
+def test_the_corpus_is_read_right(capsys: pytest.CaptureFixture[str]) -> None:
+    share, size, lines = report()
     with capsys.disabled():
-        print(f"\nreading corpus: {right}/{len(corpus)} read right = {share:.1%} (bar {BAR:.0%})")
-        for kind, (ok, total) in sorted(per_kind.items()):
-            print(f"  {kind:<10} {ok}/{total}")
-        if wrong:
-            print("misread:\n" + "\n".join(wrong))
+        print("\n" + "\n".join(lines))  # also in the run's summary (tests/conftest.py)
+    assert size >= MIN_UTTERANCES, f"only {size} utterances"
     assert share >= BAR, f"{share:.1%} of the corpus read right, below {BAR:.0%}"
