@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.messages import Button, FileRef, Incoming, Reply
-from bot.parsing import normalize_text
+from bot.parsing import ParseError, normalize_text, parse_yes_no
 from common import jobs
 from common.i18n import translate
 from common.payloads import Payload
@@ -193,6 +193,17 @@ def pick(answer: Answer, choices: Mapping[str, Iterable[str]]) -> str | None:
         if words in {s.lower() for s in synonyms}:
             return value
     return None
+
+
+def yes_or_no(answer: Answer) -> bool | None:
+    """True or False when the typed text says yes (对的, 没错, 要得) or no (不对, 木有), else None:
+    a confirmation step takes words as well as its buttons."""
+    if answer.button is not None or not answer.text:
+        return None
+    try:
+        return parse_yes_no(answer.words)
+    except ParseError:
+        return None
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from bot.dialogs.base import (
     Reask,
     Turn,
     active_staff,
+    yes_or_no,
 )
 from bot.dialogs.review import employer_words
 from bot.messages import Button
@@ -351,9 +352,10 @@ def ask_offer(turn: Turn) -> None:
 
 @dialog.answers(Step.OFFER)
 def answer_offer(turn: Turn, answer: Answer) -> None:
-    if answer.button == APPLY and turn.state.get("programs"):
+    said = yes_or_no(answer)  # 对的, 没错 confirm; 不对 corrects
+    if (answer.button == APPLY or said is True) and turn.state.get("programs"):
         apply.dialog.ask(turn, apply.Step.BANK)
-    elif answer.button == FIX:
+    elif answer.button == FIX or said is False:
         dialog.ask(turn, Step.FIX)
     else:
         raise Reask("Please tap one of the buttons.")

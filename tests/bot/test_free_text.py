@@ -156,3 +156,15 @@ def _notices_to(session_factory, user: str) -> int:
                 )
             ).all()
         )
+
+
+def test_a_confirmation_step_takes_words_as_well_as_its_buttons(chat, registry):
+    user = chat()
+    run(user, QUICK_CHECK)
+    user.tap("menu:apply")
+    user.identify(WORKER_ID)
+    user.tap("bank:file")
+    user.tap("done")
+    assert "confirm" in user.buttons  # the summary
+    user.say("嗯 没错")
+    assert "pledge:accept" in user.buttons

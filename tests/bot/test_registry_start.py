@@ -434,3 +434,14 @@ def test_leaving_the_offer_for_the_menu_and_applying_shows_it_again(
     worker.tap("menu:apply")
     worker.say(WORKER_ID)  # this chat is verified as this person: no code again
     assert "浙江省宁波市" in worker.text and records.APPLY in worker.buttons
+
+
+def test_the_offer_is_confirmed_or_corrected_in_words(chat, registry, session_factory):
+    add_record(session_factory, registry["worker"])
+    worker = verified_chat(chat, session_factory, registry["worker"])
+    worker.say("你好")
+    worker.say("不对")
+    assert "offer:back" in worker.buttons, "which fact is wrong"
+    worker.tap("offer:back")
+    worker.say("对的 没错")
+    assert "bank:file" in worker.buttons

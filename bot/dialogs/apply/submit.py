@@ -20,7 +20,7 @@ from bot.dialogs.apply.flow import (
     verified_person,
 )
 from bot.dialogs.apply.keep import keep_drafts, proof_files
-from bot.dialogs.base import Answer, Reask, Turn
+from bot.dialogs.base import Answer, Reask, Turn, yes_or_no
 from common import jobs
 from common.i18n import N_
 from common.payloads import to_menu
@@ -133,9 +133,10 @@ def ask_summary(turn: Turn) -> None:
 
 @dialog.answers(Step.SUMMARY)
 def answer_summary(turn: Turn, answer: Answer) -> None:
-    if answer.button == "confirm":
+    said = yes_or_no(answer)  # 对的 confirms, 不对 changes the answers
+    if answer.button == "confirm" or said is True:
         dialog.ask(turn, Step.PLEDGE)
-    elif answer.button == "change":
+    elif answer.button == "change" or said is False:
         recollect(turn) if turn.state.get("mode") == "self" else _recollect(turn)
     else:
         raise Reask("Please tap one of the buttons.")
