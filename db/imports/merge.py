@@ -112,6 +112,12 @@ def statements(header: Header, batch_id: int, dialect: str) -> Statements:
             f"ON CONFLICT (person_id, start_month) {conflict}"
         )
         if postgres:
+            # The persons this import creates: their other work rows need no ON CONFLICT
+            # (db/imports/stage.py copies them straight into monitoring_employment).
+            persons = (
+                f"WITH merged AS ({persons} RETURNING t.id, t.id_index, (xmax = 0) AS inserted) "
+                "SELECT id, id_index FROM merged WHERE inserted"
+            )
             employment = (
                 f"WITH merged AS ({employment} RETURNING (xmax = 0) AS inserted) "
                 "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "

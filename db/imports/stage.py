@@ -5,11 +5,16 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 from sqlalchemy.engine import Connection
 
+from db.imports.columnar import WORK_COLUMNS
 from db.imports.columns import Header
 from db.imports.merge import statements
 from db.imports.records import STAGE_COLUMNS, Record
@@ -55,8 +60,12 @@ class PostgresSink:
         assert raw is not None
         self.raw: Any = raw
         self.sql = statements(header, batch_id, "postgresql")
+        self.batch_id = int(batch_id)
         self.counts = Counts()
-        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+        self._analyzed = False
+        self._chunks: queue.Queue[tuple[bytes, list[pa.Table]] | None] = queue.Queue(maxsize=2)
+        # The blind index of each person this import created -> their id.
+        self._created: dict[str, int] = {}
         self._error: BaseException | None = None
         with self.raw.cursor() as cursor:
             # Imports into one schema run one at a time (advisory locks span the database).
@@ -67,7 +76,9 @@ class PostgresSink:
         self._thread = threading.Thread(target=self._run, name="import-merge", daemon=True)
         self._thread.start()
 
-    def put(self, records: list[Record]) -> None:
+    def put(self, records: list[Record], rest: Sequence[pa.Table] = ()) -> None:
+        """Stage and merge a chunk: ``records``, then the work rows of ``rest`` (the columnar
+        path's rows other than a person's first, ``columnar.REST_COLUMNS``)."""
         lines = []
         for record in records:
             line = "\t".join(["\x00" if value is None else value for value in record])
@@ -75,9 +86,9 @@ class PostgresSink:
                 line = line.replace("\\", "\\\\")
             lines.append(line.replace("\x00", "\\N"))
         lines.append("")
-        self._send("\n".join(lines).encode())
+        self._send(("\n".join(lines).encode(), list(rest)))
 
-    def _send(self, item: bytes | None) -> None:
+    def _send(self, item: tuple[bytes, list[pa.Table]] | None) -> None:
         while self._thread.is_alive():
             try:
                 self._chunks.put(item, timeout=0.5)
@@ -115,25 +126,77 @@ class PostgresSink:
                 except queue.Empty:
                     break
 
-    def _merge(self, cursor: Any, chunk: bytes) -> None:
-        cursor.execute("TRUNCATE import_stage, import_changed_person")
-        with cursor.copy(f"COPY import_stage ({NAMES}) FROM STDIN") as copy:
-            copy.write(chunk)
-        if not self.counts.staged:
+    def _merge(self, cursor: Any, item: tuple[bytes, list[pa.Table]]) -> None:
+        chunk, rest = item
+        if chunk:
+            cursor.execute("TRUNCATE import_stage, import_changed_person")
+            with cursor.copy(f"COPY import_stage ({NAMES}) FROM STDIN") as copy:
+                copy.write(chunk)
+            self._analyze(cursor)
+            cursor.execute(self.sql.households)
+            cursor.execute(self.sql.persons)
+            if self.sql.employment is not None:
+                self._created.update((index, id_) for id_, index in cursor.fetchall())
+                inserted, updated = cursor.execute(self.sql.employment).fetchone()
+                staged = cursor.execute("SELECT count(*) FROM import_stage").fetchone()[0]
+            else:
+                assert self.sql.count is not None
+                inserted, updated, staged = cursor.execute(self.sql.count).fetchone()
+            self.counts.inserted += inserted
+            self.counts.updated += updated
+            self.counts.staged += staged
+        if rest:
+            self._merge_rest(cursor, pa.concat_tables(rest))
+
+    def _analyze(self, cursor: Any) -> None:
+        if not self._analyzed:
             # Statistics of the first chunk serve the others (they are alike): a fresh temp
             # table has none, and the joins below need them to hash rather than loop.
             cursor.execute("ANALYZE import_stage")
-        cursor.execute(self.sql.households)
-        cursor.execute(self.sql.persons)
-        if self.sql.employment is not None:
+            self._analyzed = True
+
+    def _merge_rest(self, cursor: Any, rest: pa.Table) -> None:
+        """Work rows of people this import created go straight into monitoring_employment
+        (they can meet no stored record: the file's duplicates are errors); the others are
+        staged and merged like any record."""
+        assert self.sql.employment is not None
+        indexes = rest.column("id_index").combine_chunks()
+        distinct = pc.unique(indexes)
+        ids = pa.array([self._created.get(i) for i in distinct.to_pylist()], pa.int64())
+        person_ids = ids.take(pc.index_in(indexes, value_set=distinct))
+        created = pc.is_valid(person_ids)
+        direct = rest.filter(created)
+        if direct.num_rows:
+            columns = [person_ids.filter(created)]
+            columns += [direct.column(name) for name in WORK_COLUMNS]
+            columns.append(pa.array([self.batch_id] * direct.num_rows, pa.int64()))
+            names = ["person_id", *WORK_COLUMNS, "import_batch_id"]
+            with cursor.copy(
+                f"COPY monitoring_employment ({', '.join(names)}) FROM STDIN (FORMAT csv)"
+            ) as copy:
+                copy.write(_csv(pa.Table.from_arrays(columns, names=names)))
+            self.counts.inserted += direct.num_rows
+            self.counts.staged += direct.num_rows
+        others = rest.filter(pc.invert(created))
+        if others.num_rows:
+            cursor.execute("TRUNCATE import_stage, import_changed_person")
+            names = ["id_index", *WORK_COLUMNS]
+            with cursor.copy(
+                f"COPY import_stage ({', '.join(names)}) FROM STDIN (FORMAT csv)"
+            ) as copy:
+                copy.write(_csv(others.select(names)))
+            self._analyze(cursor)
             inserted, updated = cursor.execute(self.sql.employment).fetchone()
-            staged = cursor.execute("SELECT count(*) FROM import_stage").fetchone()[0]
-        else:
-            assert self.sql.count is not None
-            inserted, updated, staged = cursor.execute(self.sql.count).fetchone()
-        self.counts.inserted += inserted
-        self.counts.updated += updated
-        self.counts.staged += staged
+            self.counts.inserted += inserted
+            self.counts.updated += updated
+            self.counts.staged += others.num_rows
+
+
+def _csv(table: pa.Table) -> Any:
+    """A table as COPY's csv: an empty cell is NULL, every string is quoted."""
+    out = pa.BufferOutputStream()
+    pa_csv.write_csv(table, out, pa_csv.WriteOptions(include_header=False))
+    return memoryview(out.getvalue())
 
 
 _BOOLEAN = {"t": 1, "f": 0, None: None}
