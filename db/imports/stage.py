@@ -72,6 +72,9 @@ class PostgresSink:
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.wugong.import'))"
             )
+            # The chunks' statements are small: compiling them (JIT) would cost more than
+            # running them, as their row estimates (of a temp table) cross the threshold.
+            cursor.execute("SET LOCAL jit = off")
             _create(cursor, postgres=True)
         self._thread = threading.Thread(target=self._run, name="import-merge", daemon=True)
         self._thread.start()
