@@ -11,8 +11,9 @@ otherwise, from the same cells). A quote sends the rest of the file to the csv m
 quoted cell may hold line breaks). Memory stays bounded: one block of ``BLOCK_BYTES`` at a time.
 
 What a block converts to: the records of its people's first rows, built by ``WorkRows._row``
-itself (so their person data, region warnings and the state of ``People`` are the reference's),
-and a table of the other rows' work columns with their person's blind index.
+itself (so their person data, region warnings and the state of ``People`` are the reference's)
+but staged without their start month (they make the household and the person only), and a
+table of all its rows' work columns with their person's number and blind index.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ from db.pii import normalize_id
 from policy.errors import InvalidIdNumber
 from policy.ric import parse as parse_id
 
+# The system's allocator gives freed blocks back: the default pool (mimalloc) keeps some 40 MB
+# more resident over an import of a million rows (the importer's bar is 300 MB).
+pa.set_memory_pool(pa.system_memory_pool())
 BLOCK_BYTES = 1 << 20
 _HEADER_SAMPLE = 1 << 20
 # The work columns of a record (after row_no and id_index), in record order.
@@ -59,7 +63,7 @@ WORK_COLUMNS = (
     "work_county_code",
     "work_place",
 )
-REST_COLUMNS = ("pos", "id_index", *WORK_COLUMNS)
+REST_COLUMNS = ("pos", "person", "id_index", *WORK_COLUMNS)
 
 Row = tuple[int, list[Any]]  # (row number, cells) as csv.reader gives them
 Unit = tuple[int, "pa.Table | None", list[Any] | None]  # (first row number, table, or cells)
@@ -226,7 +230,7 @@ class Block:
     """A converted block: its rows, the records of first rows (by position) and the rest."""
 
     rows: int
-    records: list[tuple[int, Record]]
+    records: list[tuple[int, Record, int]]  # (position, record, person number)
     rest: pa.Table  # REST_COLUMNS
 
 
@@ -373,8 +377,8 @@ class ColumnarWork:
         months = people._months
         seen = len(months)
         bits: dict[int, int] = {}
-        person_of_row = pa.array(numbers, pa.int64()).take(encoded.indices).to_pylist()
-        for person, offset in zip(person_of_row, offsets.to_pylist(), strict=True):
+        person_of_row = pa.array(numbers, pa.int64()).take(encoded.indices)
+        for person, offset in zip(person_of_row.to_pylist(), offsets.to_pylist(), strict=True):
             bit = 1 << offset
             held = bits.get(person)
             if held is None:
@@ -383,7 +387,7 @@ class ColumnarWork:
                 return None
             bits[person] = held | bit
         # Nothing refused: the first rows through the reference, then the months.
-        records: list[tuple[int, Record]] = []
+        records: list[tuple[int, Record, int]] = []
         if first_rows:
             taken = table.take(pa.array(first_rows))
             cells_of = zip(*(c.to_pylist() for c in taken.columns), strict=True)
@@ -393,7 +397,11 @@ class ColumnarWork:
                 record = rows._row(first + i, [*cells, *padding], problems)
                 if record is None or problems:
                     raise AssertionError(f"row {first + i}: the columnar check let a problem by")
-                records.append((i, record))
+                # Its work columns go with the other rows (straight into monitoring_employment
+                # when the person is created): staged without a start month, the record only
+                # makes the household and the person.
+                staged = (*record[:4], None, *record[5:])
+                records.append((i, staged, numbers[indices[i]]))
         for person, held in bits.items():
             months[person] = held
         index_of_raw = []
@@ -402,14 +410,11 @@ class ColumnarWork:
                 known = people.by_id[known]
                 assert not isinstance(known, str)
             index_of_raw.append(known[0])
-        rest_mask = [True] * count
-        for i in first_rows:
-            rest_mask[i] = False
-        mask = pa.array(rest_mask)
         columns = [
             pa.array(range(count), pa.int32()),
+            person_of_row,
             pa.array(index_of_raw, pa.string()).take(encoded.indices),
             *outputs,
         ]
-        rest = pa.Table.from_arrays(columns, names=list(REST_COLUMNS)).filter(mask)
+        rest = pa.Table.from_arrays(columns, names=list(REST_COLUMNS))
         return Block(count, records, rest)

@@ -112,6 +112,7 @@ def statements(header: Header, batch_id: int, dialect: str) -> Statements:
             "s.industry, s.point_to_point, s.monthly_income_fen, s.transport_subsidy_fen, "
             f"{batch} FROM (SELECT (SELECT p.id FROM person p WHERE p.id_index = i.id_index) "
             "AS person_id, i.* FROM import_stage i) s WHERE s.person_id IS NOT NULL "
+            "AND s.start_month IS NOT NULL "
             f"ON CONFLICT (person_id, start_month) {conflict}"
         )
         if postgres:

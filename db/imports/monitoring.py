@@ -199,6 +199,7 @@ class _Chunks:
         self.chunk_rows = chunk_rows
         self.records: list[Record] = []
         self.rest: list[Any] = []
+        self.people: dict[str, int] = {}  # the first records' blind index -> person number
         self.size = 0
 
     def add(self, record: Record) -> None:
@@ -213,7 +214,9 @@ class _Chunks:
         while position < block.rows:
             cut = min(block.rows, position + self.chunk_rows - self.size)
             while taken < len(block.records) and block.records[taken][0] < cut:
-                self.records.append(block.records[taken][1])
+                _, record, person = block.records[taken]
+                self.records.append(record)
+                self.people[str(record[1])] = person
                 taken += 1
             positions = block.rest.column("pos")
             part = block.rest.filter(
@@ -230,10 +233,10 @@ class _Chunks:
         if self.size:
             if self.rest:
                 assert isinstance(self.sink, PostgresSink)
-                self.sink.put(self.records, self.rest)
+                self.sink.put(self.records, self.rest, self.people)
             else:
                 self.sink.put(self.records)
-        self.records, self.rest, self.size = [], [], 0
+        self.records, self.rest, self.people, self.size = [], [], {}, 0
 
 
 def _stream(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 import pyarrow as pa
@@ -19,6 +21,8 @@ from db.imports.columns import Header
 from db.imports.merge import statements
 from db.imports.records import STAGE_COLUMNS, Record
 
+# A chunk for the merging thread: the records' COPY text, the columnar rows, person numbers.
+Chunk = tuple[bytes, list[pa.Table], dict[str, int]]
 NAMES = ", ".join(name for name, _ in STAGE_COLUMNS)
 _TABLES = ("import_stage", "import_changed_household", "import_changed_person")
 
@@ -63,9 +67,10 @@ class PostgresSink:
         self.batch_id = int(batch_id)
         self.counts = Counts()
         self._analyzed = False
-        self._chunks: queue.Queue[tuple[bytes, list[pa.Table]] | None] = queue.Queue(maxsize=2)
-        # The blind index of each person this import created -> their id.
-        self._created: dict[str, int] = {}
+        self._chunks: queue.Queue[Chunk | None] = queue.Queue(maxsize=2)
+        # By person number (``People``), the id of each person this import created, else 0:
+        # 8 bytes a person.
+        self._created = array("q")
         self._error: BaseException | None = None
         with self.raw.cursor() as cursor:
             # Imports into one schema run one at a time (advisory locks span the database).
@@ -79,9 +84,15 @@ class PostgresSink:
         self._thread = threading.Thread(target=self._run, name="import-merge", daemon=True)
         self._thread.start()
 
-    def put(self, records: list[Record], rest: Sequence[pa.Table] = ()) -> None:
+    def put(
+        self,
+        records: list[Record],
+        rest: Sequence[pa.Table] = (),
+        people: dict[str, int] | None = None,
+    ) -> None:
         """Stage and merge a chunk: ``records``, then the work rows of ``rest`` (the columnar
-        path's rows other than a person's first, ``columnar.REST_COLUMNS``)."""
+        path's rows other than a person's first, ``columnar.REST_COLUMNS``); ``people`` gives
+        the person number (``People``) of the records that are a person's first."""
         lines = []
         for record in records:
             line = "\t".join(["\x00" if value is None else value for value in record])
@@ -89,9 +100,9 @@ class PostgresSink:
                 line = line.replace("\\", "\\\\")
             lines.append(line.replace("\x00", "\\N"))
         lines.append("")
-        self._send(("\n".join(lines).encode(), list(rest)))
+        self._send(("\n".join(lines).encode(), list(rest), people or {}))
 
-    def _send(self, item: tuple[bytes, list[pa.Table]] | None) -> None:
+    def _send(self, item: Chunk | None) -> None:
         while self._thread.is_alive():
             try:
                 self._chunks.put(item, timeout=0.5)
@@ -129,8 +140,8 @@ class PostgresSink:
                 except queue.Empty:
                     break
 
-    def _merge(self, cursor: Any, item: tuple[bytes, list[pa.Table]]) -> None:
-        chunk, rest = item
+    def _merge(self, cursor: Any, item: Chunk) -> None:
+        chunk, rest, people = item
         if chunk:
             cursor.execute("TRUNCATE import_stage, import_changed_person")
             with cursor.copy(f"COPY import_stage ({NAMES}) FROM STDIN") as copy:
@@ -139,9 +150,11 @@ class PostgresSink:
             cursor.execute(self.sql.households)
             cursor.execute(self.sql.persons)
             if self.sql.employment is not None:
-                self._created.update((index, id_) for id_, index in cursor.fetchall())
+                self._remember(cursor.fetchall(), people)
                 inserted, updated = cursor.execute(self.sql.employment).fetchone()
-                staged = cursor.execute("SELECT count(*) FROM import_stage").fetchone()[0]
+                # A columnar path's first record (no start month) makes a person only: its
+                # work row comes with the others, below.
+                staged = cursor.execute("SELECT count(start_month) FROM import_stage").fetchone()[0]
             else:
                 assert self.sql.count is not None
                 inserted, updated, staged = cursor.execute(self.sql.count).fetchone()
@@ -163,11 +176,13 @@ class PostgresSink:
         (they can meet no stored record: the file's duplicates are errors); the others are
         staged and merged like any record."""
         assert self.sql.employment is not None
-        indexes = rest.column("id_index").combine_chunks()
-        distinct = pc.unique(indexes)
-        ids = pa.array([self._created.get(i) for i in distinct.to_pylist()], pa.int64())
-        person_ids = ids.take(pc.index_in(indexes, value_set=distinct))
-        created = pc.is_valid(person_ids)
+        people = rest.column("person")
+        self._grow(pc.max(people).as_py())
+        created_ids = self._created
+        ids = pa.Array.from_buffers(pa.int64(), len(created_ids), [None, pa.py_buffer(created_ids)])
+        person_ids = ids.take(people)
+        del ids  # the array may grow again
+        created = pc.greater(person_ids, 0)
         direct = rest.filter(created)
         if direct.num_rows:
             columns = [person_ids.filter(created)]
@@ -193,6 +208,18 @@ class PostgresSink:
             self.counts.inserted += inserted
             self.counts.updated += updated
             self.counts.staged += others.num_rows
+
+    def _remember(self, persons: list[tuple[int, str]], people: dict[str, int]) -> None:
+        """The persons a chunk created (id, blind index), by person number when known."""
+        for id_, index in persons:
+            number = people.get(index)
+            if number is not None:
+                self._grow(number)
+                self._created[number] = id_
+
+    def _grow(self, number: int) -> None:
+        if number >= len(self._created):
+            self._created.extend(repeat(0, number + 1 - len(self._created)))
 
 
 def _csv(table: pa.Table) -> Any:
