@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import codecs
 import csv
+import ctypes
+import ctypes.util
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -45,6 +48,29 @@ from policy.ric import parse as parse_id
 # The system's allocator gives freed blocks back: the default pool (mimalloc) keeps some 40 MB
 # more resident over an import of a million rows (the importer's bar is 300 MB).
 pa.set_memory_pool(pa.system_memory_pool())
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
+_MALLOC_BYTES = 256 * 1024
+
+
+@cache
+def bound_malloc() -> None:
+    """Have glibc's malloc give back what the blocks and chunks (megabytes each, made and freed
+    all the time, in two threads) used: a fixed mmap threshold (glibc raises it after each freed
+    block, and blocks then stay in the heap), trimming, one arena. Some 50 MB less resident over
+    a million rows, no slower. Nothing elsewhere than glibc."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    for option, value in (
+        (_M_ARENA_MAX, 1),
+        (_M_MMAP_THRESHOLD, _MALLOC_BYTES),
+        (_M_TRIM_THRESHOLD, _MALLOC_BYTES),
+    ):
+        mallopt(option, value)
+
+
 BLOCK_BYTES = 1 << 20
 _HEADER_SAMPLE = 1 << 20
 # The work columns of a record (after row_no and id_index), in record order.
@@ -80,6 +106,7 @@ class Blocks:
         self.header_row = header_row
         self.size = path.stat().st_size
         self.read = 0
+        bound_malloc()
 
     def progress(self) -> float:
         return min(1.0, self.read / self.size) if self.size else 1.0
@@ -293,15 +320,15 @@ class ColumnarWork:
 
         outputs: list[pa.Array] = []
         offsets: pa.Array | None = None
-        for fields, parse, cache in rows.group_specs:
+        for fields, parse, parsed_keys in rows.group_specs:
             codes, keys = _combos([column(f) for f in fields], count)
             found = []
             for key in keys:
-                parsed = cache.get(key)
+                parsed = parsed_keys.get(key)
                 if parsed is None:
                     parsed = parse(key)
-                    if len(cache) < CACHE_LIMIT:
-                        cache[key] = parsed
+                    if len(parsed_keys) < CACHE_LIMIT:
+                        parsed_keys[key] = parsed
                 if parsed[1]:
                     return None
                 found.append(parsed[0])
