@@ -189,7 +189,7 @@ class Blocks:
             block.startswith((b"\n", b"\r"))
             or b"\n\n" in block
             or b"\n\r\n" in block
-            or block.count(b"\r") != block.count(b"\r\n")
+            or (b"\r" in block and block.count(b"\r") != block.count(b"\r\n"))
         ):
             return None
         first = block[: block.find(b"\n")] if b"\n" in block else block

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import sys
 import threading
 from array import array
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from db.imports.records import STAGE_COLUMNS, Record
 
 # A chunk for the merging thread: the records' COPY text, the columnar rows, person numbers.
 Chunk = tuple[bytes, list[pa.Table], dict[str, int]]
+SWITCH_SECONDS = 0.001  # the GIL's switch interval while an import's merging thread runs
 NAMES = ", ".join(name for name, _ in STAGE_COLUMNS)
 _TABLES = ("import_stage", "import_changed_household", "import_changed_person")
 
@@ -82,6 +84,10 @@ class PostgresSink:
             cursor.execute("SET LOCAL jit = off")
             _create(cursor, postgres=True)
         self._thread = threading.Thread(target=self._run, name="import-merge", daemon=True)
+        # The merging thread waits for the GIL after each statement while the importing thread
+        # converts: at the default 5 ms a switch, PostgreSQL would idle some 2 s a million rows.
+        self._switch = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_SECONDS)
         self._thread.start()
 
     def put(
@@ -114,6 +120,7 @@ class PostgresSink:
     def finish(self) -> Counts:
         self._send(None)
         self._thread.join()
+        sys.setswitchinterval(self._switch)
         self._raise()
         return self.counts
 
@@ -122,6 +129,7 @@ class PostgresSink:
             with contextlib.suppress(queue.Full):
                 self._chunks.put(None, timeout=60)
             self._thread.join(timeout=120)
+        sys.setswitchinterval(self._switch)
 
     def _raise(self) -> None:
         if self._error is not None:

@@ -34,6 +34,8 @@ class WorkRows(Converter):
     def __init__(self, header: Header, keys: Keyring, regions: Regions, today: date) -> None:
         super().__init__(header, keys, regions, today)
         self.fen = optional(values.fen)
+        # One household number a household: remembering them would only hold memory.
+        self.household_number = optional(values.text, 32, remember=False)
         # The monthly incomes the national system accepts (docs/domain.md §3.1), in fen.
         params = load_parameters()
         self.income_min_fen = int(params.get("checks.wage_min", today)) * 100
@@ -153,7 +155,7 @@ class WorkRows(Converter):
             *money,
             *job,
             *(
-                self.texts[32](cells[self.index["household_number"]]),
+                self.household_number(cells[self.index["household_number"]]),
                 self._region(row, cells),
                 None,
                 None,
