@@ -9,9 +9,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import pyarrow.compute as pc
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
@@ -19,7 +18,6 @@ from sqlalchemy.orm import Session
 from db.crypto import keyring
 from db.engine import WRITE_LOCK_OPTION
 from db.enums import ImportKind, ImportStatus
-from db.imports.columnar import Block, Blocks, ColumnarWork
 from db.imports.columns import Table
 from db.imports.errorfile import ErrorFile
 from db.imports.person_rows import PersonRows
@@ -31,6 +29,9 @@ from db.imports.work_rows import WorkRows
 from db.models import ImportBatch
 from db.queries.applications import follow_their_people
 from db.queries.audit import Actor, record_audit
+
+if TYPE_CHECKING:  # pyarrow is loaded by an import of a csv only: the bot need not hold it
+    from db.imports.columnar import Block, ColumnarWork
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +211,8 @@ class _Chunks:
 
     def add_block(self, block: Block) -> None:
         """A columnar block's rows, cut where a chunk ends (as the rows would be, one by one)."""
+        import pyarrow.compute as pc
+
         position, taken = 0, 0
         while position < block.rows:
             cut = min(block.rows, position + self.chunk_rows - self.size)
@@ -339,6 +342,8 @@ def _run(
         if columnar and postgres and isinstance(converter, WorkRows) and sheet.csv_format:
             # The work table's csv by blocks of columns (db/imports/columnar.py); rows it does
             # not take on still go through the converter one by one.
+            from db.imports.columnar import Blocks, ColumnarWork
+
             blocks = Blocks(path, *sheet.csv_format, sheet.header.row_number)
             offset = blocks.start()
             if offset is not None:

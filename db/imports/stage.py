@@ -10,21 +10,20 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
 from sqlalchemy.engine import Connection
 
-from db.imports.columnar import WORK_COLUMNS
 from db.imports.columns import Header
 from db.imports.merge import statements
 from db.imports.records import STAGE_COLUMNS, Record
 
 # A chunk for the merging thread: the records' COPY text, the columnar rows, person numbers.
-Chunk = tuple[bytes, list[pa.Table], dict[str, int]]
+Chunk = tuple[bytes, list["pa.Table"], dict[str, int]]
 SWITCH_SECONDS = 0.001  # the GIL's switch interval while an import's merging thread runs
+if TYPE_CHECKING:  # loaded by the columnar path only (db/imports/columnar.py)
+    import pyarrow as pa
+
 NAMES = ", ".join(name for name, _ in STAGE_COLUMNS)
 _TABLES = ("import_stage", "import_changed_household", "import_changed_person")
 
@@ -170,6 +169,8 @@ class PostgresSink:
             self.counts.updated += updated
             self.counts.staged += staged
         if rest:
+            import pyarrow as pa
+
             self._merge_rest(cursor, pa.concat_tables(rest))
 
     def _analyze(self, cursor: Any) -> None:
@@ -183,6 +184,11 @@ class PostgresSink:
         """Work rows of people this import created go straight into monitoring_employment
         (they can meet no stored record: the file's duplicates are errors); the others are
         staged and merged like any record."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from db.imports.columnar import WORK_COLUMNS
+
         assert self.sql.employment is not None
         people = rest.column("person")
         self._grow(pc.max(people).as_py())
@@ -232,6 +238,9 @@ class PostgresSink:
 
 def _csv(table: pa.Table) -> Any:
     """A table as COPY's csv: an empty cell is NULL, every string is quoted."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
     out = pa.BufferOutputStream()
     pa_csv.write_csv(table, out, pa_csv.WriteOptions(include_header=False))
     return memoryview(out.getvalue())
