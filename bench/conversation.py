@@ -14,7 +14,8 @@ printed.
 
     .venv/bin/python bench/conversation.py [--users 50] [--database-url URL] [--redis-url URL]
 
-Bars (docs/design.md §4): ≥ 300 messages/s per bot process and ≥ 0.5 × the echo bot's rate.
+Bars (docs/design.md §4): ≥ 300 messages/s per bot process and ≥ 0.5 × the echo bot's rate;
+the bot process ≤ 150 MB RSS after the run (printed with its peak).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ FIRST_USER = 7_000_000
 WARMUP_USERS = 5
 RATE_BAR = 300.0
 RATIO_BAR = 0.5
+RSS_BAR_MB = 150.0  # the bot process's resident memory after the run
 TODAY = date(2025, 12, 1)  # the conversations' day: within the 2025 claim windows
 # The load comes from one address and is meant to be fast: the edge's request limits
 # (docs/design.md §3) would refuse most of it, so the bench runs with them off (0).
@@ -260,8 +262,9 @@ def serve_fake_api(port: int) -> None:
 
 
 @contextmanager
-def server_process(kind: str, *options: str) -> Iterator[str]:
-    """Start `kind` (wugong | echo | fake) in its own process; yields its URL once it answers."""
+def server_process(kind: str, *options: str) -> Iterator[tuple[str, int]]:
+    """Start `kind` (wugong | echo | fake) in its own process; yields its URL (once it answers)
+    and its process id."""
     port = free_port()
     command = [sys.executable, __file__, "--serve", kind, "--port", str(port), *options]
     env = {k: v for k, v in os.environ.items() if not k.startswith("WUGONG_")}
@@ -273,7 +276,7 @@ def server_process(kind: str, *options: str) -> Iterator[str]:
             wait_until_up(probe, process)
         except RuntimeError as error:
             raise SystemExit(f"the {kind} process did not start: {error}") from error
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         try:
@@ -281,6 +284,17 @@ def server_process(kind: str, *options: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """A process's (Linux) resident set size now and its peak (VmRSS, VmHWM), in MB."""
+    found = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "VmHWM"):
+                found[name] = int(value.split()[0]) / 1024  # kB
+    return found.get("VmRSS", 0.0), found.get("VmHWM", 0.0)
 
 
 def fake_reset(fake_url: str, *, record: bool) -> None:
@@ -311,6 +325,9 @@ def texts_by_chat(calls: list[dict[str, Any]]) -> dict[int, list[str]]:
 @dataclass
 class Result(Throughput):
     webhook_answers: Counter[str]  # Bot API methods the bot put in its webhook answers
+    # The served process's resident memory after the load, and its peak, in MB.
+    rss_mb: float = 0.0
+    peak_rss_mb: float = 0.0
 
     def line(self, name: str) -> str:
         return f"{name:<7} {self.messages:6d} messages in {self.figures()}"
@@ -407,12 +424,13 @@ def measure(
     options = ["--base-url", f"{fake_url}/bot", "--database-url", database_url]
     if kind == "wugong":
         options += ["--redis-url", redis_url]
-    with server_process(kind, *options) as url:
+    with server_process(kind, *options) as (url, pid):
         updates = Updates()
         fake_reset(fake_url, record=False)
         asyncio.run(load(url, scripts_for(warmup, updates)))
         fake_reset(fake_url, record=kind == "wugong")
         result = asyncio.run(load(url, scripts_for(measured, updates)))
+        result.rss_mb, result.peak_rss_mb = rss_mb(pid)
     if kind == "wugong":
         check_outcome(fake_url, measured, result, show)
     return result
@@ -426,7 +444,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with fresh_schema(args.database_url) as database_url:
             seed(database_url, args.users + WARMUP_USERS)
-            with server_process("fake") as fake_url:
+            with server_process("fake") as (fake_url, _):
                 wugong = measure(
                     "wugong", fake_url, database_url, args.redis_url, args.users, args.show
                 )
@@ -444,7 +462,13 @@ def run(args: argparse.Namespace) -> int:
         f"ratio   {ratio:.2f} (bar ≥ {RATIO_BAR}); rate bar ≥ {RATE_BAR:.0f} messages/s: "
         f"{'met' if ok else 'NOT met'}"
     )
-    return 0 if ok else 1
+    rss_ok = wugong.rss_mb <= RSS_BAR_MB
+    print(
+        f"bot RSS {wugong.rss_mb:6.0f} MB after the run (peak {wugong.peak_rss_mb:.0f} MB; "
+        f"the echo bot {echo.rss_mb:.0f} MB); bar ≤ {RSS_BAR_MB:.0f} MB: "
+        f"{'met' if rss_ok else 'NOT met'}"
+    )
+    return 0 if ok and rss_ok else 1
 
 
 def main() -> int:

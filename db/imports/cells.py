@@ -41,8 +41,11 @@ def cached(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return get
 
 
-def optional(parse: Callable[[Any], Any], size: int = 0) -> Callable[[Any], str | None]:
-    """Empty cells are None; others parsed and written as record text (cut to ``size``)."""
+def optional(
+    parse: Callable[[Any], Any], size: int = 0, *, remember: bool = True
+) -> Callable[[Any], str | None]:
+    """Empty cells are None; others parsed and written as record text (cut to ``size``);
+    ``remember`` false for a column whose values hardly repeat (no cache then)."""
 
     def read(value: Any) -> str | None:
         if value is None or (value.__class__ is str and not value.strip()):
@@ -55,7 +58,7 @@ def optional(parse: Callable[[Any], Any], size: int = 0) -> Callable[[Any], str 
         written = found.isoformat() if isinstance(found, date) else str(found)
         return (written[:size] or None) if size else written
 
-    return cached(read)
+    return cached(read) if remember else read
 
 
 @lru_cache(maxsize=4096)

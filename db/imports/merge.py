@@ -70,9 +70,9 @@ def statements(header: Header, batch_id: int, dialect: str) -> Statements:
         )
         persons = (
             "INSERT INTO person AS t (household_id, name, id_number, id_index, id_tail_index, "
-            "sex, birth_date, region_code) SELECT h.id, s.name, s.id_number, s.id_index, "
+            "sex, birth_date, region_code) SELECT (SELECT h.id FROM household h "
+            "WHERE h.household_number = s.household_number), s.name, s.id_number, s.id_index, "
             "s.id_tail_index, s.sex, s.birth_date, s.region_code FROM import_stage s "
-            "LEFT JOIN household h ON h.household_number = s.household_number "
             f"WHERE s.id_number IS NOT NULL ON CONFLICT (id_index) {_REFINE}"
         )
         work_columns = _present(
@@ -99,19 +99,29 @@ def statements(header: Header, batch_id: int, dialect: str) -> Statements:
         )
         # ON CONFLICT goes through the unique index row by row: the plan stays sound although
         # the statistics know nothing of the rows this transaction inserted (a NOT EXISTS anti
-        # join re-scanned the whole table for every chunk).
+        # join re-scanned the whole table for every chunk). So do the lookups of a staged row's
+        # person and household, each one probe of a unique index (a join of them hashed the
+        # whole table, a million rows, for every chunk).
         employment = (
             "INSERT INTO monitoring_employment AS t (person_id, household_type, "
             "monitoring_category, work_county_code, work_place, start_month, end_month, "
             "is_working, channel, employer_name, industry, point_to_point, monthly_income_fen, "
             "transport_subsidy_fen, import_batch_id) "
-            "SELECT p.id, s.household_type, s.monitoring_category, s.work_county_code, "
+            "SELECT s.person_id, s.household_type, s.monitoring_category, s.work_county_code, "
             "s.work_place, s.start_month, s.end_month, s.is_working, s.channel, s.employer_name, "
             "s.industry, s.point_to_point, s.monthly_income_fen, s.transport_subsidy_fen, "
-            f"{batch} FROM import_stage s JOIN person p ON p.id_index = s.id_index WHERE TRUE "
+            f"{batch} FROM (SELECT (SELECT p.id FROM person p WHERE p.id_index = i.id_index) "
+            "AS person_id, i.* FROM import_stage i) s WHERE s.person_id IS NOT NULL "
+            "AND s.start_month IS NOT NULL "
             f"ON CONFLICT (person_id, start_month) {conflict}"
         )
         if postgres:
+            # The persons this import creates: their other work rows need no ON CONFLICT
+            # (db/imports/stage.py copies them straight into monitoring_employment).
+            persons = (
+                f"WITH merged AS ({persons} RETURNING t.id, t.id_index, (xmax = 0) AS inserted) "
+                "SELECT id, id_index FROM merged WHERE inserted"
+            )
             employment = (
                 f"WITH merged AS ({employment} RETURNING (xmax = 0) AS inserted) "
                 "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "

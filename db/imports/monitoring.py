@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -21,7 +21,7 @@ from db.enums import ImportKind, ImportStatus
 from db.imports.columns import Table
 from db.imports.errorfile import ErrorFile
 from db.imports.person_rows import PersonRows
-from db.imports.reader import Sheet, file_format, open_sheet
+from db.imports.reader import file_format, open_sheet
 from db.imports.records import Converter, Record
 from db.imports.regions import Regions
 from db.imports.stage import PostgresSink, SqliteSink, open_sink
@@ -29,6 +29,9 @@ from db.imports.work_rows import WorkRows
 from db.models import ImportBatch
 from db.queries.applications import follow_their_people
 from db.queries.audit import Actor, record_audit
+
+if TYPE_CHECKING:  # pyarrow is loaded by an import of a csv only: the bot need not hold it
+    from db.imports.columnar import Block, ColumnarWork
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +131,7 @@ def import_monitoring(
     actor: Actor | None = None,
     today: date | None = None,
     chunk_rows: int = CHUNK_ROWS,
+    columnar: bool = True,
 ) -> ImportResult:
     """Import the person/household workbook or the work table at ``path``.
 
@@ -137,6 +141,8 @@ def import_monitoring(
     follow their people to the places found. a file that cannot be read at all raises an
     ImportFileError before anything is written. ``batch_id`` continues a batch created before
     (a chat upload); otherwise one is created. Importing the same file again changes nothing.
+    ``columnar`` false reads a csv work table row by row only (the reference of the columnar
+    path, which gives the same result).
     """
     path = Path(path)
     file_format(path)  # a missing or foreign file fails here, before any batch exists
@@ -147,7 +153,7 @@ def import_monitoring(
         finish_batch(engine, batch_id, sha256=digest, finished_at=None)
     errors = ErrorFile(error_path or error_file_for(path), describe)
     try:
-        result = _run(engine, path, batch_id, errors, progress, actor, today, chunk_rows)
+        result = _run(engine, path, batch_id, errors, progress, actor, today, chunk_rows, columnar)
     except BaseException:
         finish_batch(engine, batch_id, status=ImportStatus.FAILED)
         raise
@@ -183,9 +189,64 @@ def _transaction(connection: Connection, whole: bool) -> Iterator[None]:
         raise
 
 
+Unit = tuple[int, Any, Any]  # (row number, a columnar block or None, the cells or None)
+
+
+class _Chunks:
+    """Records and columnar rows gathered into chunks of ``chunk_rows`` for the sink."""
+
+    def __init__(self, sink: PostgresSink | SqliteSink, chunk_rows: int) -> None:
+        self.sink = sink
+        self.chunk_rows = chunk_rows
+        self.records: list[Record] = []
+        self.rest: list[Any] = []
+        self.people: dict[str, int] = {}  # the first records' blind index -> person number
+        self.size = 0
+
+    def add(self, record: Record) -> None:
+        self.records.append(record)
+        self.size += 1
+        if self.size >= self.chunk_rows:
+            self.flush()
+
+    def add_block(self, block: Block) -> None:
+        """A columnar block's rows, cut where a chunk ends (as the rows would be, one by one)."""
+        import pyarrow.compute as pc
+
+        position, taken = 0, 0
+        while position < block.rows:
+            cut = min(block.rows, position + self.chunk_rows - self.size)
+            while taken < len(block.records) and block.records[taken][0] < cut:
+                _, record, person = block.records[taken]
+                self.records.append(record)
+                self.people[str(record[1])] = person
+                taken += 1
+            positions = block.rest.column("pos")
+            part = block.rest.filter(
+                pc.and_(pc.greater_equal(positions, position), pc.less(positions, cut))
+            )
+            if part.num_rows:
+                self.rest.append(part)
+            self.size += cut - position
+            position = cut
+            if self.size >= self.chunk_rows:
+                self.flush()
+
+    def flush(self) -> None:
+        if self.size:
+            if self.rest:
+                assert isinstance(self.sink, PostgresSink)
+                self.sink.put(self.records, self.rest, self.people)
+            else:
+                self.sink.put(self.records)
+        self.records, self.rest, self.people, self.size = [], [], {}, 0
+
+
 def _stream(
-    sheet: Sheet,
+    units: Iterator[Unit],
+    read: Callable[[], float],
     converter: Converter,
+    columnar: ColumnarWork | None,
     sink: PostgresSink | SqliteSink,
     errors: ErrorFile,
     progress: Progress | None,
@@ -193,28 +254,64 @@ def _stream(
 ) -> tuple[int, int]:
     """Convert the sheet's rows into the sink by chunks; the rows read and the bad ones."""
     rows = bad = 0
-    chunk: list[Record] = []
-    for number, cells in sheet.rows:
-        converted = converter.convert(number, cells)
-        if converted is None:
+    chunks = _Chunks(sink, chunk_rows)
+    for number, table, cells in units:
+        block = None
+        if table is not None:
+            assert columnar is not None
+            block = columnar.convert(number, table)
+            if block is None:  # refused: its rows one by one, from the same cells
+                lists = [column.to_pylist() for column in table.columns]
+                for offset, row in enumerate(zip(*lists, strict=True)):
+                    rows, bad = _one(number + offset, list(row), rows, bad, converter, chunks,
+                                     errors, progress, read)  # fmt: skip
+                continue
+        if block is None:
+            rows, bad = _one(number, cells, rows, bad, converter, chunks, errors, progress, read)
             continue
-        rows += 1
-        if isinstance(converted, tuple):
-            chunk.append(converted)
-            for warning in converter.warnings:
-                errors.warn(warning)
-            converter.warnings.clear()
-            if len(chunk) >= chunk_rows:
-                sink.put(chunk)
-                chunk = []
-        else:
-            bad += 1
-            for problem in converted:
-                errors.add(problem)
-        if progress is not None and rows % PROGRESS_EVERY_ROWS == 0:
-            progress(rows, sheet.progress())
-    if chunk:
-        sink.put(chunk)
+        for warning in converter.warnings:
+            errors.warn(warning)
+        converter.warnings.clear()
+        chunks.add_block(block)
+        if progress is not None:
+            for done in range(
+                (rows // PROGRESS_EVERY_ROWS + 1) * PROGRESS_EVERY_ROWS,
+                rows + block.rows + 1,
+                PROGRESS_EVERY_ROWS,
+            ):
+                progress(done, read())
+        rows += block.rows
+    chunks.flush()
+    return rows, bad
+
+
+def _one(
+    number: int,
+    cells: Any,
+    rows: int,
+    bad: int,
+    converter: Converter,
+    chunks: _Chunks,
+    errors: ErrorFile,
+    progress: Progress | None,
+    read: Callable[[], float],
+) -> tuple[int, int]:
+    """One row, converted by the reference (row by row); the counts of rows and bad ones."""
+    converted = converter.convert(number, cells)
+    if converted is None:
+        return rows, bad
+    rows += 1
+    if isinstance(converted, tuple):
+        for warning in converter.warnings:
+            errors.warn(warning)
+        converter.warnings.clear()
+        chunks.add(converted)
+    else:
+        bad += 1
+        for problem in converted:
+            errors.add(problem)
+    if progress is not None and rows % PROGRESS_EVERY_ROWS == 0:
+        progress(rows, read())
     return rows, bad
 
 
@@ -227,6 +324,7 @@ def _run(
     actor: Actor | None,
     today: date | None,
     chunk_rows: int,
+    columnar: bool,
 ) -> ImportResult:
     writer = engine.connect().execution_options(**{WRITE_LOCK_OPTION: True})
     # PostgreSQL: one transaction, all or nothing. SQLite has one writer for the whole
@@ -239,8 +337,19 @@ def _run(
         sink = open_sink(connection, sheet.header, batch_id)
         if not postgres:
             connection.commit()
+        units: Iterator[Unit] = ((n, None, cells) for n, cells in sheet.rows)
+        read, fast = sheet.progress, None
+        if columnar and postgres and isinstance(converter, WorkRows) and sheet.csv_format:
+            # The work table's csv by blocks of columns (db/imports/columnar.py); rows it does
+            # not take on still go through the converter one by one.
+            from db.imports.columnar import Blocks, ColumnarWork
+
+            blocks = Blocks(path, *sheet.csv_format, sheet.header.row_number)
+            offset = blocks.start()
+            if offset is not None:
+                units, read, fast = blocks.units(offset), blocks.progress, ColumnarWork(converter)
         try:
-            rows, bad = _stream(sheet, converter, sink, errors, progress, chunk_rows)
+            rows, bad = _stream(units, read, converter, fast, sink, errors, progress, chunk_rows)
             counts = sink.finish()
         except BaseException:
             sink.abort()

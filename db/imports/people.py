@@ -17,6 +17,7 @@ from db.errors import InvalidValueError
 from db.imports import values
 from db.pii import normalize_id
 from policy.errors import InvalidIdNumber
+from policy.ric import IdRecord
 from policy.ric import parse as parse_id
 
 _MONTH_BASE = 1990 * 12  # work before 1990 is rare enough for the slower set
@@ -42,6 +43,8 @@ class People:
         # _MONTH_BASE: some bytes a person where a set of a million keys would take 70 MB.
         self._months: list[int] = []
         self._other_months: set[tuple[int, int]] = set()
+        # ID numbers parsed ahead of ``identify`` (the columnar path checks a block first).
+        self.checked: dict[str, IdRecord] = {}
 
     def identify(self, raw: Any) -> Identified | str:
         """(ID, blind index, person number, sex, birth date, first time seen) or a problem."""
@@ -56,7 +59,7 @@ class People:
         if known is not None:
             return (number, known[0], known[1], "", "", False)
         try:
-            record = parse_id(number, self.today)
+            record = self.checked.pop(number, None) or parse_id(number, self.today)
         except InvalidIdNumber as error:
             self.by_id[number] = f"id_{error.code}"
             return f"id_{error.code}"

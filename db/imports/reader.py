@@ -30,6 +30,7 @@ class Sheet:
     header: Header
     rows: Iterator[tuple[int, Sequence[Any]]]
     progress: Callable[[], float]  # the share of the file read so far, 0.0 to 1.0
+    csv_format: tuple[str, str] | None = None  # a csv file's (encoding, delimiter)
 
 
 def file_format(path: Path) -> str:
@@ -173,7 +174,7 @@ def _csv(path: Path) -> Iterator[Sheet]:
             # The buffered reader runs ahead of the csv reader by one buffer: close enough.
             return min(1.0, raw.tell() / size) if size else 1.0
 
-        yield Sheet(header, checked, progress)
+        yield Sheet(header, checked, progress, (encoding, delimiter))
     finally:
         raw.close()
 

@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import sys
 import threading
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from itertools import repeat
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
 from db.imports.columns import Header
 from db.imports.merge import statements
 from db.imports.records import STAGE_COLUMNS, Record
+
+# A chunk for the merging thread: the records' COPY text, the columnar rows, person numbers.
+Chunk = tuple[bytes, list["pa.Table"], dict[str, int]]
+SWITCH_SECONDS = 0.001  # the GIL's switch interval while an import's merging thread runs
+if TYPE_CHECKING:  # loaded by the columnar path only (db/imports/columnar.py)
+    import pyarrow as pa
 
 NAMES = ", ".join(name for name, _ in STAGE_COLUMNS)
 _TABLES = ("import_stage", "import_changed_household", "import_changed_person")
@@ -55,19 +65,39 @@ class PostgresSink:
         assert raw is not None
         self.raw: Any = raw
         self.sql = statements(header, batch_id, "postgresql")
+        self.batch_id = int(batch_id)
         self.counts = Counts()
-        self._chunks: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+        self._analyzed = False
+        self._chunks: queue.Queue[Chunk | None] = queue.Queue(maxsize=2)
+        # By person number (``People``), the id of each person this import created, else 0:
+        # 8 bytes a person.
+        self._created = array("q")
         self._error: BaseException | None = None
         with self.raw.cursor() as cursor:
             # Imports into one schema run one at a time (advisory locks span the database).
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.wugong.import'))"
             )
+            # The chunks' statements are small: compiling them (JIT) would cost more than
+            # running them, as their row estimates (of a temp table) cross the threshold.
+            cursor.execute("SET LOCAL jit = off")
             _create(cursor, postgres=True)
         self._thread = threading.Thread(target=self._run, name="import-merge", daemon=True)
+        # The merging thread waits for the GIL after each statement while the importing thread
+        # converts: at the default 5 ms a switch, PostgreSQL would idle some 2 s a million rows.
+        self._switch = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_SECONDS)
         self._thread.start()
 
-    def put(self, records: list[Record]) -> None:
+    def put(
+        self,
+        records: list[Record],
+        rest: Sequence[pa.Table] = (),
+        people: dict[str, int] | None = None,
+    ) -> None:
+        """Stage and merge a chunk: ``records``, then the work rows of ``rest`` (the columnar
+        path's rows other than a person's first, ``columnar.REST_COLUMNS``); ``people`` gives
+        the person number (``People``) of the records that are a person's first."""
         lines = []
         for record in records:
             line = "\t".join(["\x00" if value is None else value for value in record])
@@ -75,9 +105,9 @@ class PostgresSink:
                 line = line.replace("\\", "\\\\")
             lines.append(line.replace("\x00", "\\N"))
         lines.append("")
-        self._send("\n".join(lines).encode())
+        self._send(("\n".join(lines).encode(), list(rest), people or {}))
 
-    def _send(self, item: bytes | None) -> None:
+    def _send(self, item: Chunk | None) -> None:
         while self._thread.is_alive():
             try:
                 self._chunks.put(item, timeout=0.5)
@@ -89,6 +119,7 @@ class PostgresSink:
     def finish(self) -> Counts:
         self._send(None)
         self._thread.join()
+        sys.setswitchinterval(self._switch)
         self._raise()
         return self.counts
 
@@ -97,6 +128,7 @@ class PostgresSink:
             with contextlib.suppress(queue.Full):
                 self._chunks.put(None, timeout=60)
             self._thread.join(timeout=120)
+        sys.setswitchinterval(self._switch)
 
     def _raise(self) -> None:
         if self._error is not None:
@@ -115,25 +147,103 @@ class PostgresSink:
                 except queue.Empty:
                     break
 
-    def _merge(self, cursor: Any, chunk: bytes) -> None:
-        cursor.execute("TRUNCATE import_stage, import_changed_person")
-        with cursor.copy(f"COPY import_stage ({NAMES}) FROM STDIN") as copy:
-            copy.write(chunk)
-        if not self.counts.staged:
+    def _merge(self, cursor: Any, item: Chunk) -> None:
+        chunk, rest, people = item
+        if chunk:
+            cursor.execute("TRUNCATE import_stage, import_changed_person")
+            with cursor.copy(f"COPY import_stage ({NAMES}) FROM STDIN") as copy:
+                copy.write(chunk)
+            self._analyze(cursor)
+            cursor.execute(self.sql.households)
+            cursor.execute(self.sql.persons)
+            if self.sql.employment is not None:
+                self._remember(cursor.fetchall(), people)
+                inserted, updated = cursor.execute(self.sql.employment).fetchone()
+                # A columnar path's first record (no start month) makes a person only: its
+                # work row comes with the others, below.
+                staged = cursor.execute("SELECT count(start_month) FROM import_stage").fetchone()[0]
+            else:
+                assert self.sql.count is not None
+                inserted, updated, staged = cursor.execute(self.sql.count).fetchone()
+            self.counts.inserted += inserted
+            self.counts.updated += updated
+            self.counts.staged += staged
+        if rest:
+            import pyarrow as pa
+
+            self._merge_rest(cursor, pa.concat_tables(rest))
+
+    def _analyze(self, cursor: Any) -> None:
+        if not self._analyzed:
             # Statistics of the first chunk serve the others (they are alike): a fresh temp
             # table has none, and the joins below need them to hash rather than loop.
             cursor.execute("ANALYZE import_stage")
-        cursor.execute(self.sql.households)
-        cursor.execute(self.sql.persons)
-        if self.sql.employment is not None:
+            self._analyzed = True
+
+    def _merge_rest(self, cursor: Any, rest: pa.Table) -> None:
+        """Work rows of people this import created go straight into monitoring_employment
+        (they can meet no stored record: the file's duplicates are errors); the others are
+        staged and merged like any record."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        from db.imports.columnar import WORK_COLUMNS
+
+        assert self.sql.employment is not None
+        people = rest.column("person")
+        self._grow(pc.max(people).as_py())
+        created_ids = self._created
+        ids = pa.Array.from_buffers(pa.int64(), len(created_ids), [None, pa.py_buffer(created_ids)])
+        person_ids = ids.take(people)
+        del ids  # the array may grow again
+        created = pc.greater(person_ids, 0)
+        direct = rest.filter(created)
+        if direct.num_rows:
+            columns = [person_ids.filter(created)]
+            columns += [direct.column(name) for name in WORK_COLUMNS]
+            columns.append(pa.array([self.batch_id] * direct.num_rows, pa.int64()))
+            names = ["person_id", *WORK_COLUMNS, "import_batch_id"]
+            with cursor.copy(
+                f"COPY monitoring_employment ({', '.join(names)}) FROM STDIN (FORMAT csv)"
+            ) as copy:
+                copy.write(_csv(pa.Table.from_arrays(columns, names=names)))
+            self.counts.inserted += direct.num_rows
+            self.counts.staged += direct.num_rows
+        others = rest.filter(pc.invert(created))
+        if others.num_rows:
+            cursor.execute("TRUNCATE import_stage, import_changed_person")
+            names = ["id_index", *WORK_COLUMNS]
+            with cursor.copy(
+                f"COPY import_stage ({', '.join(names)}) FROM STDIN (FORMAT csv)"
+            ) as copy:
+                copy.write(_csv(others.select(names)))
+            self._analyze(cursor)
             inserted, updated = cursor.execute(self.sql.employment).fetchone()
-            staged = cursor.execute("SELECT count(*) FROM import_stage").fetchone()[0]
-        else:
-            assert self.sql.count is not None
-            inserted, updated, staged = cursor.execute(self.sql.count).fetchone()
-        self.counts.inserted += inserted
-        self.counts.updated += updated
-        self.counts.staged += staged
+            self.counts.inserted += inserted
+            self.counts.updated += updated
+            self.counts.staged += others.num_rows
+
+    def _remember(self, persons: list[tuple[int, str]], people: dict[str, int]) -> None:
+        """The persons a chunk created (id, blind index), by person number when known."""
+        for id_, index in persons:
+            number = people.get(index)
+            if number is not None:
+                self._grow(number)
+                self._created[number] = id_
+
+    def _grow(self, number: int) -> None:
+        if number >= len(self._created):
+            self._created.extend(repeat(0, number + 1 - len(self._created)))
+
+
+def _csv(table: pa.Table) -> Any:
+    """A table as COPY's csv: an empty cell is NULL, every string is quoted."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    out = pa.BufferOutputStream()
+    pa_csv.write_csv(table, out, pa_csv.WriteOptions(include_header=False))
+    return memoryview(out.getvalue())
 
 
 _BOOLEAN = {"t": 1, "f": 0, None: None}

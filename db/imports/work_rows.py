@@ -34,12 +34,17 @@ class WorkRows(Converter):
     def __init__(self, header: Header, keys: Keyring, regions: Regions, today: date) -> None:
         super().__init__(header, keys, regions, today)
         self.fen = optional(values.fen)
+        # One household number a household: remembering them would only hold memory.
+        self.household_number = optional(values.text, 32, remember=False)
         # The monthly incomes the national system accepts (docs/domain.md §3.1), in fen.
         params = load_parameters()
         self.income_min_fen = int(params.get("checks.wage_min", today)) * 100
         self.income_max_fen = int(params.get("checks.wage_max", today)) * 100
-        self._groups: list[Group] = [
-            (itemgetter(*(self.index[f] for f in fields)), parse, {})
+        # The groups' fields, their parsers and what each key parsed to (also read by the
+        # columnar path, db/imports/columnar.py, which parses the same keys the same way).
+        self.group_specs: list[tuple[tuple[str, ...], Callable[[Key], Parsed], dict[Key, Parsed]]]
+        self.group_specs = [
+            (fields, parse, {})
             for fields, parse in (
                 (("start", "end", "is_working", "point_to_point", "household_type",
                   "monitoring_category"), self._terms),
@@ -47,6 +52,10 @@ class WorkRows(Converter):
                 (("channel", "employer", "industry", "work_county", "work_area"), self._job),
             )
         ]  # fmt: skip
+        self._groups: list[Group] = [
+            (itemgetter(*(self.index[f] for f in fields)), parse, cache)
+            for fields, parse, cache in self.group_specs
+        ]
 
     # -- groups of few-valued cells, parsed once per combination -------------------------------
 
@@ -146,7 +155,7 @@ class WorkRows(Converter):
             *money,
             *job,
             *(
-                self.texts[32](cells[self.index["household_number"]]),
+                self.household_number(cells[self.index["household_number"]]),
                 self._region(row, cells),
                 None,
                 None,

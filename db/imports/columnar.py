@@ -1,0 +1,447 @@
+"""The work table's csv rows by blocks of columns (pyarrow), converted by array operations.
+
+The row-by-row path (``WorkRows.convert`` on the rows of ``csv.reader``) stays the reference:
+this one gives the same records, problems and warnings, and hands back to it whatever it does
+not take on. A block of lines is read by pyarrow only when the csv module would read it the
+same way: no quote, no blank line, no lone carriage return, one number of cells on every line
+(pyarrow refuses the block otherwise); its rows are converted here only when none of them has
+a problem, a duplicate, an ID number seen for the first time that is invalid, a row wider than
+the header or a month outside the bits of ``People`` (the block is converted row by row
+otherwise, from the same cells). A quote sends the rest of the file to the csv module (a
+quoted cell may hold line breaks). Memory stays bounded: one block of ``BLOCK_BYTES`` at a time.
+
+What a block converts to: the records of its people's first rows, built by ``WorkRows._row``
+itself (so their person data, region warnings and the state of ``People`` are the reference's)
+but staged without their start month (they make the household and the person only), and a
+table of all its rows' work columns with their person's number and blind index.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import ctypes
+import ctypes.util
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+
+from db.errors import InvalidValueError
+from db.imports import values
+from db.imports.cells import CACHE_LIMIT
+from db.imports.errors import UnreadableFile
+from db.imports.people import _MONTH_BASE
+from db.imports.records import Record
+from db.imports.work_rows import WorkRows
+from db.pii import normalize_id
+from policy.errors import InvalidIdNumber
+from policy.ric import parse as parse_id
+
+# The system's allocator gives freed blocks back: the default pool (mimalloc) keeps some 40 MB
+# more resident over an import of a million rows (the importer's bar is 300 MB).
+pa.set_memory_pool(pa.system_memory_pool())
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
+_MALLOC_BYTES = 256 * 1024
+
+
+@cache
+def bound_malloc() -> None:
+    """Have glibc's malloc give back what the blocks and chunks (megabytes each, made and freed
+    all the time, in two threads) used: a fixed mmap threshold (glibc raises it after each freed
+    block, and blocks then stay in the heap), trimming, one arena. Some 50 MB less resident over
+    a million rows, no slower. Nothing elsewhere than glibc."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return
+    for option, value in (
+        (_M_ARENA_MAX, 1),
+        (_M_MMAP_THRESHOLD, _MALLOC_BYTES),
+        (_M_TRIM_THRESHOLD, _MALLOC_BYTES),
+    ):
+        mallopt(option, value)
+
+
+BLOCK_BYTES = 1 << 20
+_HEADER_SAMPLE = 1 << 20
+# The work columns of a record (after row_no and id_index), in record order.
+WORK_COLUMNS = (
+    "household_type",
+    "monitoring_category",
+    "start_month",
+    "end_month",
+    "is_working",
+    "point_to_point",
+    "monthly_income_fen",
+    "transport_subsidy_fen",
+    "channel",
+    "employer_name",
+    "industry",
+    "work_county_code",
+    "work_place",
+)
+REST_COLUMNS = ("pos", "person", "id_index", *WORK_COLUMNS)
+
+Row = tuple[int, list[Any]]  # (row number, cells) as csv.reader gives them
+Unit = tuple[int, "pa.Table | None", list[Any] | None]  # (first row number, table, or cells)
+
+
+class Blocks:
+    """The data rows after the header of a csv file: as tables of lines pyarrow reads like
+    the csv module would, else as rows of cells from the csv module."""
+
+    def __init__(self, path: Path, encoding: str, delimiter: str, header_row: int) -> None:
+        self.path = path
+        self.encoding = encoding
+        self.delimiter = delimiter
+        self.header_row = header_row
+        self.size = path.stat().st_size
+        self.read = 0
+        bound_malloc()
+
+    def progress(self) -> float:
+        return min(1.0, self.read / self.size) if self.size else 1.0
+
+    def start(self) -> int | None:
+        """The byte offset after the header row, None when it is not found in the sample."""
+        with self.path.open("rb") as raw:
+            sample = raw.read(_HEADER_SAMPLE)
+        text = codecs.getincrementaldecoder(self.encoding)(errors="replace").decode(sample)
+        consumed = 0
+        lines = io.StringIO(text, newline="")
+
+        def feed() -> Iterator[str]:
+            nonlocal consumed
+            for line in lines:
+                consumed += len(line)
+                yield line
+
+        try:
+            for number, _ in enumerate(csv.reader(feed(), delimiter=self.delimiter), start=1):
+                if number == self.header_row:
+                    if "\ufffd" in text[:consumed]:
+                        return None
+                    return len(text[:consumed].encode(self.encoding))
+        except csv.Error:
+            return None
+        return None
+
+    def units(self, offset: int) -> Iterator[Unit]:
+        """(first row number, table, None) for a block pyarrow read, (row number, None, cells)
+        for a row of the csv module."""
+        number = self.header_row
+        encoding = "utf-8" if self.encoding == "utf-8-sig" else self.encoding
+        with self.path.open("rb") as raw:
+            raw.seek(offset)
+            self.read = offset
+            pending = b""
+            while True:
+                data = raw.read(BLOCK_BYTES)
+                self.read += len(data)
+                buffer = pending + data
+                if data:
+                    cut = buffer.rfind(b"\n")
+                    if cut < 0:
+                        pending = buffer
+                        continue
+                    block, pending = buffer[: cut + 1], buffer[cut + 1 :]
+                else:
+                    block, pending = buffer, b""
+                    if not block:
+                        return
+                utf8 = block if encoding == "utf-8" else self._decode(block, encoding).encode()
+                if b'"' in utf8:
+                    yield from self._rest(number, block + pending, raw, encoding)
+                    return
+                table = self._table(utf8)
+                if table is not None:
+                    yield number + 1, table, None
+                    number += table.num_rows
+                else:
+                    for cells in csv.reader(
+                        io.StringIO(self._decode(block, encoding), newline=""),
+                        delimiter=self.delimiter,
+                    ):
+                        number += 1
+                        yield number, None, cells
+                if not data:
+                    return
+
+    def _decode(self, block: bytes, encoding: str) -> str:
+        try:
+            return block.decode(encoding)
+        except UnicodeDecodeError:
+            raise UnreadableFile(
+                f"{self.path.name}: the text is neither UTF-8 nor GBK (read as {self.encoding})"
+            ) from None
+
+    def _table(self, block: bytes) -> pa.Table | None:
+        if (
+            block.startswith((b"\n", b"\r"))
+            or b"\n\n" in block
+            or b"\n\r\n" in block
+            or (b"\r" in block and block.count(b"\r") != block.count(b"\r\n"))
+        ):
+            return None
+        first = block[: block.find(b"\n")] if b"\n" in block else block
+        names = [f"c{i}" for i in range(first.count(self.delimiter.encode()) + 1)]
+        try:
+            return pa_csv.read_csv(
+                pa.py_buffer(block),
+                read_options=pa_csv.ReadOptions(
+                    column_names=names, use_threads=False, block_size=len(block) + 1
+                ),
+                parse_options=pa_csv.ParseOptions(
+                    delimiter=self.delimiter, quote_char=False, double_quote=False
+                ),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()),
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            ).combine_chunks()
+        except (pa.ArrowInvalid, pa.ArrowException):
+            return None
+
+    def _rest(self, number: int, block: bytes, raw: Any, encoding: str) -> Iterator[Unit]:
+        """The rest of the file through the csv module, from the start of ``block``."""
+        decoder = codecs.getincrementaldecoder(encoding)()
+
+        def text() -> Iterator[str]:
+            try:
+                yield decoder.decode(block)
+                while data := raw.read(BLOCK_BYTES):
+                    self.read += len(data)
+                    yield decoder.decode(data)
+                yield decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                raise UnreadableFile(
+                    f"{self.path.name}: the text is neither UTF-8 nor GBK (read as {self.encoding})"
+                ) from None
+
+        lines = chain.from_iterable(io.StringIO(part, newline="") for part in text())
+        try:
+            for cells in csv.reader(_joined(lines), delimiter=self.delimiter):
+                number += 1
+                yield number, None, cells
+        except csv.Error as error:
+            raise UnreadableFile(f"{self.path.name}: not a readable csv file ({error})") from None
+
+
+def _joined(lines: Iterator[str]) -> Iterator[str]:
+    """Whole lines again where a decoded part ended mid-line (or between CR and LF)."""
+    carry = ""
+    for line in lines:
+        if carry.endswith("\r") and not line.startswith("\n"):
+            yield carry
+            carry = ""
+        carry += line
+        if carry.endswith("\n"):
+            yield carry
+            carry = ""
+    if carry:
+        yield carry
+
+
+@dataclass
+class Block:
+    """A converted block: its rows, the records of first rows (by position) and the rest."""
+
+    rows: int
+    records: list[tuple[int, Record, int]]  # (position, record, person number)
+    rest: pa.Table  # REST_COLUMNS
+
+
+def _combos(columns: list[pa.Array | None], rows: int) -> tuple[pa.Array, list[tuple[Any, ...]]]:
+    """Each row's combination of the columns' values (an index) and the distinct ones."""
+    code: pa.Array | None = None
+    distinct = 1
+    steps: list[tuple[list[Any] | None, list[int] | None, int]] = []
+    for column in columns:
+        if column is None:
+            steps.append((None, None, 1))
+            continue
+        encoded = pc.dictionary_encode(column)
+        indices = encoded.indices.cast(pa.int64())
+        words = encoded.dictionary.to_pylist()
+        if code is None:
+            code = indices
+            distinct = len(words)
+            steps.append((words, None, len(words)))
+            continue
+        combined = pc.dictionary_encode(pc.add(pc.multiply(code, len(words)), indices))
+        code = combined.indices.cast(pa.int64())
+        distinct = len(combined.dictionary)
+        steps.append((words, combined.dictionary.to_pylist(), len(words)))
+    if code is None:
+        return pa.array([0] * rows, pa.int64()), [tuple(None for _ in columns)]
+    keys = []
+    for j in range(distinct):
+        key: list[Any] = []
+        position = j
+        for words, combined_codes, size in reversed(steps):
+            if words is None:
+                key.append(None)
+            elif combined_codes is None:
+                key.append(words[position])
+            else:
+                value = combined_codes[position]
+                position, index = divmod(value, size)
+                key.append(words[index])
+        keys.append(tuple(reversed(key)))
+    return code, keys
+
+
+class ColumnarWork:
+    """Converts blocks of the work table's rows as ``WorkRows`` would, or refuses them."""
+
+    def __init__(self, rows: WorkRows) -> None:
+        self.rows = rows
+
+    def convert(self, first: int, table: pa.Table) -> Block | None:  # noqa: C901
+        rows = self.rows
+        people = rows.people
+        count, width = table.num_rows, table.num_columns
+        if width > rows.width or count == 0:
+            return None
+
+        def column(field: str) -> pa.Array | None:
+            index = rows.index[field]
+            return table.column(index).chunk(0) if index < width else None
+
+        outputs: list[pa.Array] = []
+        offsets: pa.Array | None = None
+        for fields, parse, parsed_keys in rows.group_specs:
+            codes, keys = _combos([column(f) for f in fields], count)
+            found = []
+            for key in keys:
+                parsed = parsed_keys.get(key)
+                if parsed is None:
+                    parsed = parse(key)
+                    if len(parsed_keys) < CACHE_LIMIT:
+                        parsed_keys[key] = parsed
+                if parsed[1]:
+                    return None
+                found.append(parsed[0])
+            for position in range(len(found[0])):
+                words = pa.array([value[position] for value in found], pa.string())
+                outputs.append(words.take(codes))
+            if offsets is None:
+                months = []
+                for value in found:
+                    start = value[2]
+                    assert start is not None  # a missing start is a problem
+                    offset = int(start[:4]) * 12 + int(start[5:7]) - _MONTH_BASE
+                    if not 0 <= offset < 1024:
+                        return None
+                    months.append(offset)
+                offsets = pa.array(months, pa.int64()).take(codes)
+        assert offsets is not None
+        ids = column("id_number")
+        if ids is None:
+            return None
+        encoded = pc.dictionary_encode(ids)
+        raws = encoded.dictionary.to_pylist()
+        per_raw: list[Any] = []  # (blind index, number) of known people, the ID of new ones
+        numbers: list[int] = []
+        pending: dict[str, int] = {}
+        next_number = len(people._months)
+        new: list[int] = []  # the raws that create a person
+        for j, raw in enumerate(raws):
+            known = people.by_id.get(raw)
+            if known.__class__ is not tuple:
+                known = people.by_spelling.get(raw)
+            if known is not None:
+                per_raw.append(known)
+                numbers.append(known[1])
+                continue
+            try:
+                number = normalize_id(values.text(raw))
+            except InvalidValueError:
+                return None
+            known = people.by_id.get(number)
+            if isinstance(known, str):
+                return None
+            if known is not None:
+                per_raw.append(known)
+                numbers.append(known[1])
+                continue
+            if number in pending:
+                per_raw.append(number)
+                numbers.append(pending[number])
+                continue
+            try:
+                people.checked[number] = parse_id(number, people.today)
+            except InvalidIdNumber:
+                return None
+            pending[number] = next_number
+            per_raw.append(number)
+            numbers.append(next_number)
+            next_number += 1
+            new.append(j)
+        indices = encoded.indices.to_pylist()
+        # The first row of each raw (raws are numbered in the order they first appear).
+        firsts: list[int] = []
+        for i, j in enumerate(indices):
+            if j == len(firsts):
+                firsts.append(i)
+        first_rows = [firsts[j] for j in new]
+        names = column("name")
+        if first_rows:
+            name_cells = names.take(pa.array(first_rows)).to_pylist() if names else []
+            if names is None or any(rows.texts[64](name) is None for name in name_cells):
+                return None
+        # Duplicates: each person's months, this block's added to those seen before.
+        months = people._months
+        seen = len(months)
+        bits: dict[int, int] = {}
+        person_of_row = pa.array(numbers, pa.int64()).take(encoded.indices)
+        for person, offset in zip(person_of_row.to_pylist(), offsets.to_pylist(), strict=True):
+            bit = 1 << offset
+            held = bits.get(person)
+            if held is None:
+                held = months[person] if person < seen else 0
+            if held & bit:
+                return None
+            bits[person] = held | bit
+        # Nothing refused: the first rows through the reference, then the months.
+        records: list[tuple[int, Record, int]] = []
+        if first_rows:
+            taken = table.take(pa.array(first_rows))
+            cells_of = zip(*(c.to_pylist() for c in taken.columns), strict=True)
+            padding = [None] * (rows.width + 1 - width)
+            for i, cells in zip(first_rows, cells_of, strict=True):
+                problems: list[Any] = []
+                record = rows._row(first + i, [*cells, *padding], problems)
+                if record is None or problems:
+                    raise AssertionError(f"row {first + i}: the columnar check let a problem by")
+                # Its work columns go with the other rows (straight into monitoring_employment
+                # when the person is created): staged without a start month, the record only
+                # makes the household and the person.
+                staged = (*record[:4], None, *record[5:])
+                records.append((i, staged, numbers[indices[i]]))
+        for person, held in bits.items():
+            months[person] = held
+        index_of_raw = []
+        for known in per_raw:
+            if isinstance(known, str):
+                known = people.by_id[known]
+                assert not isinstance(known, str)
+            index_of_raw.append(known[0])
+        columns = [
+            pa.array(range(count), pa.int32()),
+            person_of_row,
+            pa.array(index_of_raw, pa.string()).take(encoded.indices),
+            *outputs,
+        ]
+        rest = pa.Table.from_arrays(columns, names=list(REST_COLUMNS))
+        return Block(count, records, rest)
