@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cache
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -113,8 +114,14 @@ def render_page(template: PageTemplate, language: str) -> str:
     html = template.html
     for key, value in texts.items():
         html = html.replace("{{" + key + "}}", escape(value))
-    pages = {
+    return html.replace("{{texts_json}}", _script_json({**page_texts(language), "pages": _pages()}))
+
+
+@cache
+def _pages() -> dict[str, dict[str, Any]]:
+    """The page's labels and texts in every language, by the page's language tag: the same for
+    every request, so made once."""
+    return {
         page_labels(code)["lang"]: {**page_labels(code), "texts": page_texts(code)}
         for code in LANGUAGES
     }
-    return html.replace("{{texts_json}}", _script_json({**page_texts(language), "pages": pages}))

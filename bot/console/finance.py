@@ -224,18 +224,24 @@ class Finance:
     def _form_year(self, value: Any) -> int | None:
         return _year(value, self.today().year) if str(value or "").strip() else None
 
+    def _program_year(self, form: Any) -> tuple[Program, int] | None:
+        """The roster form's program and year, or None when either is missing or unknown."""
+        year = self._form_year(form.get("year"))
+        try:
+            program = Program(str(form.get("program", "")))
+        except ValueError:
+            return None
+        return None if year is None else (program, year)
+
     async def export(self, request: Request, user: StaffUser) -> Response:
         """POST /staff/roster/export: the county's next roster of the program and year (the
         approved claims not yet on one), through the chat's one-time download link."""
         form = await request.form()
         t = translator(request)
-        year = self._form_year(form.get("year"))
-        try:
-            program = Program(str(form.get("program", "")))
-        except ValueError:
-            program = None
-        if year is None or program is None:
+        chosen = self._program_year(form)
+        if chosen is None:
             return await self.show_roster(request, user, error=t(BAD_PROGRAM), status_code=400)
+        program, year = chosen
         finance_copy = form.get("copy") == "finance"
         try:
             link = await asyncio.to_thread(self._export, user, year, program, finance_copy)
@@ -286,13 +292,10 @@ class Finance:
         """POST /staff/roster/send: mark the roster exported last as sent to finance."""
         form = await request.form()
         t = translator(request)
-        year = self._form_year(form.get("year"))
-        try:
-            program = Program(str(form.get("program", "")))
-        except ValueError:
-            program = None
-        if year is None or program is None:
+        chosen = self._program_year(form)
+        if chosen is None:
             return await self.show_roster(request, user, error=t(BAD_PROGRAM), status_code=400)
+        program, year = chosen
         if form.get("confirm") != "yes":  # the chat asks "Yes, it is sent" too
             return await self.show_roster(
                 request, user, year=year, error=t(NOT_CONFIRMED), status_code=400

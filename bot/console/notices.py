@@ -10,6 +10,7 @@ as the chat tells them.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +83,16 @@ class Notices:
     def __init__(self, console: Console) -> None:
         self.console = console
 
+    async def _load(
+        self, request: Request, user: StaffUser, load: Callable[[StaffUser], list[Any]]
+    ) -> list[Any] | Response:
+        """A listing's lines read off the event loop, or the page saying the role may not."""
+        try:
+            return await asyncio.to_thread(load, user)
+        except rules.ReviewError as refused:
+            words, code = refusal(refused)
+            return self.console.message(request, user, translator(request)(words), code)
+
     # -- the notices ----------------------------------------------------------------------
 
     async def notices(self, request: Request, user: StaffUser) -> Response:
@@ -92,11 +103,9 @@ class Notices:
         status_code: int = 200,
     ) -> Response:  # fmt: skip
         t = translator(request)
-        try:
-            lines = await asyncio.to_thread(self._notices, user)
-        except rules.ReviewError as refused:
-            words, code = refusal(refused)
-            return self.console.message(request, user, t(words), code)
+        lines = await self._load(request, user, self._notices)
+        if isinstance(lines, Response):
+            return lines
         return self.console.render(
             request,
             "chain_notices.html",
@@ -169,11 +178,9 @@ class Notices:
         status_code: int = 200,
     ) -> Response:  # fmt: skip
         t = translator(request)
-        try:
-            lines = await asyncio.to_thread(self._objections, user)
-        except rules.ReviewError as refused:
-            words, code = refusal(refused)
-            return self.console.message(request, user, t(words), code)
+        lines = await self._load(request, user, self._objections)
+        if isinstance(lines, Response):
+            return lines
         return self.console.render(
             request,
             "chain_objections.html",

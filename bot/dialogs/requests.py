@@ -29,9 +29,9 @@ from bot.parsing.intents import (
 from common.i18n import N_
 from common.notify import notify_identity
 from common.payloads import to_menu
-from db.enums import StaffRole
 from db.models import ChatIdentity, Person, Staff
 from db.pii import mask_id
+from db.queries.staff import village_cadres
 
 # Dialogs that are part of applying (for oneself or for someone); the check is part of it when
 # it collects the facts for a claim (its continuation is not the check's own results).
@@ -95,29 +95,11 @@ def _then_go_on(turn: Turn) -> None:
         )
 
 
-def village_cadres(turn: Turn, person: Person) -> list[Staff]:
-    """The active cadres whose region holds the person's village, nearest first."""
-    code = person.region_code or ""
-    prefixes = [code[:n] for n in (6, 9, 12) if n <= len(code)]
-    if not prefixes:
-        return []
-    found = turn.session.scalars(
-        sa.select(Staff)
-        .where(
-            Staff.active.is_(True),
-            Staff.role == StaffRole.CADRE,
-            Staff.region_code.in_(prefixes),
-        )
-        .order_by(sa.func.length(Staff.region_code).desc(), Staff.id)
-    )
-    return list(found)
-
-
 def human_text(turn: Turn) -> str:
     """Who to talk to: the village cadres with their phones, told once a day that this person
     asked; for a chat not verified as a person, how to find them."""
     person = turn.session.get(Person, turn.identity.person_id) if turn.identity.person_id else None
-    cadres = village_cadres(turn, person) if person is not None else []
+    cadres = village_cadres(turn.session, person.region_code or "") if person is not None else []
     if person is None:
         return turn.t(
             "Your village cadre (村干部) can help you in person, also with the application. "

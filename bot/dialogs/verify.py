@@ -24,10 +24,10 @@ from common.payloads import to_menu
 from common.settings import get_settings
 from common.sms import SmsError, installed_sms_provider
 from db.crypto import blind_index, keyring
-from db.enums import StaffRole
-from db.models import ChatIdentity, Person, Staff
+from db.models import ChatIdentity, Person
 from db.pii import mask_id, mask_name, normalize_phone
 from db.queries import find_person_by_id_number
+from db.queries import staff as staff_queries
 from db.queries.codes import CODE_LIFETIME, CODE_TRIES, CodeCheck, check_code, issue_code
 from db.queries.drafts import drafts_in_name, verify_identity
 from policy.errors import InvalidIdNumber
@@ -294,19 +294,15 @@ def tell_of_others_drafts(turn: Turn, found: Person) -> None:
 
 def village_cadres(turn: Turn, found: Person) -> list[ChatIdentity]:
     """The chats of the active cadres whose region holds the person's village."""
-    code = found.region_code or ""
-    if not code:
+    cadres = staff_queries.village_cadres(turn.session, found.region_code or "")
+    if not cadres:
         return []
-    prefixes = [code[:n] for n in (6, 9, 12) if n <= len(code)]
     return list(
         turn.session.scalars(
             sa.select(ChatIdentity)
-            .join(Staff, Staff.id == ChatIdentity.staff_id)
             .where(
                 ChatIdentity.messageable(),
-                Staff.active.is_(True),
-                Staff.role == StaffRole.CADRE,
-                Staff.region_code.in_(prefixes),
+                ChatIdentity.staff_id.in_([cadre.id for cadre in cadres]),
             )
             .order_by(ChatIdentity.id)
         )

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from db.enums import Channel
+from db.enums import Channel, StaffRole
 from db.errors import DbError
 from db.models import ChatIdentity, Staff, StaffInvite
 from db.queries.audit import Actor, record_audit
@@ -373,3 +373,22 @@ def invite_needs_name(session: Session, code: str) -> bool:
         sa.select(StaffInvite).where(StaffInvite.code_hash == StaffInvite.hash_code(code))
     )
     return invite is not None and invite.used_at is None and invite.staff_id is None
+
+
+def village_cadres(session: Session, village_code: str) -> list[Staff]:
+    """The active cadres whose region holds the village (its county, township or the village
+    itself), nearest first; none for a person without a village."""
+    prefixes = [village_code[:n] for n in (6, 9, 12) if n <= len(village_code)]
+    if not prefixes:
+        return []
+    return list(
+        session.scalars(
+            sa.select(Staff)
+            .where(
+                Staff.active.is_(True),
+                Staff.role == StaffRole.CADRE,
+                Staff.region_code.in_(prefixes),
+            )
+            .order_by(sa.func.length(Staff.region_code).desc(), Staff.id)
+        )
+    )
