@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections.abc import Sequence
 from functools import cache
 
 from policy.divisions import Division, divisions, successor
@@ -52,9 +52,15 @@ def _parents(code: str) -> list[Division]:
 
 
 @cache
-def _index() -> dict[str, list[tuple[str, int, bool]]]:
-    """Spoken form -> [(code, rank, current)]; rank 0 when the most specific part is in full."""
-    index: dict[str, list[tuple[str, int, bool]]] = defaultdict(list)
+def _index() -> dict[str, tuple[tuple[str, int, bool], ...]]:
+    """Spoken form -> ((code, rank, current), ...); rank 0 when the most specific part is in
+    full. Held by every process that reads a place (80,000 forms): its entries are shared."""
+    index: dict[str, tuple[tuple[str, int, bool], ...]] = {}
+    entries: dict[tuple[str, int, bool], tuple[str, int, bool]] = {}
+
+    def add(form: str, entry: tuple[str, int, bool]) -> None:
+        index[form] = (*index.get(form, ()), entries.setdefault(entry, entry))
+
     for code, division in divisions().items():
         if division.placeholder:
             continue
@@ -68,10 +74,10 @@ def _index() -> dict[str, list[tuple[str, int, bool]]]:
             current = division.current and period is division.names[-1]
             for form, rank in _forms(period.name, level):
                 for prefix in prefixes:
-                    index[prefix + form].append((code, rank, current))
+                    add(prefix + form, (code, rank, current))
     for alias, code in _ALIASES.items():
-        index[alias].append((code, 1, True))
-    return dict(index)
+        add(alias, (code, 1, True))
+    return index
 
 
 @cache
@@ -134,7 +140,7 @@ def place_candidates(name: str) -> tuple[str, ...]:
     key = _lookup(_normalize(name))
     if key is None:
         return ()
-    matches = _index()[key]
+    matches: Sequence[tuple[str, int, bool]] = _index()[key]
     if any(current for _, _, current in matches):
         matches = [m for m in matches if m[2]]
     else:
