@@ -178,7 +178,7 @@ class Keyring:
         if normalizer is None:
             raise InvalidValueError(f"unknown blind-index kind {kind!r}")
         message = kind.encode() + b"\x00" + normalizer(value).encode()
-        return hmac.new(self._index_key, message, sha256).hexdigest()
+        return hmac.digest(self._index_key, message, "sha256").hex()
 
     def code_mac(self, context: str, code: str) -> str:
         """HMAC-SHA256 (hex) of a one-time code bound to its context (the code's owner), under

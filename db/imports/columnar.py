@@ -89,7 +89,7 @@ WORK_COLUMNS = (
     "work_county_code",
     "work_place",
 )
-REST_COLUMNS = ("pos", "person", "id_index", *WORK_COLUMNS)
+REST_COLUMNS = ("person", "id_index", *WORK_COLUMNS)  # row i of a block at i
 
 Row = tuple[int, list[Any]]  # (row number, cells) as csv.reader gives them
 Unit = tuple[int, "pa.Table | None", list[Any] | None]  # (first row number, table, or cells)
@@ -185,12 +185,10 @@ class Blocks:
             ) from None
 
     def _table(self, block: bytes) -> pa.Table | None:
-        if (
-            block.startswith((b"\n", b"\r"))
-            or b"\n\n" in block
-            or b"\n\r\n" in block
-            or (b"\r" in block and block.count(b"\r") != block.count(b"\r\n"))
-        ):
+        # A lone carriage return ends a line for both readers but not as the other line ends
+        # do (the csv module keeps it in an unquoted cell's line); a blank line is read as a
+        # row of empty cells, blank to the converter as the csv module's empty row is.
+        if b"\r" in block and block.count(b"\r") != block.count(b"\r\n"):
             return None
         first = block[: block.find(b"\n")] if b"\n" in block else block
         names = [f"c{i}" for i in range(first.count(self.delimiter.encode()) + 1)]
@@ -201,7 +199,10 @@ class Blocks:
                     column_names=names, use_threads=False, block_size=len(block) + 1
                 ),
                 parse_options=pa_csv.ParseOptions(
-                    delimiter=self.delimiter, quote_char=False, double_quote=False
+                    delimiter=self.delimiter,
+                    quote_char=False,
+                    double_quote=False,
+                    ignore_empty_lines=False,
                 ),
                 convert_options=pa_csv.ConvertOptions(
                     column_types=dict.fromkeys(names, pa.string()),
@@ -301,6 +302,48 @@ def _combos(columns: list[pa.Array | None], rows: int) -> tuple[pa.Array, list[t
     return code, keys
 
 
+def _months_of(
+    months: list[int], persons: pa.Array, offsets: pa.Array
+) -> list[tuple[int, int]] | None:
+    """Each person's months of a block as bits (``People._months``), or None when a month is
+    there twice: in the block, or in a person's records before it."""
+    count = len(persons)
+    keys = pc.add(pc.multiply(persons, 1024), offsets)
+    if pc.count_distinct(keys).as_py() != count:
+        return None
+    seen = len(months)
+    earlier = pc.less(persons, seen)
+    if pc.any(earlier).as_py():
+        for person, offset in zip(
+            persons.filter(earlier).to_pylist(), offsets.filter(earlier).to_pylist(), strict=True
+        ):
+            if months[person] >> offset & 1:
+                return None
+    # A person's months as 64-bit words: each word the sum of its distinct bits.
+    words = (
+        pa.table(
+            {
+                "person": persons,
+                "word": pc.shift_right(offsets, 6),
+                "bit": pc.shift_left(
+                    pa.scalar(1, pa.uint64()), pc.bit_wise_and(offsets, 63).cast(pa.uint64())
+                ),
+            }
+        )
+        .group_by(["person", "word"], use_threads=False)
+        .aggregate([("bit", "sum")])
+    )
+    return [
+        (person, bit << (64 * word))
+        for person, word, bit in zip(
+            words.column("person").to_pylist(),
+            words.column("word").to_pylist(),
+            words.column("bit_sum").to_pylist(),
+            strict=True,
+        )
+    ]
+
+
 class ColumnarWork:
     """Converts blocks of the work table's rows as ``WorkRows`` would, or refuses them."""
 
@@ -351,18 +394,16 @@ class ColumnarWork:
             return None
         encoded = pc.dictionary_encode(ids)
         raws = encoded.dictionary.to_pylist()
-        per_raw: list[Any] = []  # (blind index, number) of known people, the ID of new ones
-        numbers: list[int] = []
+        numbers: list[int] = []  # the person number of each raw
         pending: dict[str, int] = {}
         next_number = len(people._months)
         new: list[int] = []  # the raws that create a person
         for j, raw in enumerate(raws):
             known = people.by_id.get(raw)
-            if known.__class__ is not tuple:
+            if known.__class__ is not int:
                 known = people.by_spelling.get(raw)
             if known is not None:
-                per_raw.append(known)
-                numbers.append(known[1])
+                numbers.append(known)
                 continue
             try:
                 number = normalize_id(values.text(raw))
@@ -372,11 +413,9 @@ class ColumnarWork:
             if isinstance(known, str):
                 return None
             if known is not None:
-                per_raw.append(known)
-                numbers.append(known[1])
+                numbers.append(known)
                 continue
             if number in pending:
-                per_raw.append(number)
                 numbers.append(pending[number])
                 continue
             try:
@@ -384,16 +423,16 @@ class ColumnarWork:
             except InvalidIdNumber:
                 return None
             pending[number] = next_number
-            per_raw.append(number)
             numbers.append(next_number)
             next_number += 1
             new.append(j)
-        indices = encoded.indices.to_pylist()
-        # The first row of each raw (raws are numbered in the order they first appear).
-        firsts: list[int] = []
-        for i, j in enumerate(indices):
-            if j == len(firsts):
-                firsts.append(i)
+        # The first row of each raw: raws are numbered in the order they first appear, so a
+        # row is a raw's first where its number exceeds every number before it.
+        codes = encoded.indices
+        before = pa.concat_arrays(
+            [pa.array([-1], codes.type), pc.cumulative_max(codes).slice(0, count - 1)]
+        )
+        firsts = pc.indices_nonzero(pc.greater(codes, before)).to_pylist()
         first_rows = [firsts[j] for j in new]
         names = column("name")
         if first_rows:
@@ -401,25 +440,17 @@ class ColumnarWork:
             if names is None or any(rows.texts[64](name) is None for name in name_cells):
                 return None
         # Duplicates: each person's months, this block's added to those seen before.
-        months = people._months
-        seen = len(months)
-        bits: dict[int, int] = {}
-        person_of_row = pa.array(numbers, pa.int64()).take(encoded.indices)
-        for person, offset in zip(person_of_row.to_pylist(), offsets.to_pylist(), strict=True):
-            bit = 1 << offset
-            held = bits.get(person)
-            if held is None:
-                held = months[person] if person < seen else 0
-            if held & bit:
-                return None
-            bits[person] = held | bit
+        person_of_row = pa.array(numbers, pa.int64()).take(codes)
+        bits = _months_of(people._months, person_of_row, offsets)
+        if bits is None:
+            return None
         # Nothing refused: the first rows through the reference, then the months.
         records: list[tuple[int, Record, int]] = []
         if first_rows:
             taken = table.take(pa.array(first_rows))
             cells_of = zip(*(c.to_pylist() for c in taken.columns), strict=True)
             padding = [None] * (rows.width + 1 - width)
-            for i, cells in zip(first_rows, cells_of, strict=True):
+            for i, j, cells in zip(first_rows, new, cells_of, strict=True):
                 problems: list[Any] = []
                 record = rows._row(first + i, [*cells, *padding], problems)
                 if record is None or problems:
@@ -428,19 +459,13 @@ class ColumnarWork:
                 # when the person is created): staged without a start month, the record only
                 # makes the household and the person.
                 staged = (*record[:4], None, *record[5:])
-                records.append((i, staged, numbers[indices[i]]))
-        for person, held in bits.items():
-            months[person] = held
-        index_of_raw = []
-        for known in per_raw:
-            if isinstance(known, str):
-                known = people.by_id[known]
-                assert not isinstance(known, str)
-            index_of_raw.append(known[0])
+                records.append((i, staged, numbers[j]))
+        months = people._months
+        for person, held in bits:
+            months[person] |= held
         columns = [
-            pa.array(range(count), pa.int32()),
             person_of_row,
-            pa.array(index_of_raw, pa.string()).take(encoded.indices),
+            pa.array([people.index(number) for number in numbers], pa.string()).take(codes),
             *outputs,
         ]
         rest = pa.Table.from_arrays(columns, names=list(REST_COLUMNS))

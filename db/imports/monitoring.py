@@ -211,8 +211,6 @@ class _Chunks:
 
     def add_block(self, block: Block) -> None:
         """A columnar block's rows, cut where a chunk ends (as the rows would be, one by one)."""
-        import pyarrow.compute as pc
-
         position, taken = 0, 0
         while position < block.rows:
             cut = min(block.rows, position + self.chunk_rows - self.size)
@@ -221,10 +219,7 @@ class _Chunks:
                 self.records.append(record)
                 self.people[str(record[1])] = person
                 taken += 1
-            positions = block.rest.column("pos")
-            part = block.rest.filter(
-                pc.and_(pc.greater_equal(positions, position), pc.less(positions, cut))
-            )
+            part = block.rest.slice(position, cut - position)  # row i of the block at i
             if part.num_rows:
                 self.rest.append(part)
             self.size += cut - position

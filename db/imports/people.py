@@ -22,10 +22,10 @@ from policy.ric import parse as parse_id
 
 _MONTH_BASE = 1990 * 12  # work before 1990 is rare enough for the slower set
 
-Person = tuple[str, int]  # (blind index, person number)
 # A person's ID seen for the first time or again: (ID, blind index, person number, sex, birth
 # date, first time seen); sex and birth date are only read the first time.
 Identified = tuple[str, str, int, str, str, bool]
+_INDEX_BYTES = 32  # a blind index (HMAC-SHA256) as bytes: its hex form is twice as long
 
 
 class People:
@@ -34,17 +34,24 @@ class People:
     def __init__(self, keys: Keyring, today: date) -> None:
         self.keys = keys
         self.today = today
-        # Normalised ID -> (blind index, person number), or a problem code.
-        self.by_id: dict[str, Person | str] = {}
-        # An ID cell written otherwise (spaces, a lower-case x, a number) -> the same tuple,
+        # Normalised ID -> person number, or a problem code.
+        self.by_id: dict[str, int | str] = {}
+        # An ID cell written otherwise (spaces, a lower-case x, a number) -> the person number,
         # once a row of the person was imported.
-        self.by_spelling: dict[Any, Person] = {}
-        # Per person number, the start months of their imported work records as bits from
-        # _MONTH_BASE: some bytes a person where a set of a million keys would take 70 MB.
+        self.by_spelling: dict[Any, int] = {}
+        # Per person number, their blind index (32 bytes each, end to end) and the start months
+        # of their imported work records as bits from _MONTH_BASE: some bytes a person where
+        # a set of a million keys would take 70 MB and a dict of index strings 20 MB more.
+        self._indexes = bytearray()
         self._months: list[int] = []
         self._other_months: set[tuple[int, int]] = set()
         # ID numbers parsed ahead of ``identify`` (the columnar path checks a block first).
         self.checked: dict[str, IdRecord] = {}
+
+    def index(self, person: int) -> str:
+        """The blind index of a person number."""
+        start = person * _INDEX_BYTES
+        return self._indexes[start : start + _INDEX_BYTES].hex()
 
     def identify(self, raw: Any) -> Identified | str:
         """(ID, blind index, person number, sex, birth date, first time seen) or a problem."""
@@ -57,18 +64,20 @@ class People:
         if isinstance(known, str):
             return known
         if known is not None:
-            return (number, known[0], known[1], "", "", False)
+            return (number, self.index(known), known, "", "", False)
         try:
             record = self.checked.pop(number, None) or parse_id(number, self.today)
         except InvalidIdNumber as error:
             self.by_id[number] = f"id_{error.code}"
             return f"id_{error.code}"
-        person = (self.keys.blind_index("id", number), len(self._months))
+        index = self.keys.blind_index("id", number)
+        person = len(self._months)
+        self._indexes += bytes.fromhex(index)
         self.by_id[number] = person
         self._months.append(0)
-        return (number, *person, record.sex, record.birth_date.isoformat(), True)
+        return (number, index, person, record.sex, record.birth_date.isoformat(), True)
 
-    def spelled(self, raw: Any, person: Person) -> None:
+    def spelled(self, raw: Any, person: int) -> None:
         """Recognise the ID cell as ``raw`` spells it from now on."""
         self.by_spelling[raw] = person
 

@@ -7,24 +7,39 @@ import queue
 import sys
 import threading
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy.engine import Connection
 
 from db.imports.columns import Header
 from db.imports.merge import statements
 from db.imports.records import STAGE_COLUMNS, Record
 
-# A chunk for the merging thread: the records' COPY text, the columnar rows, person numbers.
-Chunk = tuple[bytes, list["pa.Table"], dict[str, int]]
+# A chunk for the merging thread: the records, the columnar rows, person numbers.
+Chunk = tuple[list[Record], list["pa.Table"], dict[str, int]]
 SWITCH_SECONDS = 0.001  # the GIL's switch interval while an import's merging thread runs
 if TYPE_CHECKING:  # loaded by the columnar path only (db/imports/columnar.py)
     import pyarrow as pa
 
 NAMES = ", ".join(name for name, _ in STAGE_COLUMNS)
+_AT = {name: index for index, (name, _) in enumerate(STAGE_COLUMNS)}
+_ROW, _ID_INDEX, _START = _AT["row_no"], _AT["id_index"], _AT["start_month"]
+_TYPE, _CATEGORY, _REGION = _AT["household_type"], _AT["monitoring_category"], _AT["region_code"]
+_HOUSEHOLD, _ID_NUMBER = _AT["household_number"], _AT["id_number"]  # the person's data from here
+_NO_PERSON = (None,) * (len(STAGE_COLUMNS) - _HOUSEHOLD)
+_HOUSEHOLD_COLUMNS = (
+    "id, household_number, region_code, household_type, monitoring_category, risk_eliminated, "
+    "import_batch_id"
+)
+# As the merge's insert of a person from the work table (db/imports/merge.py) fills them.
+_PERSON_FIELDS = ("name", "id_number", "id_index", "id_tail_index", "sex", "birth_date",
+                  "region_code")  # fmt: skip
+_PERSON_COLUMNS = ", ".join(("id", "household_id", *_PERSON_FIELDS))
+_PERSON_VALUES = tuple(_AT[name] for name in _PERSON_FIELDS)
 _TABLES = ("import_stage", "import_changed_household", "import_changed_person")
 
 
@@ -60,6 +75,10 @@ class PostgresSink:
     transaction: the import is all or nothing.
     """
 
+    # New persons and households of the work table copied straight in (``_create``); off,
+    # the staging table's upserts merge them all (the reference of the equivalence test).
+    direct = True
+
     def __init__(self, connection: Connection, header: Header, batch_id: int) -> None:
         raw = connection.connection.driver_connection
         assert raw is not None
@@ -68,6 +87,7 @@ class PostgresSink:
         self.batch_id = int(batch_id)
         self.counts = Counts()
         self._analyzed = False
+        self._all_new = True  # no stored person or household met yet (``_create``)
         self._chunks: queue.Queue[Chunk | None] = queue.Queue(maxsize=2)
         # By person number (``People``), the id of each person this import created, else 0:
         # 8 bytes a person.
@@ -98,14 +118,7 @@ class PostgresSink:
         """Stage and merge a chunk: ``records``, then the work rows of ``rest`` (the columnar
         path's rows other than a person's first, ``columnar.REST_COLUMNS``); ``people`` gives
         the person number (``People``) of the records that are a person's first."""
-        lines = []
-        for record in records:
-            line = "\t".join(["\x00" if value is None else value for value in record])
-            if "\\" in line:
-                line = line.replace("\\", "\\\\")
-            lines.append(line.replace("\x00", "\\N"))
-        lines.append("")
-        self._send(("\n".join(lines).encode(), list(rest), people or {}))
+        self._send((records, list(rest), people or {}))
 
     def _send(self, item: Chunk | None) -> None:
         while self._thread.is_alive():
@@ -148,11 +161,13 @@ class PostgresSink:
                     break
 
     def _merge(self, cursor: Any, item: Chunk) -> None:
-        chunk, rest, people = item
-        if chunk:
+        records, rest, people = item
+        if records and self.direct and self.sql.employment is not None:
+            records = self._create(cursor, records, people)
+        if records:
             cursor.execute("TRUNCATE import_stage, import_changed_person")
             with cursor.copy(f"COPY import_stage ({NAMES}) FROM STDIN") as copy:
-                copy.write(chunk)
+                copy.write(_text(records))
             self._analyze(cursor)
             cursor.execute(self.sql.households)
             cursor.execute(self.sql.persons)
@@ -223,6 +238,131 @@ class PostgresSink:
             self.counts.updated += updated
             self.counts.staged += others.num_rows
 
+    def _create(self, cursor: Any, records: list[Record], people: dict[str, int]) -> list[Record]:
+        """Copy the persons and households of a chunk that are new to the database straight
+        into their tables; the records left to stage and merge (a new person's first record
+        still carries its work row, without the person's data).
+
+        A household stays with the merge when it is stored, or when a record of this chunk
+        names it for a stored person: then the merge decides what it keeps, as ever. The ids
+        are taken from the tables' sequences first, so that the persons' work rows (the
+        columnar path's, ``_merge_rest``) are copied straight in too. Until a chunk meets a
+        stored person or household, all of its persons are taken to be new (an import into an
+        empty table pays for no lookups); from then on, each chunk's are looked up first.
+        """
+        firsts = [record for record in records if record[_ID_NUMBER] is not None]
+        if not firsts:
+            return records
+        if self._all_new:
+            if self._copy_new(cursor, firsts, people):
+                return self._left(records, firsts)
+            self._all_new = False
+        stored = {
+            index
+            for (index,) in cursor.execute(
+                "SELECT id_index FROM person WHERE id_index = ANY(%s)",
+                [[record[_ID_INDEX] for record in firsts]],
+            )
+        }
+        merged = {
+            number
+            for (number,) in cursor.execute(
+                "SELECT household_number FROM household WHERE household_number = ANY(%s)",
+                [list({record[_HOUSEHOLD] for record in firsts} - {None})],
+            )
+        }
+        merged.update(record[_HOUSEHOLD] for record in firsts if record[_ID_INDEX] in stored)
+        new = [
+            record
+            for record in firsts
+            if record[_ID_INDEX] not in stored and record[_HOUSEHOLD] not in merged
+        ]
+        if not new or not self._copy_new(cursor, new, people):
+            return records
+        return self._left(records, new)
+
+    def _copy_new(self, cursor: Any, records: list[Record], people: dict[str, int]) -> bool:
+        """COPY the persons of ``records`` and their households, which must be new; False
+        (nothing written) when one of them is stored after all."""
+        households: dict[str | None, Record] = {}  # each household from its first record
+        for record in records:
+            number = record[_HOUSEHOLD]
+            if number is not None and (
+                number not in households
+                or int(str(record[_ROW])) < int(str(households[number][_ROW]))
+            ):
+                households[number] = record
+        household_ids = dict(
+            zip(households, self._ids(cursor, "household", len(households)), strict=True)
+        )
+        person_ids = self._ids(cursor, "person", len(records))
+        cursor.execute("SAVEPOINT import_create")
+        try:
+            with cursor.copy(f"COPY household ({_HOUSEHOLD_COLUMNS}) FROM STDIN") as copy:
+                copy.write(
+                    _text(
+                        (
+                            str(household_ids[number]),
+                            number,
+                            record[_REGION],
+                            record[_TYPE] or "none",
+                            record[_CATEGORY],
+                            "f",
+                            str(self.batch_id),
+                        )
+                        for number, record in households.items()
+                    )
+                )
+            with cursor.copy(f"COPY person ({_PERSON_COLUMNS}) FROM STDIN") as copy:
+                copy.write(
+                    _text(
+                        (
+                            str(id_),
+                            None
+                            if record[_HOUSEHOLD] is None
+                            else str(household_ids[record[_HOUSEHOLD]]),
+                            *(record[i] for i in _PERSON_VALUES),
+                        )
+                        for id_, record in zip(person_ids, records, strict=True)
+                    )
+                )
+        except UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT import_create")
+            return False
+        cursor.execute("RELEASE SAVEPOINT import_create")
+        self._remember(
+            [
+                (id_, str(record[_ID_INDEX]))
+                for id_, record in zip(person_ids, records, strict=True)
+            ],
+            people,
+        )
+        return True
+
+    @staticmethod
+    def _left(records: list[Record], created: list[Record]) -> list[Record]:
+        """The records still to merge once the persons of ``created`` were copied: their work
+        rows (a row-by-row first record carries one) and the others."""
+        done = {id(record) for record in created}
+        return [
+            (*record[:_HOUSEHOLD], *_NO_PERSON) if id(record) in done else record
+            for record in records
+            if id(record) not in done or record[_START] is not None
+        ]
+
+    def _ids(self, cursor: Any, table: str, count: int) -> Sequence[int]:
+        """``count`` ids of ``table``, taken from its sequence (a range when nobody else took
+        one meanwhile, as usual)."""
+        if not count:
+            return []
+        first, last, taken = cursor.execute(
+            "SELECT min(id), max(id), CASE WHEN max(id) - min(id) + 1 <> count(*) "
+            "THEN array_agg(id) END FROM (SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
+            "AS id FROM generate_series(1, %s)) AS s",
+            [table, count],
+        ).fetchone()
+        return range(first, last + 1) if taken is None else taken
+
     def _remember(self, persons: list[tuple[int, str]], people: dict[str, int]) -> None:
         """The persons a chunk created (id, blind index), by person number when known."""
         for id_, index in persons:
@@ -234,6 +374,18 @@ class PostgresSink:
     def _grow(self, number: int) -> None:
         if number >= len(self._created):
             self._created.extend(repeat(0, number + 1 - len(self._created)))
+
+
+def _text(records: Iterable[Sequence[str | None]]) -> bytes:
+    """Records as COPY's text format (their values hold no tab or line break)."""
+    lines = []
+    for record in records:
+        line = "\t".join(["\x00" if value is None else value for value in record])
+        if "\\" in line:
+            line = line.replace("\\", "\\\\")
+        lines.append(line.replace("\x00", "\\N"))
+    lines.append("")
+    return "\n".join(lines).encode()
 
 
 def _csv(table: pa.Table) -> Any:

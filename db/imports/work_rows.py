@@ -117,7 +117,7 @@ class WorkRows(Converter):
         # An ID cell written as the normalised ID (the usual case) finds the person directly;
         # only other spellings need the second map (memory: a million rows, 100,000 people).
         found = people.by_id.get(raw_id) if raw_id.__class__ is str else None
-        if found.__class__ is not tuple:
+        if found.__class__ is not int:
             found = people.by_spelling.get(raw_id)
         first = None
         if found is None:
@@ -125,19 +125,17 @@ class WorkRows(Converter):
             if isinstance(person, str):
                 problems.append(self._problem(row, "id_number", cells, person))
                 return None
-            shared = people.by_id[person[0]]  # one tuple for both lookups: memory
-            assert not isinstance(shared, str)
-            found = shared
+            found = person[2]
             first = person
-        known: tuple[str, int] = found
+        known: int = found
         start = parts[0][2]
-        if start is not None and not problems and people.repeated(known[1], start):
+        if start is not None and not problems and people.repeated(known, start):
             problems.append(self._problem(row, "start", cells, "duplicate_record"))
         terms, money, job = parts
         if first is None or not first[5]:
             if problems:
                 return None
-            return (str(row), known[0], *terms, *money, *job, *_NO_PERSON)
+            return (str(row), people.index(known), *terms, *money, *job, *_NO_PERSON)
         # The person's first imported row carries their data; later rows are recognised by the
         # ID cell as written.
         name = self.texts[64](cells[self.index["name"]])
@@ -150,7 +148,7 @@ class WorkRows(Converter):
             people.spelled(raw_id, known)
         return (
             str(row),
-            known[0],
+            first[1],
             *terms,
             *money,
             *job,

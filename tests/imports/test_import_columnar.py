@@ -1,8 +1,10 @@
 """The csv work table's columnar path against the row-by-row reference, on messy files.
 
-Each file is imported twice, into two databases: row by row (``columnar=False``, the
-reference) and by the columnar path; the counts, the error file and every stored row must be
-the same. Small blocks and chunks put many rows on their borders.
+Each file is imported twice, into two databases: row by row (``columnar=False``) with every
+person merged by the staging table's upserts (``PostgresSink.direct`` off), the reference, and
+by the columnar path with new persons and households copied straight in; the counts, the error
+file and every stored row must be the same. Small blocks and chunks put many rows on their
+borders.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from db.engine import make_engine
-from db.imports import columnar, import_monitoring
+from db.imports import columnar, import_monitoring, stage
 from tests.imports.conftest import WORK_XLSX, read_error_file, sample_rows
 
 pytestmark = pytest.mark.postgres
@@ -189,7 +191,7 @@ def test_the_columnar_path_gives_the_records_errors_and_findings_of_the_row_by_r
     when it is imported row by row into one database and by the columnar path into another,
     first half a file and then the whole (known people and new), the counts, the error files
     and every stored household, person and work record are the same; and the columnar path
-    did convert blocks (and refused some)."""
+    did convert blocks (and refused some), and copied new persons straight in."""
     monkeypatch.setattr(columnar, "BLOCK_BYTES", 2048)
     taken: list[bool] = []
     convert = columnar.ColumnarWork.convert
@@ -200,16 +202,28 @@ def test_the_columnar_path_gives_the_records_errors_and_findings_of_the_row_by_r
         return block
 
     monkeypatch.setattr(columnar.ColumnarWork, "convert", counted)
+    copied: list[int] = []
+    copy_new = stage.PostgresSink._copy_new
+
+    def copying(self: Any, cursor: Any, records: Any, people: Any) -> bool:
+        done = copy_new(self, cursor, records, people)
+        copied.append(len(records) if done else 0)
+        return done
+
+    monkeypatch.setattr(stage.PostgresSink, "_copy_new", copying)
     rows = messy(clean_rows(240, seed=7), seed=11)
     quoted_from = len(rows) * 3 // 4 if quoted else None
     half = write(tmp_path / "half.csv", rows[: len(rows) // 2], encoding, None)
     whole = write(tmp_path / "whole.csv", rows, encoding, quoted_from)
     with two_databases(postgres_databases) as (reference, candidate):
         for path in (half, whole, whole):
-            expected = outcome(reference, path, False, tmp_path / "expected.xlsx")
+            with monkeypatch.context() as merged_only:
+                merged_only.setattr(stage.PostgresSink, "direct", False)
+                expected = outcome(reference, path, False, tmp_path / "expected.xlsx")
             taken.clear()
             found = outcome(candidate, path, True, tmp_path / "found.xlsx")
             assert found == expected
             assert stored(candidate) == stored(reference)
             assert any(taken) and not all(taken)
+        assert sum(copied) > 100 and 0 in copied  # copied straight in, and refused (stored)
         assert expected[0][0] > 1500 and expected[0][4] > 40, expected[0]  # rows, errors
