@@ -165,10 +165,17 @@ def raw_copy(engine, path: Path) -> float:
 
 
 def child_import(path: Path, database_url: str) -> None:
-    """Run in a process of its own: import, then print the time, counts and peak RSS as JSON."""
+    """Run in a process of its own: import, then print the time, counts and peak RSS as JSON.
+    The process holds what a worker holds (every actor declared on a broker) before it starts.
+    """
+    import workers
+    from common.broker import setup_broker
     from db.crypto import Keyring, install_keyring
     from db.engine import make_engine
     from db.imports import import_monitoring
+
+    setup_broker(None)
+    workers.declare_actors()
 
     install_keyring(Keyring.from_secret(SECRET_KEY))
     engine = make_engine(database_url)

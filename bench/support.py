@@ -5,9 +5,20 @@ from __future__ import annotations
 
 import os
 import statistics
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from tests.conftest import fresh_postgres_schema as fresh_schema
+
+@contextmanager
+def fresh_schema(base_url: str) -> Iterator[str]:
+    """The tests' fresh PostgreSQL schema (tests/conftest.py), loaded here only: the processes
+    a bench measures (a bot, an importer) do not carry the test harness."""
+    from tests.conftest import fresh_postgres_schema
+
+    with fresh_postgres_schema(base_url) as url:
+        yield url
+
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -88,6 +88,7 @@ class PostgresSink:
         self.counts = Counts()
         self._analyzed = False
         self._all_new = True  # no stored person or household met yet (``_create``)
+        self._sequences: dict[str, int] = {}  # a table's id sequence (its oid)
         self._chunks: queue.Queue[Chunk | None] = queue.Queue(maxsize=2)
         # By person number (``People``), the id of each person this import created, else 0:
         # 8 bytes a person.
@@ -351,17 +352,29 @@ class PostgresSink:
         ]
 
     def _ids(self, cursor: Any, table: str, count: int) -> Sequence[int]:
-        """``count`` ids of ``table``, taken from its sequence (a range when nobody else took
-        one meanwhile, as usual)."""
+        """``count`` ids of ``table``, taken from its sequence: a range when nobody else took
+        one meanwhile (as usual), else a list taken anew (the range's ids stay unused)."""
         if not count:
             return []
-        first, last, taken = cursor.execute(
-            "SELECT min(id), max(id), CASE WHEN max(id) - min(id) + 1 <> count(*) "
-            "THEN array_agg(id) END FROM (SELECT nextval(pg_get_serial_sequence(%s, 'id')) "
-            "AS id FROM generate_series(1, %s)) AS s",
-            [table, count],
+        sequence = self._sequences.get(table)
+        if sequence is None:
+            sequence = cursor.execute(
+                "SELECT pg_get_serial_sequence(%s, 'id')::regclass::oid", [table]
+            ).fetchone()[0]
+            self._sequences[table] = sequence
+        first, last = cursor.execute(
+            "SELECT min(id), max(id) FROM (SELECT nextval(%s::oid) AS id "
+            "FROM generate_series(1, %s)) AS s",
+            [sequence, count],
         ).fetchone()
-        return range(first, last + 1) if taken is None else taken
+        if last - first + 1 == count:
+            return range(first, last + 1)
+        return [
+            id_
+            for (id_,) in cursor.execute(
+                "SELECT nextval(%s::oid) FROM generate_series(1, %s)", [sequence, count]
+            )
+        ]
 
     def _remember(self, persons: list[tuple[int, str]], people: dict[str, int]) -> None:
         """The persons a chunk created (id, blind index), by person number when known."""
