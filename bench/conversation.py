@@ -154,6 +154,7 @@ def serve_wugong(port: int, base_url: str, database_url: str, redis_url: str) ->
     from bot.channels.telegram import TelegramChannel
     from bot.engine import Conversations
     from common.broker import setup_broker
+    from common.memory import bound_arenas
     from common.runtime import Runtime, pool_options
     from common.settings import Settings, TelegramSettings
     from db.crypto import Keyring, install_keyring
@@ -171,6 +172,7 @@ def serve_wugong(port: int, base_url: str, database_url: str, redis_url: str) ->
         WUGONG_SMS_PROVIDER="log",
         **UNLIMITED,
     )
+    bound_arenas()  # as `wugong serve` does
     settings = Settings()
     install_keyring(Keyring.from_secret(settings.secret_key()))
     setup_broker(redis_url)

@@ -285,11 +285,13 @@ def serve_wugong(port: int, api_base: str, database_url: str, redis_url: str) ->
     from common import runtime as wugong_runtime
     from common.attachments import FileStore
     from common.broker import setup_broker
+    from common.memory import bound_arenas
     from common.settings import get_settings
     from common.sms import install_sms_provider
     from wugong.senders import register_senders
     from wugong.web import create_app
 
+    bound_arenas()  # as `wugong serve` does
     var = tempfile.mkdtemp(prefix="wugong-bench-")
     os.environ.update(
         WUGONG_DATABASE_URL=database_url,

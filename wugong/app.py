@@ -19,6 +19,9 @@ def serve() -> int:
     import dramatiq
     import uvicorn
 
+    from common.memory import bound_arenas
+
+    bound_arenas()  # before any thread starts
     settings = get_settings()
     settings.telegram.check_webhook()
     from common.sms import install_sms_provider, sms_provider
@@ -112,6 +115,9 @@ def worker(processes: int, threads: int) -> int:
     # many): a killed worker then takes only what it was running with it, and long messages
     # such as broadcast senders spread over the workers instead of queueing behind one.
     os.environ.setdefault("dramatiq_queue_prefetch", str(threads))
+    from common.memory import bound_arenas
+
+    bound_arenas()  # the worker processes start with MALLOC_ARENA_MAX set
     os.execv(sys.executable, argv)
     return 0  # pragma: no cover - execv does not return
 
