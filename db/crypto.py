@@ -70,6 +70,9 @@ class Keyring:
         self._ciphers = {key_id: AESGCM(key) for key_id, key in encryption_keys.items()}
         self._current_key_id = current_key_id
         self._index_key = index_key
+        # The key's HMAC state, copied for each blind index (an import makes 200,000 a million
+        # rows: the key's two hash blocks are not computed again for each).
+        self._index_mac = hmac.new(index_key, digestmod=sha256)
         self._fingerprint: str | None = None
 
     @classmethod
@@ -178,7 +181,9 @@ class Keyring:
         if normalizer is None:
             raise InvalidValueError(f"unknown blind-index kind {kind!r}")
         message = kind.encode() + b"\x00" + normalizer(value).encode()
-        return hmac.digest(self._index_key, message, "sha256").hex()
+        mac = self._index_mac.copy()
+        mac.update(message)
+        return mac.hexdigest()
 
     def code_mac(self, context: str, code: str) -> str:
         """HMAC-SHA256 (hex) of a one-time code bound to its context (the code's owner), under

@@ -7,7 +7,7 @@ import queue
 import sys
 import threading
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from typing import TYPE_CHECKING, Any
@@ -168,7 +168,7 @@ class PostgresSink:
         if records:
             cursor.execute("TRUNCATE import_stage, import_changed_person")
             with cursor.copy(f"COPY import_stage ({NAMES}) FROM STDIN") as copy:
-                copy.write(_text(records))
+                _write(copy, _text(records))
             self._analyze(cursor)
             cursor.execute(self.sql.households)
             cursor.execute(self.sql.persons)
@@ -222,7 +222,7 @@ class PostgresSink:
             with cursor.copy(
                 f"COPY monitoring_employment ({', '.join(names)}) FROM STDIN (FORMAT csv)"
             ) as copy:
-                copy.write(_csv(pa.Table.from_arrays(columns, names=names)))
+                _write(copy, _csv(pa.Table.from_arrays(columns, names=names)))
             self.counts.inserted += direct.num_rows
             self.counts.staged += direct.num_rows
         others = rest.filter(pc.invert(created))
@@ -232,7 +232,7 @@ class PostgresSink:
             with cursor.copy(
                 f"COPY import_stage ({', '.join(names)}) FROM STDIN (FORMAT csv)"
             ) as copy:
-                copy.write(_csv(others.select(names)))
+                _write(copy, _csv(others.select(names)))
             self._analyze(cursor)
             inserted, updated = cursor.execute(self.sql.employment).fetchone()
             self.counts.inserted += inserted
@@ -300,7 +300,8 @@ class PostgresSink:
         cursor.execute("SAVEPOINT import_create")
         try:
             with cursor.copy(f"COPY household ({_HOUSEHOLD_COLUMNS}) FROM STDIN") as copy:
-                copy.write(
+                _write(
+                    copy,
                     _text(
                         (
                             str(household_ids[number]),
@@ -312,10 +313,11 @@ class PostgresSink:
                             str(self.batch_id),
                         )
                         for number, record in households.items()
-                    )
+                    ),
                 )
             with cursor.copy(f"COPY person ({_PERSON_COLUMNS}) FROM STDIN") as copy:
-                copy.write(
+                _write(
+                    copy,
                     _text(
                         (
                             str(id_),
@@ -325,7 +327,7 @@ class PostgresSink:
                             *(record[i] for i in _PERSON_VALUES),
                         )
                         for id_, record in zip(person_ids, records, strict=True)
-                    )
+                    ),
                 )
         except UniqueViolation:
             cursor.execute("ROLLBACK TO SAVEPOINT import_create")
@@ -389,26 +391,42 @@ class PostgresSink:
             self._created.extend(repeat(0, number + 1 - len(self._created)))
 
 
-def _text(records: Iterable[Sequence[str | None]]) -> bytes:
-    """Records as COPY's text format (their values hold no tab or line break)."""
-    lines = []
+# Rows per part of a COPY's data: PostgreSQL reads a part while the next one is made.
+PART_ROWS = 2048
+
+
+def _text(records: Iterable[Sequence[str | None]]) -> Iterator[bytes]:
+    """Records as COPY's text format (their values hold no tab or line break), in parts."""
+    lines: list[str] = []
     for record in records:
         line = "\t".join(["\x00" if value is None else value for value in record])
         if "\\" in line:
             line = line.replace("\\", "\\\\")
         lines.append(line.replace("\x00", "\\N"))
-    lines.append("")
-    return "\n".join(lines).encode()
+        if len(lines) == PART_ROWS:
+            lines.append("")
+            yield "\n".join(lines).encode()
+            lines = []
+    if lines:
+        lines.append("")
+        yield "\n".join(lines).encode()
 
 
-def _csv(table: pa.Table) -> Any:
-    """A table as COPY's csv: an empty cell is NULL, every string is quoted."""
+def _csv(table: pa.Table) -> Iterator[Any]:
+    """A table as COPY's csv, in parts: an empty cell is NULL, every string is quoted."""
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
-    out = pa.BufferOutputStream()
-    pa_csv.write_csv(table, out, pa_csv.WriteOptions(include_header=False))
-    return memoryview(out.getvalue())
+    options = pa_csv.WriteOptions(include_header=False)
+    for offset in range(0, table.num_rows, 4 * PART_ROWS):
+        out = pa.BufferOutputStream()
+        pa_csv.write_csv(table.slice(offset, 4 * PART_ROWS), out, options)
+        yield memoryview(out.getvalue())
+
+
+def _write(copy: Any, parts: Iterable[Any]) -> None:
+    for part in parts:
+        copy.write(part)
 
 
 _BOOLEAN = {"t": 1, "f": 0, None: None}
