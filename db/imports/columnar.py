@@ -24,8 +24,8 @@ import ctypes
 import ctypes.util
 import io
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -52,16 +52,22 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
 _MALLOC_BYTES = 256 * 1024
 
 
-@cache
-def bound_malloc() -> None:
-    """Have glibc's malloc give back what the blocks and chunks (megabytes each, made and freed
-    all the time, in two threads) used: a fixed mmap threshold (glibc raises it after each freed
-    block, and blocks then stay in the heap), trimming, one arena. Some 50 MB less resident over
-    a million rows, no slower. Nothing elsewhere than glibc."""
+_GLIBC_DEFAULT_BYTES = 128 * 1024  # glibc's mmap and trim thresholds before it adapts them
+
+
+@contextmanager
+def returning_memory() -> Iterator[None]:
+    """While a csv is imported, have glibc's malloc give back what the blocks and chunks
+    (megabytes each, made and freed all the time, in two threads) used: a fixed mmap threshold
+    (glibc raises it after each freed block, and blocks then stay in the heap) and trimming;
+    one arena where the process has not fixed its number yet. Some 50 MB less resident over
+    a million rows, no slower. Afterwards the thresholds are glibc's defaults again (fixed
+    from then on); the arena limit stays, as glibc keeps the first it applies (`wugong
+    worker` starts its processes with two). Nothing elsewhere than glibc."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
+        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
     except (OSError, AttributeError):
+        yield
         return
     for option, value in (
         (_M_ARENA_MAX, 1),
@@ -69,6 +75,11 @@ def bound_malloc() -> None:
         (_M_TRIM_THRESHOLD, _MALLOC_BYTES),
     ):
         mallopt(option, value)
+    try:
+        yield
+    finally:
+        mallopt(_M_MMAP_THRESHOLD, _GLIBC_DEFAULT_BYTES)
+        mallopt(_M_TRIM_THRESHOLD, _GLIBC_DEFAULT_BYTES)
 
 
 BLOCK_BYTES = 1 << 20
@@ -106,7 +117,6 @@ class Blocks:
         self.header_row = header_row
         self.size = path.stat().st_size
         self.read = 0
-        bound_malloc()
 
     def progress(self) -> float:
         return min(1.0, self.read / self.size) if self.size else 1.0

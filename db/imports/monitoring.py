@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -334,18 +334,23 @@ def _run(
             connection.commit()
         units: Iterator[Unit] = ((n, None, cells) for n, cells in sheet.rows)
         read, fast = sheet.progress, None
+        memory: AbstractContextManager[None] = nullcontext()
         if columnar and postgres and isinstance(converter, WorkRows) and sheet.csv_format:
             # The work table's csv by blocks of columns (db/imports/columnar.py); rows it does
             # not take on still go through the converter one by one.
-            from db.imports.columnar import Blocks, ColumnarWork
+            from db.imports.columnar import Blocks, ColumnarWork, returning_memory
 
             blocks = Blocks(path, *sheet.csv_format, sheet.header.row_number)
             offset = blocks.start()
             if offset is not None:
                 units, read, fast = blocks.units(offset), blocks.progress, ColumnarWork(converter)
+                memory = returning_memory()
         try:
-            rows, bad = _stream(units, read, converter, fast, sink, errors, progress, chunk_rows)
-            counts = sink.finish()
+            with memory:
+                rows, bad = _stream(
+                    units, read, converter, fast, sink, errors, progress, chunk_rows
+                )
+                counts = sink.finish()
         except BaseException:
             sink.abort()
             raise
