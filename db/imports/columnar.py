@@ -39,7 +39,7 @@ from db.imports import values
 from db.imports.cells import CACHE_LIMIT
 from db.imports.errors import UnreadableFile
 from db.imports.people import _MONTH_BASE
-from db.imports.records import Record
+from db.imports.records import WORK_COLUMNS, Record
 from db.imports.work_rows import WorkRows
 from db.pii import normalize_id
 from policy.errors import InvalidIdNumber
@@ -82,24 +82,8 @@ def returning_memory() -> Iterator[None]:
         mallopt(_M_TRIM_THRESHOLD, _GLIBC_DEFAULT_BYTES)
 
 
-BLOCK_BYTES = 1 << 20
+BLOCK_BYTES = 2 << 20  # 2 MB of lines a block: fewer per-block costs, 6 MB more resident than 1 MB
 _HEADER_SAMPLE = 1 << 20
-# The work columns of a record (after row_no and id_index), in record order.
-WORK_COLUMNS = (
-    "household_type",
-    "monitoring_category",
-    "start_month",
-    "end_month",
-    "is_working",
-    "point_to_point",
-    "monthly_income_fen",
-    "transport_subsidy_fen",
-    "channel",
-    "employer_name",
-    "industry",
-    "work_county_code",
-    "work_place",
-)
 REST_COLUMNS = ("person", "id_index", *WORK_COLUMNS)  # row i of a block at i
 
 Row = tuple[int, list[Any]]  # (row number, cells) as csv.reader gives them

@@ -63,6 +63,24 @@ STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 Record = tuple[str | None, ...]
 
+# The work columns of a record (after row_no and id_index), in record order: what a work row
+# copied straight into monitoring_employment carries (db/imports/stage.py, columnar.py).
+WORK_COLUMNS = (
+    "household_type",
+    "monitoring_category",
+    "start_month",
+    "end_month",
+    "is_working",
+    "point_to_point",
+    "monthly_income_fen",
+    "transport_subsidy_fen",
+    "channel",
+    "employer_name",
+    "industry",
+    "work_county_code",
+    "work_place",
+)
+
 
 class Converter:
     """Turns the rows of one file into staging records; remembers what it saw for duplicates.

@@ -17,10 +17,11 @@ from sqlalchemy.engine import Connection
 
 from db.imports.columns import Header
 from db.imports.merge import statements
-from db.imports.records import STAGE_COLUMNS, Record
+from db.imports.records import STAGE_COLUMNS, WORK_COLUMNS, Record
 
-# A chunk for the merging thread: the records, the columnar rows, person numbers.
-Chunk = tuple[list[Record], list["pa.Table"], dict[str, int]]
+# A chunk for the merging thread: the records, the columnar rows, person numbers, and what the
+# importing thread made of them for a COPY straight into the tables (``PostgresSink._prepare``).
+Chunk = tuple[list[Record], list["pa.Table"], dict[str, int], "Prepared | None"]
 SWITCH_SECONDS = 0.001  # the GIL's switch interval while an import's merging thread runs
 if TYPE_CHECKING:  # loaded by the columnar path only (db/imports/columnar.py)
     import pyarrow as pa
@@ -40,7 +41,26 @@ _PERSON_FIELDS = ("name", "id_number", "id_index", "id_tail_index", "sex", "birt
                   "region_code")  # fmt: skip
 _PERSON_COLUMNS = ", ".join(("id", "household_id", *_PERSON_FIELDS))
 _PERSON_VALUES = tuple(_AT[name] for name in _PERSON_FIELDS)
+_WORK_COPY = (
+    f"COPY monitoring_employment (person_id, {', '.join(WORK_COLUMNS)}, import_batch_id) "
+    "FROM STDIN (FORMAT csv)"
+)
 _TABLES = ("import_stage", "import_changed_household", "import_changed_person")
+
+
+@dataclass
+class Prepared:
+    """A chunk's new households, persons and work rows as COPY data, made by the importing
+    thread (ids taken from the sequences on a connection of its own) while the merging thread
+    writes the chunk before; and what is left to merge if they are written."""
+
+    households: list[bytes]
+    persons: list[bytes]
+    created: list[tuple[int, int]]  # (person number, id)
+    work: list[Any]  # csv parts of monitoring_employment rows
+    work_rows: int
+    others: pa.Table | None  # work rows of persons not created by this import
+    left: list[Record]
 
 
 @dataclass
@@ -93,6 +113,11 @@ class PostgresSink:
         # By person number (``People``), the id of each person this import created, else 0:
         # 8 bytes a person.
         self._created = array("q")
+        # The same for the importing thread, which plans the ids while no stored person or
+        # household was met (``_prepare``); and its connection for taking them.
+        self._planned = array("q")
+        self._side: Connection | None = None
+        self._engine = connection.engine
         self._error: BaseException | None = None
         with self.raw.cursor() as cursor:
             # Imports into one schema run one at a time (advisory locks span the database).
@@ -119,7 +144,11 @@ class PostgresSink:
         """Stage and merge a chunk: ``records``, then the work rows of ``rest`` (the columnar
         path's rows other than a person's first, ``columnar.REST_COLUMNS``); ``people`` gives
         the person number (``People``) of the records that are a person's first."""
-        self._send((records, list(rest), people or {}))
+        people = people or {}
+        prepared = None
+        if self.direct and self._all_new and self.sql.employment is not None:
+            prepared = self._prepare(records, list(rest), people)
+        self._send((records, list(rest), people, prepared))
 
     def _send(self, item: Chunk | None) -> None:
         while self._thread.is_alive():
@@ -134,6 +163,7 @@ class PostgresSink:
         self._send(None)
         self._thread.join()
         sys.setswitchinterval(self._switch)
+        self._close_side()
         self._raise()
         return self.counts
 
@@ -143,6 +173,12 @@ class PostgresSink:
                 self._chunks.put(None, timeout=60)
             self._thread.join(timeout=120)
         sys.setswitchinterval(self._switch)
+        self._close_side()
+
+    def _close_side(self) -> None:
+        if self._side is not None:
+            self._side.close()
+            self._side = None
 
     def _raise(self) -> None:
         if self._error is not None:
@@ -162,7 +198,13 @@ class PostgresSink:
                     break
 
     def _merge(self, cursor: Any, item: Chunk) -> None:
-        records, rest, people = item
+        records, rest, people, prepared = item
+        if prepared is not None and self._all_new:
+            if self._copy_prepared(cursor, prepared):
+                others = prepared.others
+                records, rest = prepared.left, [others] if others is not None else []
+            else:
+                self._all_new = False
         if records and self.direct and self.sql.employment is not None:
             records = self._create(cursor, records, people)
         if records:
@@ -200,33 +242,15 @@ class PostgresSink:
         """Work rows of people this import created go straight into monitoring_employment
         (they can meet no stored record: the file's duplicates are errors); the others are
         staged and merged like any record."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        from db.imports.columnar import WORK_COLUMNS
 
         assert self.sql.employment is not None
-        people = rest.column("person")
-        self._grow(pc.max(people).as_py())
-        created_ids = self._created
-        ids = pa.Array.from_buffers(pa.int64(), len(created_ids), [None, pa.py_buffer(created_ids)])
-        person_ids = ids.take(people)
-        del ids  # the array may grow again
-        created = pc.greater(person_ids, 0)
-        direct = rest.filter(created)
-        if direct.num_rows:
-            columns = [person_ids.filter(created)]
-            columns += [direct.column(name) for name in WORK_COLUMNS]
-            columns.append(pa.array([self.batch_id] * direct.num_rows, pa.int64()))
-            names = ["person_id", *WORK_COLUMNS, "import_batch_id"]
-            with cursor.copy(
-                f"COPY monitoring_employment ({', '.join(names)}) FROM STDIN (FORMAT csv)"
-            ) as copy:
-                _write(copy, _csv(pa.Table.from_arrays(columns, names=names)))
-            self.counts.inserted += direct.num_rows
-            self.counts.staged += direct.num_rows
-        others = rest.filter(pc.invert(created))
-        if others.num_rows:
+        work, rows, others = self._split(rest, self._created)
+        if rows:
+            with cursor.copy(_WORK_COPY) as copy:
+                _write(copy, work)
+            self.counts.inserted += rows
+            self.counts.staged += rows
+        if others is not None:
             cursor.execute("TRUNCATE import_stage, import_changed_person")
             names = ["id_index", *WORK_COLUMNS]
             with cursor.copy(
@@ -238,6 +262,84 @@ class PostgresSink:
             self.counts.inserted += inserted
             self.counts.updated += updated
             self.counts.staged += others.num_rows
+
+    def _split(self, rest: pa.Table, ids: array[int]) -> tuple[Iterator[Any], int, pa.Table | None]:
+        """The work rows of persons this import created (``ids`` by person number) as csv parts
+        for monitoring_employment, their number, and the other rows (None when there are none).
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        people = rest.column("person")
+        if len(ids) <= pc.max(people).as_py():
+            ids.extend(repeat(0, pc.max(people).as_py() + 1 - len(ids)))
+        known = pa.Array.from_buffers(pa.int64(), len(ids), [None, pa.py_buffer(ids)])
+        person_ids = known.take(people)
+        del known  # the array may grow again
+        created = pc.greater(person_ids, 0)
+        direct = rest.filter(created)
+        others = rest.filter(pc.invert(created))
+        columns = [person_ids.filter(created)]
+        columns += [direct.column(name) for name in WORK_COLUMNS]
+        columns.append(pa.repeat(pa.scalar(self.batch_id, pa.int64()), direct.num_rows))
+        work = pa.Table.from_arrays(columns, names=["person_id", *WORK_COLUMNS, "import_batch_id"])
+        return _csv(work), direct.num_rows, others if others.num_rows else None
+
+    def _prepare(
+        self, records: list[Record], rest: list[pa.Table], people: dict[str, int]
+    ) -> Prepared:
+        """What the merging thread copies straight in if no person or household of the chunk
+        is stored (in the importing thread, which has time to spare while the server writes)."""
+        import pyarrow as pa
+
+        firsts = [record for record in records if record[_ID_NUMBER] is not None]
+        if self._side is None:
+            self._side = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        side = self._side.connection.driver_connection
+        assert side is not None
+        with side.cursor() as cursor:
+            households, persons, ids = self._new_data(cursor, firsts)
+        created = [
+            (people[index], id_)
+            for id_, record in zip(ids, firsts, strict=True)
+            if (index := str(record[_ID_INDEX])) in people
+        ]
+        for number, id_ in created:
+            if number >= len(self._planned):
+                self._planned.extend(repeat(0, number + 1 - len(self._planned)))
+            self._planned[number] = id_
+        work: list[Any] = []
+        rows, others = 0, None
+        if rest:
+            parts, rows, others = self._split(pa.concat_tables(rest), self._planned)
+            work = list(parts)
+        return Prepared(
+            households, persons, created, work, rows, others, self._left(records, firsts)
+        )
+
+    def _copy_prepared(self, cursor: Any, prepared: Prepared) -> bool:
+        """Write a prepared chunk; False (nothing written) when one of its persons or
+        households is stored after all."""
+        cursor.execute("SAVEPOINT import_create")
+        try:
+            for sql, parts in (
+                (f"COPY household ({_HOUSEHOLD_COLUMNS}) FROM STDIN", prepared.households),
+                (f"COPY person ({_PERSON_COLUMNS}) FROM STDIN", prepared.persons),
+                (_WORK_COPY, prepared.work),
+            ):
+                if parts:
+                    with cursor.copy(sql) as copy:
+                        _write(copy, parts)
+        except UniqueViolation:
+            cursor.execute("ROLLBACK TO SAVEPOINT import_create")
+            return False
+        cursor.execute("RELEASE SAVEPOINT import_create")
+        for number, id_ in prepared.created:
+            self._grow(number)
+            self._created[number] = id_
+        self.counts.inserted += prepared.work_rows
+        self.counts.staged += prepared.work_rows
+        return True
 
     def _create(self, cursor: Any, records: list[Record], people: dict[str, int]) -> list[Record]:
         """Copy the persons and households of a chunk that are new to the database straight
@@ -285,50 +387,16 @@ class PostgresSink:
     def _copy_new(self, cursor: Any, records: list[Record], people: dict[str, int]) -> bool:
         """COPY the persons of ``records`` and their households, which must be new; False
         (nothing written) when one of them is stored after all."""
-        households: dict[str | None, Record] = {}  # each household from its first record
-        for record in records:
-            number = record[_HOUSEHOLD]
-            if number is not None and (
-                number not in households
-                or int(str(record[_ROW])) < int(str(households[number][_ROW]))
-            ):
-                households[number] = record
-        household_ids = dict(
-            zip(households, self._ids(cursor, "household", len(households)), strict=True)
-        )
-        person_ids = self._ids(cursor, "person", len(records))
+        households, persons, person_ids = self._new_data(cursor, records)
         cursor.execute("SAVEPOINT import_create")
         try:
-            with cursor.copy(f"COPY household ({_HOUSEHOLD_COLUMNS}) FROM STDIN") as copy:
-                _write(
-                    copy,
-                    _text(
-                        (
-                            str(household_ids[number]),
-                            number,
-                            record[_REGION],
-                            record[_TYPE] or "none",
-                            record[_CATEGORY],
-                            "f",
-                            str(self.batch_id),
-                        )
-                        for number, record in households.items()
-                    ),
-                )
-            with cursor.copy(f"COPY person ({_PERSON_COLUMNS}) FROM STDIN") as copy:
-                _write(
-                    copy,
-                    _text(
-                        (
-                            str(id_),
-                            None
-                            if record[_HOUSEHOLD] is None
-                            else str(household_ids[record[_HOUSEHOLD]]),
-                            *(record[i] for i in _PERSON_VALUES),
-                        )
-                        for id_, record in zip(person_ids, records, strict=True)
-                    ),
-                )
+            for sql, parts in (
+                (f"COPY household ({_HOUSEHOLD_COLUMNS}) FROM STDIN", households),
+                (f"COPY person ({_PERSON_COLUMNS}) FROM STDIN", persons),
+            ):
+                if parts:
+                    with cursor.copy(sql) as copy:
+                        _write(copy, parts)
         except UniqueViolation:
             cursor.execute("ROLLBACK TO SAVEPOINT import_create")
             return False
@@ -341,6 +409,45 @@ class PostgresSink:
             people,
         )
         return True
+
+    def _new_data(
+        self, cursor: Any, records: list[Record]
+    ) -> tuple[list[bytes], list[bytes], Sequence[int]]:
+        """The COPY data of the persons of ``records`` (first records) and of their households
+        (each from its first record), with ids taken from the sequences; the persons' ids."""
+        households: dict[str, Record] = {}
+        for record in records:
+            number = record[_HOUSEHOLD]
+            if number is not None and (
+                number not in households
+                or int(str(record[_ROW])) < int(str(households[number][_ROW]))
+            ):
+                households[number] = record
+        household_ids = dict(
+            zip(households, self._ids(cursor, "household", len(households)), strict=True)
+        )
+        person_ids = self._ids(cursor, "person", len(records))
+        household_rows = _text(
+            (
+                str(household_ids[number]),
+                number,
+                record[_REGION],
+                record[_TYPE] or "none",
+                record[_CATEGORY],
+                "f",
+                str(self.batch_id),
+            )
+            for number, record in households.items()
+        )
+        person_rows = _text(
+            (
+                str(id_),
+                None if (home := record[_HOUSEHOLD]) is None else str(household_ids[home]),
+                *(record[i] for i in _PERSON_VALUES),
+            )
+            for id_, record in zip(person_ids, records, strict=True)
+        )
+        return list(household_rows), list(person_rows), person_ids
 
     @staticmethod
     def _left(records: list[Record], created: list[Record]) -> list[Record]:
