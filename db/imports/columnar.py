@@ -3,12 +3,13 @@
 The row-by-row path (``WorkRows.convert`` on the rows of ``csv.reader``) stays the reference:
 this one gives the same records, problems and warnings, and hands back to it whatever it does
 not take on. A block of lines is read by pyarrow only when the csv module would read it the
-same way: no quote, no blank line, no lone carriage return, one number of cells on every line
-(pyarrow refuses the block otherwise); its rows are converted here only when none of them has
-a problem, a duplicate, an ID number seen for the first time that is invalid, a row wider than
-the header or a month outside the bits of ``People`` (the block is converted row by row
-otherwise, from the same cells). A quote sends the rest of the file to the csv module (a
-quoted cell may hold line breaks). Memory stays bounded: one block of ``BLOCK_BYTES`` at a time.
+same way: no quote and one number of cells on every line (pyarrow refuses the block
+otherwise; blank lines and lone carriage returns both read alike); its rows are converted
+here only when none of them has a problem, a duplicate, an ID number seen for the first time
+that is invalid, a row wider than the header or a month outside the bits of ``People`` (the
+block is converted row by row otherwise, from the same cells). A quote sends the rest of the
+file to the csv module (a quoted cell may hold line breaks). Memory stays bounded: one block
+of ``BLOCK_BYTES`` at a time.
 
 What a block converts to: the records of its people's first rows, built by ``WorkRows._row``
 itself (so their person data, region warnings and the state of ``People`` are the reference's)
@@ -198,19 +199,12 @@ class Blocks:
     def _table(self, buffer: bytearray, size: int) -> pa.Table | None:
         """The lines of ``buffer[:size]`` as read by pyarrow, None when the csv module could
         read them otherwise. The table holds copies of the cells: the buffer is free again."""
-        # A lone carriage return ends a line for both readers but not as the other line ends
-        # do (the csv module keeps it in an unquoted cell's line); a blank line is read as a
-        # row of empty cells, blank to the converter as the csv module's empty row is.
-        if buffer.find(b"\r", 0, size) >= 0 and buffer.count(b"\r", 0, size) != buffer.count(
-            b"\r\n", 0, size
-        ):
-            return None
         newline = buffer.find(b"\n", 0, size)
         width = buffer.count(self.delimiter.encode(), 0, newline if newline >= 0 else size) + 1
         names = [f"c{i}" for i in range(width)]
         with memoryview(buffer) as view, view[:size] as block:
             try:
-                return pa_csv.read_csv(
+                table: pa.Table = pa_csv.read_csv(
                     pa.py_buffer(block),
                     read_options=pa_csv.ReadOptions(
                         column_names=names, use_threads=False, block_size=size + 1
@@ -229,6 +223,9 @@ class Blocks:
                 ).combine_chunks()
             except (pa.ArrowInvalid, pa.ArrowException):
                 return None
+        # Both readers end a line at a lone carriage return too, and read a blank line as a row
+        # with no value (empty cells here, no cells there: blank to the converter either way).
+        return table
 
     def _rest(self, number: int, block: bytes, raw: Any, encoding: str) -> Iterator[Unit]:
         """The rest of the file through the csv module, from the start of ``block``."""
