@@ -4,7 +4,8 @@ On PostgreSQL, in a fresh schema created and dropped here:
 1. generate the work table as csv (title rows, the export's Chinese headers on row 3) with 10
    records for each of N/10 people whose ID numbers are valid;
 2. time a raw `COPY` of the same rows into a plain table of text columns (the baseline), then
-   `db.imports.import_monitoring` of the file in a child process, whose peak RSS is read back;
+   (after a CHECKPOINT) `db.imports.import_monitoring` of the file in a child process that
+   holds what a worker holds (every actor declared), whose peak RSS is read back;
    for reference, the "target floor": a raw COPY of what the import wrote, as stored, into
    twins of its tables with their indexes and foreign keys;
 3. add one open application per person and time `db.queries.crosscheck.run.crosscheck_open`
