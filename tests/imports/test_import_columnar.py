@@ -12,8 +12,10 @@ from __future__ import annotations
 import csv
 import io
 import random
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +243,43 @@ def test_the_columnar_path_gives_the_records_errors_and_findings_of_the_row_by_r
         assert sum(persons for written, persons in tries if written) > 100
         assert not all(written for written, _ in tries)
         assert expected[0][0] > 1500 and expected[0][4] > 40, expected[0]  # rows, errors
+
+
+def test_new_persons_are_copied_in_when_other_sessions_take_ids_in_between(
+    postgres_databases, keyring, tmp_path, monkeypatch
+):
+    """Given sequences that do not hand out contiguous ids (stepping by 2, as when another
+    session takes ids in between), when a work table of new people is imported by the
+    columnar path, every person, household and work record is stored, and each work record
+    belongs to the person of its ID number."""
+    monkeypatch.setattr(columnar, "BLOCK_BYTES", 2048)
+    rows = clean_rows(60, seed=3)
+    path = write(tmp_path / "work.csv", rows, "utf-8", None)
+    with postgres_databases.database(migrated=True) as url:
+        engine = make_engine(url)
+        try:
+            with engine.begin() as connection:
+                for table in ("person", "household"):
+                    connection.exec_driver_sql(f"ALTER SEQUENCE {table}_id_seq INCREMENT BY 2")
+            result = import_monitoring(
+                engine, path, error_path=tmp_path / "e.xlsx", chunk_rows=97, describe=str
+            )
+            with engine.connect() as connection:
+                run = connection.exec_driver_sql
+                ids = [i for (i,) in run("SELECT id FROM person ORDER BY id")]
+                households = run("SELECT count(*) FROM household").scalar_one()
+                works = run("SELECT count(*) FROM monitoring_employment").scalar_one()
+                per_person = dict(
+                    run(
+                        "SELECT p.id_index, count(*) FROM monitoring_employment e "
+                        "JOIN person p ON p.id = e.person_id GROUP BY p.id_index"
+                    ).all()
+                )
+        finally:
+            engine.dispose()
+    assert result.errors == 0 and result.inserted == len(rows) == works
+    assert len(ids) == 60 and households == 20
+    assert all(b - a >= 2 for a, b in pairwise(ids))  # no two ids in a row
+    id_column = sample_rows(WORK_XLSX)[2].index("证件号码")
+    expected = Counter(keyring.blind_index("id", row[id_column]) for row in rows)
+    assert per_person == expected
