@@ -107,7 +107,7 @@ class PostgresSink:
         self.batch_id = int(batch_id)
         self.counts = Counts()
         self._analyzed = False
-        self._all_new = True  # no stored person or household met yet (``_create``)
+        self._all_new = True  # no stored person or household met yet (``_prepare``)
         self._sequences: dict[str, int] = {}  # a table's id sequence (its oid)
         self._chunks: queue.Queue[Chunk | None] = queue.Queue(maxsize=2)
         # By person number (``People``), the id of each person this import created, else 0:
@@ -349,17 +349,13 @@ class PostgresSink:
         A household stays with the merge when it is stored, or when a record of this chunk
         names it for a stored person: then the merge decides what it keeps, as ever. The ids
         are taken from the tables' sequences first, so that the persons' work rows (the
-        columnar path's, ``_merge_rest``) are copied straight in too. Until a chunk meets a
-        stored person or household, all of its persons are taken to be new (an import into an
-        empty table pays for no lookups); from then on, each chunk's are looked up first.
+        columnar path's, ``_merge_rest``) are copied straight in too. (Until a chunk meets a
+        stored person or household, its persons are all taken to be new and written from
+        what ``_prepare`` made of them: an import into empty tables pays for no lookups.)
         """
         firsts = [record for record in records if record[_ID_NUMBER] is not None]
         if not firsts:
             return records
-        if self._all_new:
-            if self._copy_new(cursor, firsts, people):
-                return self._left(records, firsts)
-            self._all_new = False
         stored = {
             index
             for (index,) in cursor.execute(
