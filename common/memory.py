@@ -11,20 +11,15 @@ start; on another C library both do nothing.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 
+from db.malloc import M_ARENA_MAX, mallopt
+
 ARENAS = 2
-_M_ARENA_MAX = -8
 
 
 def bound_arenas() -> None:
     """At most ``ARENAS`` arenas in this process from now on (call it before threads start),
     and in the processes it starts (unless their environment says otherwise)."""
     os.environ.setdefault("MALLOC_ARENA_MAX", str(ARENAS))
-    try:
-        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt(_M_ARENA_MAX, int(os.environ["MALLOC_ARENA_MAX"]))
+    mallopt(M_ARENA_MAX, int(os.environ["MALLOC_ARENA_MAX"]))

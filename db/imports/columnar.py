@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import ctypes
-import ctypes.util
 import io
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
@@ -42,6 +40,7 @@ from db.imports.errors import UnreadableFile
 from db.imports.people import _MONTH_BASE
 from db.imports.records import WORK_COLUMNS, Record
 from db.imports.work_rows import WorkRows
+from db.malloc import M_ARENA_MAX, M_MMAP_THRESHOLD, M_TRIM_THRESHOLD, mallopt
 from db.pii import normalize_id
 from policy.errors import InvalidIdNumber
 from policy.ric import parse as parse_id
@@ -49,10 +48,7 @@ from policy.ric import parse as parse_id
 # The system's allocator gives freed blocks back: the default pool (mimalloc) keeps some 40 MB
 # more resident over an import of a million rows (the importer's bar is 300 MB).
 pa.set_memory_pool(pa.system_memory_pool())
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_ARENA_MAX = -1, -3, -8
 _MALLOC_BYTES = 256 * 1024
-
-
 _GLIBC_DEFAULT_BYTES = 128 * 1024  # glibc's mmap and trim thresholds before it adapts them
 
 
@@ -65,22 +61,17 @@ def returning_memory() -> Iterator[None]:
     a million rows, no slower. Afterwards the thresholds are glibc's defaults again (fixed
     from then on); the arena limit stays, as glibc keeps the first it applies (`wugong
     worker` starts its processes with two). Nothing elsewhere than glibc."""
-    try:
-        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
-    except (OSError, AttributeError):
-        yield
-        return
     for option, value in (
-        (_M_ARENA_MAX, 1),
-        (_M_MMAP_THRESHOLD, _MALLOC_BYTES),
-        (_M_TRIM_THRESHOLD, _MALLOC_BYTES),
+        (M_ARENA_MAX, 1),
+        (M_MMAP_THRESHOLD, _MALLOC_BYTES),
+        (M_TRIM_THRESHOLD, _MALLOC_BYTES),
     ):
         mallopt(option, value)
     try:
         yield
     finally:
-        mallopt(_M_MMAP_THRESHOLD, _GLIBC_DEFAULT_BYTES)
-        mallopt(_M_TRIM_THRESHOLD, _GLIBC_DEFAULT_BYTES)
+        mallopt(M_MMAP_THRESHOLD, _GLIBC_DEFAULT_BYTES)
+        mallopt(M_TRIM_THRESHOLD, _GLIBC_DEFAULT_BYTES)
 
 
 BLOCK_BYTES = 2 << 20  # 2 MB of lines a block: fewer per-block costs, 6 MB more resident than 1 MB

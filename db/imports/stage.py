@@ -45,6 +45,12 @@ _WORK_COPY = (
     f"COPY monitoring_employment (person_id, {', '.join(WORK_COLUMNS)}, import_batch_id) "
     "FROM STDIN (FORMAT csv)"
 )
+# What a chunk's new rows are copied into, in this order (``_copy_new_rows``).
+_NEW_ROWS_COPIES = (
+    f"COPY household ({_HOUSEHOLD_COLUMNS}) FROM STDIN",
+    f"COPY person ({_PERSON_COLUMNS}) FROM STDIN",
+    _WORK_COPY,
+)
 _TABLES = ("import_stage", "import_changed_household", "import_changed_person")
 
 
@@ -215,7 +221,7 @@ class PostgresSink:
             cursor.execute(self.sql.households)
             cursor.execute(self.sql.persons)
             if self.sql.employment is not None:
-                self._remember(cursor.fetchall(), people)
+                _assign(self._created, _numbered(cursor.fetchall(), people))
                 inserted, updated = cursor.execute(self.sql.employment).fetchone()
                 # A columnar path's first record (no start month) makes a person only: its
                 # work row comes with the others, below.
@@ -271,8 +277,7 @@ class PostgresSink:
         import pyarrow.compute as pc
 
         people = rest.column("person")
-        if len(ids) <= pc.max(people).as_py():
-            ids.extend(repeat(0, pc.max(people).as_py() + 1 - len(ids)))
+        _grow(ids, pc.max(people).as_py())
         known = pa.Array.from_buffers(pa.int64(), len(ids), [None, pa.py_buffer(ids)])
         person_ids = known.take(people)
         del known  # the array may grow again
@@ -299,15 +304,8 @@ class PostgresSink:
         assert side is not None
         with side.cursor() as cursor:
             households, persons, ids = self._new_data(cursor, firsts)
-        created = [
-            (people[index], id_)
-            for id_, record in zip(ids, firsts, strict=True)
-            if (index := str(record[_ID_INDEX])) in people
-        ]
-        for number, id_ in created:
-            if number >= len(self._planned):
-                self._planned.extend(repeat(0, number + 1 - len(self._planned)))
-            self._planned[number] = id_
+        created = _numbered(_indexed(ids, firsts), people)
+        _assign(self._planned, created)
         work: list[Any] = []
         rows, others = 0, None
         if rest:
@@ -320,23 +318,9 @@ class PostgresSink:
     def _copy_prepared(self, cursor: Any, prepared: Prepared) -> bool:
         """Write a prepared chunk; False (nothing written) when one of its persons or
         households is stored after all."""
-        cursor.execute("SAVEPOINT import_create")
-        try:
-            for sql, parts in (
-                (f"COPY household ({_HOUSEHOLD_COLUMNS}) FROM STDIN", prepared.households),
-                (f"COPY person ({_PERSON_COLUMNS}) FROM STDIN", prepared.persons),
-                (_WORK_COPY, prepared.work),
-            ):
-                if parts:
-                    with cursor.copy(sql) as copy:
-                        _write(copy, parts)
-        except UniqueViolation:
-            cursor.execute("ROLLBACK TO SAVEPOINT import_create")
+        if not _copy_new_rows(cursor, prepared.households, prepared.persons, prepared.work):
             return False
-        cursor.execute("RELEASE SAVEPOINT import_create")
-        for number, id_ in prepared.created:
-            self._grow(number)
-            self._created[number] = id_
+        _assign(self._created, prepared.created)
         self.counts.inserted += prepared.work_rows
         self.counts.staged += prepared.work_rows
         return True
@@ -384,26 +368,9 @@ class PostgresSink:
         """COPY the persons of ``records`` and their households, which must be new; False
         (nothing written) when one of them is stored after all."""
         households, persons, person_ids = self._new_data(cursor, records)
-        cursor.execute("SAVEPOINT import_create")
-        try:
-            for sql, parts in (
-                (f"COPY household ({_HOUSEHOLD_COLUMNS}) FROM STDIN", households),
-                (f"COPY person ({_PERSON_COLUMNS}) FROM STDIN", persons),
-            ):
-                if parts:
-                    with cursor.copy(sql) as copy:
-                        _write(copy, parts)
-        except UniqueViolation:
-            cursor.execute("ROLLBACK TO SAVEPOINT import_create")
+        if not _copy_new_rows(cursor, households, persons):
             return False
-        cursor.execute("RELEASE SAVEPOINT import_create")
-        self._remember(
-            [
-                (id_, str(record[_ID_INDEX]))
-                for id_, record in zip(person_ids, records, strict=True)
-            ],
-            people,
-        )
+        _assign(self._created, _numbered(_indexed(person_ids, records), people))
         return True
 
     def _new_data(
@@ -481,17 +448,43 @@ class PostgresSink:
             )
         ]
 
-    def _remember(self, persons: list[tuple[int, str]], people: dict[str, int]) -> None:
-        """The persons a chunk created (id, blind index), by person number when known."""
-        for id_, index in persons:
-            number = people.get(index)
-            if number is not None:
-                self._grow(number)
-                self._created[number] = id_
 
-    def _grow(self, number: int) -> None:
-        if number >= len(self._created):
-            self._created.extend(repeat(0, number + 1 - len(self._created)))
+def _copy_new_rows(cursor: Any, *parts_of: list[Any]) -> bool:
+    """COPY new households, persons and (when given) their work rows, under a savepoint;
+    False (nothing written) when one of them is stored after all."""
+    cursor.execute("SAVEPOINT import_create")
+    try:
+        for sql, parts in zip(_NEW_ROWS_COPIES, parts_of, strict=False):
+            if parts:
+                with cursor.copy(sql) as copy:
+                    _write(copy, parts)
+    except UniqueViolation:
+        cursor.execute("ROLLBACK TO SAVEPOINT import_create")
+        return False
+    cursor.execute("RELEASE SAVEPOINT import_create")
+    return True
+
+
+def _indexed(ids: Iterable[int], records: list[Record]) -> Iterator[tuple[int, str]]:
+    """(id, blind index) of the persons of first ``records``."""
+    return ((id_, str(record[_ID_INDEX])) for id_, record in zip(ids, records, strict=True))
+
+
+def _numbered(persons: Iterable[tuple[int, str]], people: dict[str, int]) -> list[tuple[int, int]]:
+    """(person number, id) of the persons (id, blind index) whose number ``people`` knows."""
+    return [(people[index], id_) for id_, index in persons if index in people]
+
+
+def _assign(ids: array[int], created: Iterable[tuple[int, int]]) -> None:
+    """Each person number's id (``created``) into ``ids``, by person number."""
+    for number, id_ in created:
+        _grow(ids, number)
+        ids[number] = id_
+
+
+def _grow(ids: array[int], number: int) -> None:
+    if number >= len(ids):
+        ids.extend(repeat(0, number + 1 - len(ids)))
 
 
 # Rows per part of a COPY's data: PostgreSQL reads a part while the next one is made.
