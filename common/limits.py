@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -52,6 +52,14 @@ class Limits(Protocol):
 
     def reset(self, key: str, limit: Limit) -> None:
         """Forget the events of `key` in the current window (e.g. after a correct code)."""
+        ...
+
+    def hit_all(self, hits: Sequence[tuple[str, Limit]]) -> list[Refused | None]:
+        """`hit` of each (key, limit), in one round trip where the store has round trips."""
+        ...
+
+    def peek_all(self, hits: Sequence[tuple[str, Limit]]) -> list[Refused | None]:
+        """`peek` of each (key, limit), in one round trip where the store has round trips."""
         ...
 
 
@@ -93,6 +101,12 @@ class MemoryLimits:
         with self._lock:
             self._counts.pop(slot, None)
 
+    def hit_all(self, hits: Sequence[tuple[str, Limit]]) -> list[Refused | None]:
+        return [self.hit(key, limit) for key, limit in hits]
+
+    def peek_all(self, hits: Sequence[tuple[str, Limit]]) -> list[Refused | None]:
+        return [self.peek(key, limit) for key, limit in hits]
+
     def _forget_old(self) -> None:
         now = self.clock()
         current = {
@@ -129,11 +143,42 @@ class RedisLimits:
         name, _ = self._key(key, limit)
         self.client.delete(name)
 
+    def hit_all(self, hits: Sequence[tuple[str, Limit]]) -> list[Refused | None]:
+        keys = [self._key(key, limit) for key, limit in hits]
+        pipe = self.client.pipeline()
+        for name, left in keys:
+            pipe.incr(name)
+            pipe.expire(name, left + 1)
+        counts = pipe.execute()[::2]
+        return [
+            Refused(left) if int(count) > limit.count else None
+            for (name, left), count, (_, limit) in zip(keys, counts, hits, strict=True)
+        ]
 
-def first_refusal(limits: Limits, hits: list[tuple[str, Limit]]) -> Refused | None:
+    def peek_all(self, hits: Sequence[tuple[str, Limit]]) -> list[Refused | None]:
+        if not hits:
+            return []
+        keys = [self._key(key, limit) for key, limit in hits]
+        counts = self.client.mget([name for name, _ in keys])
+        return [
+            Refused(left) if int(count or 0) >= limit.count else None
+            for (name, left), count, (_, limit) in zip(keys, counts, hits, strict=True)
+        ]
+
+
+def first_refusal(limits: Limits, hits: Sequence[tuple[str, Limit]]) -> Refused | None:
     """Count every (key, limit) and return the refusal that lasts longest, if any."""
-    refusals = [r for key, limit in hits if (r := limits.hit(key, limit)) is not None]
-    return max(refusals, key=lambda r: r.retry_after, default=None)
+    return _longest(limits.hit_all(hits))
+
+
+def peek_refusal(limits: Limits, hits: Sequence[tuple[str, Limit]]) -> Refused | None:
+    """The refusal that would last longest if every (key, limit) were counted now; nothing
+    is counted."""
+    return _longest(limits.peek_all(hits))
+
+
+def _longest(refusals: list[Refused | None]) -> Refused | None:
+    return max((r for r in refusals if r is not None), key=lambda r: r.retry_after, default=None)
 
 
 _shared: dict[str | None, Limits] = {}

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
@@ -200,6 +200,10 @@ class Sender(Protocol):
     async def send(self, chat_id: str, message: Message) -> Sent: ...
 
 
+# A sender may also offer ``send_now(chat_id, message) -> Sent``, the same send blocking the
+# calling thread; `send_sync` then uses it.
+
+
 # --- the registry -----------------------------------------------------------------------------
 
 _senders: dict[str, Sender] = {}
@@ -273,7 +277,13 @@ _local = threading.local()
 
 
 def send_sync(channel: str, chat_id: str, message: Message) -> Sent:
-    """`send` from synchronous code (a worker thread), on this thread's own event loop."""
+    """`send` from synchronous code (a worker thread, a dialog turn's thread): the sender's own
+    blocking `send_now` where it has one (WeChat's client is synchronous: no event loop and no
+    second thread per message), else its `send` on this thread's own event loop."""
+    sender = sender_for(channel)
+    blocking: Callable[[str, Message], Sent] | None = getattr(sender, "send_now", None)
+    if blocking is not None:
+        return blocking(chat_id, fit(message, channel, sender.capabilities))
     loop: asyncio.AbstractEventLoop | None = getattr(_local, "loop", None)
     if loop is None or loop.is_closed():
         loop = _local.loop = asyncio.new_event_loop()

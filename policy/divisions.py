@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 
 import yaml
 
 from policy.errors import ParameterError
+from policy.once import built_once
 
 _NAME_PERIOD = re.compile(r"(?:\[(\d{4})?-(\d{4})?\])?([^,\[\]]+)")
 # Rows that group counties without being a place a person can live or work in.
@@ -67,7 +67,7 @@ def _parse_names(text: str) -> tuple[NamePeriod, ...]:
     return tuple(periods)
 
 
-@cache
+@built_once
 def divisions() -> dict[str, Division]:
     """Every division in loc.dat by code: "14", "1404", "140421". Loaded once."""
     text = resources.files("stdnum.cn").joinpath("loc.dat").read_text(encoding="utf-8")
@@ -92,7 +92,7 @@ def divisions() -> dict[str, Division]:
     return result
 
 
-@cache
+@built_once
 def successors() -> dict[str, str]:
     """Retired code -> code that took over its area (followed to the end of the chain)."""
     path = resources.files("policy").joinpath("data", "successors.yaml")

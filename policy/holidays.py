@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
 from importlib import resources
 from typing import Any
 
 import yaml
 
 from policy.errors import ParameterError
+from policy.once import built_once
 
 _RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\.\.(\d{4}-\d{2}-\d{2}))?$")
 
@@ -84,7 +84,7 @@ def parse_schedule(raw: Any, source: str) -> tuple[int, set[date], set[date], st
     return year, holidays, workdays, reference.strip()
 
 
-@cache
+@built_once
 def holiday_schedule() -> HolidaySchedule:
     """Every year given under parameters/holidays/, loaded once."""
     return load_holidays(resources.files("policy").joinpath("parameters", "holidays"))

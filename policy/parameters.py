@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import yaml
 
 from policy.divisions import successor
 from policy.errors import ParameterError
+from policy.once import built_once
 
 _LEAF_KEYS = {"description", "unit", "reference", "values", "note", "nullable"}
 _COUNTY_LEAF_KEYS = {"reference", "values", "note"}
@@ -311,7 +311,7 @@ def _load_county(path: Any, base: Mapping[str, Parameter]) -> tuple[str, dict[st
     return code, leaves
 
 
-@cache
+@built_once
 def _load(extra_dirs: tuple[str, ...]) -> Parameters:
     root = resources.files("policy").joinpath("parameters")
     base = _load_base(root)

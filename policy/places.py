@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache
 
 from policy.divisions import Division, divisions, successor
 from policy.errors import AmbiguousPlace, PlaceCandidate, UnknownPlace
+from policy.once import built_once
 
 OTHER_PROVINCE = "other_province"
 OWN_PROVINCE = "own_province"
@@ -51,7 +51,7 @@ def _parents(code: str) -> list[Division]:
     return [d for d in chain if d is not None and not d.placeholder]
 
 
-@cache
+@built_once
 def _index() -> dict[str, tuple[tuple[str, int, bool], ...]]:
     """Spoken form -> ((code, rank, current), ...); rank 0 when the most specific part is in
     full. Held by every process that reads a place (80,000 forms): its entries are shared."""
@@ -80,7 +80,7 @@ def _index() -> dict[str, tuple[tuple[str, int, bool], ...]]:
     return index
 
 
-@cache
+@built_once
 def _scan_table() -> tuple[int, frozenset[str]]:
     """The longest name in the index and the first two characters of every name, so that a scan
     skips at once the positions where no name starts."""

@@ -15,6 +15,7 @@ from common.limits import (
     Refused,
     counting_limits,
     first_refusal,
+    peek_refusal,
 )
 
 START = 1_800_000_000.0  # a multiple of 60 and of 3600: a window begins here
@@ -82,6 +83,19 @@ def test_first_refusal_counts_every_key_and_returns_the_longest(limits, clock):
     assert first_refusal(limits, hits) is None
     assert first_refusal(limits, hits) == Refused(3570)
     assert limits.peek("minute", Limit(2, 60)) == Refused(30)  # both were counted twice
+
+
+def test_peek_refusal_counts_nothing_and_returns_the_longest(limits, clock):
+    clock.now = START + 30
+    hits = [("minute", Limit(1, 60)), ("hour", Limit(2, 3600)), ("none", Limit(1, 60))]
+    assert peek_refusal(limits, hits) is None
+    assert peek_refusal(limits, []) is None
+    limits.hit("minute", Limit(1, 60))
+    assert peek_refusal(limits, hits) == Refused(30)
+    limits.hit("hour", Limit(2, 3600))
+    limits.hit("hour", Limit(2, 3600))
+    assert peek_refusal(limits, hits) == Refused(3570)
+    assert limits.peek("none", Limit(1, 60)) is None  # peeking counted nothing
 
 
 def test_memory_forgets_old_windows_when_it_grows(clock):

@@ -18,7 +18,14 @@ import sqlalchemy as sa
 
 from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
 from common.i18n import N_
-from common.limits import Limit, Limits, Refused, counting_limits, first_refusal
+from common.limits import (
+    Limit,
+    Limits,
+    Refused,
+    counting_limits,
+    first_refusal,
+    peek_refusal,
+)
 from common.notify import notify_identity
 from common.payloads import to_menu
 from common.settings import get_settings
@@ -172,9 +179,9 @@ def send_code(turn: Turn) -> bool:
 def _within(hits: list[tuple[str, Limit]]) -> Refused | None:
     """The longest refusal among `hits`, counting them all only when none refuses: a code
     not sent does not use up the hour's or the day's."""
-    refusals = [r for key, limit in hits if (r := limits().peek(key, limit)) is not None]
-    if refusals:
-        return max(refusals, key=lambda r: r.retry_after)
+    refused = peek_refusal(limits(), hits)
+    if refused is not None:
+        return refused
     return first_refusal(limits(), hits)
 
 

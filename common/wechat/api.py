@@ -1,4 +1,4 @@
-"""A thin synchronous client of the WeChat Official Account API (httpx, short timeouts).
+"""A thin synchronous client of the WeChat Official Account API (short timeouts, kept connections).
 
 Only what wugong uses: customer-service messages (text and `msgmenu`), template messages,
 subscription notices (订阅通知 `bizsend`), downloading a user's media, the account's menu, and
@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-
 from common.settings import WechatSettings
 from common.wechat.errors import (
     INVALID_MEDIA_ID,
@@ -27,13 +25,12 @@ from common.wechat.errors import (
     WechatUnreachable,
 )
 from common.wechat.token import TokenSource, TokenStore, token_store
+from common.wechat.transport import HttpClient, NoAnswer, NotSent, Response, Timeout
 
 log = logging.getLogger(__name__)
 
-TIMEOUT = httpx.Timeout(10.0, connect=3.0)
-MEDIA_TIMEOUT = httpx.Timeout(30.0, connect=3.0)
-# Nothing of the request left: sending again cannot duplicate it.
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+TIMEOUT = Timeout(read=10.0, connect=3.0)
+MEDIA_TIMEOUT = Timeout(read=30.0, connect=3.0)
 
 
 @dataclass(frozen=True)
@@ -98,8 +95,8 @@ class WechatApi:
         redis_url: str | None = None,
         *,
         store: TokenStore | None = None,
-        client: httpx.Client | None = None,
-        timeout: httpx.Timeout = TIMEOUT,
+        client: HttpClient | None = None,
+        timeout: Timeout = TIMEOUT,
     ) -> None:
         if not settings.wechat_appid or settings.wechat_appsecret is None:
             raise ValueError("WUGONG_WECHAT_APPID and WUGONG_WECHAT_APPSECRET must be set")
@@ -107,7 +104,7 @@ class WechatApi:
         self.appid = settings.wechat_appid
         self.base = settings.wechat_api_base.rstrip("/")
         self.timeout = timeout
-        self.client = client or httpx.Client(timeout=timeout)
+        self.client = client or HttpClient(timeout)
         self.tokens = TokenSource(store or token_store(redis_url, self.appid), self._stable_token)
 
     def close(self) -> None:
@@ -148,8 +145,8 @@ class WechatApi:
         *,
         json_body: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
-        timeout: httpx.Timeout | None = None,
-    ) -> httpx.Response:
+        timeout: Timeout | None = None,
+    ) -> Response:
         """One authenticated call; its response once WeChat accepted it. A refused token is
         replaced once and the call retried once."""
         token = self.tokens.get()
@@ -176,8 +173,8 @@ class WechatApi:
         *,
         json_body: dict[str, Any] | None = None,
         params: dict[str, str] | None = None,
-        timeout: httpx.Timeout | None = None,
-    ) -> httpx.Response:
+        timeout: Timeout | None = None,
+    ) -> Response:
         content = (
             json.dumps(json_body, ensure_ascii=False).encode() if json_body is not None else None
         )
@@ -191,10 +188,10 @@ class WechatApi:
                 headers=headers,
                 timeout=timeout or self.timeout,
             )
-        except NOT_SENT as error:
-            raise WechatUnreachable(f"{path}: {type(error).__name__}: {error}") from error
-        except httpx.TransportError as error:
-            raise WechatTimeout(f"{path}: {type(error).__name__}: {error}") from error
+        except NotSent as error:
+            raise WechatUnreachable(f"{path}: {error}") from error
+        except NoAnswer as error:
+            raise WechatTimeout(f"{path}: {error}") from error
         if response.status_code >= 500:
             raise WechatUnreachable(f"{path}: HTTP {response.status_code}")
         if response.status_code >= 400:
@@ -273,7 +270,7 @@ class WechatApi:
         self.call("POST", "/cgi-bin/menu/create", json_body={"button": buttons})
 
 
-def _json(response: httpx.Response) -> dict[str, Any]:
+def _json(response: Response) -> dict[str, Any]:
     try:
         data = response.json()
     except ValueError as error:
@@ -283,7 +280,7 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     return data
 
 
-def _check(response: httpx.Response) -> None:
+def _check(response: Response) -> None:
     """Raise WechatError when the answer is a JSON error (media downloads answer bytes)."""
     kind = response.headers.get("content-type", "")
     if "json" not in kind and "text/plain" not in kind:

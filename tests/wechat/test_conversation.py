@@ -162,7 +162,7 @@ async def test_the_turn_and_its_row_commit_together(
     row done: the sweep does not run the turn again."""
     sent = []
 
-    async def die_before_sending(openid, replies):
+    def die_before_sending(openid, replies):
         sent.append(replies)
 
     monkeypatch.setattr(channel, "_send", die_before_sending)

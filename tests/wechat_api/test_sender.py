@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -25,6 +24,7 @@ from common.sending import (
 from common.wechat.api import WechatApi
 from common.wechat.errors import WechatMediaExpired
 from common.wechat.token import MemoryTokenStore
+from common.wechat.transport import Timeout
 from db.models import ChatIdentity, Notification, NotificationStatus, TellInPerson
 from tests.fakes.wechat_api import CUSTOM, SUBSCRIBE, TEMPLATE
 from tests.wechat_api.conftest import PUBLIC_URL, _install, add_wechat_user, wechat_runtime_settings
@@ -183,7 +183,7 @@ def test_a_5xx_is_retried_later_and_a_timeout_is_maybe_sent(installed, wechat, s
     sender = sender_for("wechat")
     assert isinstance(sender, WechatSender)
     sender.api = WechatApi(
-        wechat.settings(), store=MemoryTokenStore(), timeout=httpx.Timeout(0.3, connect=1.0)
+        wechat.settings(), store=MemoryTokenStore(), timeout=Timeout(read=0.3, connect=1.0)
     )
     wechat.timeout_next(CUSTOM, 1.0)
     with pytest.raises(MaybeSent):

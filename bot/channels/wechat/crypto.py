@@ -59,6 +59,7 @@ class WechatCrypto:
         self.token = token
         self.appid = appid
         self.key = aes_key(encoding_aes_key) if encoding_aes_key else None
+        self._made: Cipher | None = None
 
     @property
     def encrypted(self) -> bool:
@@ -73,9 +74,12 @@ class WechatCrypto:
         return signature(self.token, timestamp, nonce, *extra)
 
     def _cipher(self) -> Cipher:
-        if self.key is None:
-            raise CallbackRefused("no EncodingAESKey: 安全模式 is off")
-        return Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16]))
+        # Made once (its making costs as much as a decryption); each use takes its own context.
+        if self._made is None:
+            if self.key is None:
+                raise CallbackRefused("no EncodingAESKey: 安全模式 is off")
+            self._made = Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16]))
+        return self._made
 
     def decrypt(self, encrypted: str) -> bytes:
         """The message inside `Encrypt` (bytes of XML, or the URL check's echostr); refused
