@@ -145,6 +145,27 @@ async def test_an_oversized_body_is_refused(wechat, session_factory):
     assert inbox(session_factory) == []
 
 
+async def test_an_oversized_body_without_a_length_is_refused_as_it_comes(wechat, session_factory):
+    query, _ = wechat.signed(wechat.text(USER, "/start"))
+
+    async def chunks():  # sent chunked: no Content-Length to refuse it by
+        yield b"<xml>"
+        for _ in range(MAX_BODY_BYTES // 1024 + 1):
+            yield b"x" * 1024
+        yield b"</xml>"
+
+    response = await wechat.client.post(
+        "/wechat", params=query, content=chunks(), headers={"Content-Type": "text/xml"}
+    )
+    assert response.status_code == 413
+    assert inbox(session_factory) == []
+
+
+async def test_a_head_request_answers_as_the_url_check_without_a_body(wechat):
+    response = await wechat.client.head("/wechat", params={"timestamp": "1", "nonce": "2"})
+    assert response.status_code == 403 and response.content == b""
+
+
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "安全模式"])
 async def test_an_xml_bomb_is_refused(wechat, session_factory, sender, encrypted):
     bomb = (

@@ -4,13 +4,20 @@ never answering, answering half)."""
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from common.wechat import transport
 from common.wechat.transport import HttpClient, NoAnswer, NotSent, Timeout
@@ -229,3 +236,60 @@ def test_an_http_proxy_from_the_environment_gets_the_whole_url(client, monkeypat
         assert proxy.requests[0].startswith(
             b"GET http://api.weixin.example/cgi-bin/x?a=1 HTTP/1.1\r\n"
         )
+
+
+def _certificate(tmp_path) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "wugong test")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_file), str(key_file)
+
+
+def test_https_checks_the_certificate(client, tmp_path, monkeypatch):
+    """An untrusted certificate is refused before anything is sent; a trusted one works."""
+    cert_file, key_file = _certificate(tmp_path)
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert_file, key_file)
+
+    def tls(conn: socket.socket, heads: list[bytes]) -> None:
+        try:
+            wrapped = server_side.wrap_socket(conn, server_side=True)
+        except (ssl.SSLError, OSError):
+            return  # the client refused our certificate
+        with wrapped:
+            one_answer_then_close(wrapped, heads)
+
+    with raw_server(tls) as server:
+        url = f"https://127.0.0.1:{server.port}/cgi-bin/x"
+        with pytest.raises(NotSent):
+            client.request("POST", url, content=b"{}")
+        assert server.requests == []
+        trusting = ssl.create_default_context(cafile=cert_file)
+        monkeypatch.setattr(transport, "_tls", lambda: trusting)
+        assert client.request("POST", url, content=b"{}").json()["errcode"] == 0
+        assert len(server.requests) == 1
