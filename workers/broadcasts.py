@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 SLICE_SECONDS = 20.0
 WATCH_EVERY = 1.0  # how often a sender re-reads the status (cancelled?) and beats its heart
 STALL_AFTER = timedelta(seconds=10)  # no sender beat for this long: start new ones
-MAX_ATTEMPTS = 5  # tries of one row the platform deferred (flood control, unreachable)
+MAX_ATTEMPTS = 5  # tries of one row the platform deferred (unreachable, a user's quota)
 
 REPORT = N_(
     "📣 Broadcast {number} is finished: {sent} of {total} delivered; {blocked} had blocked the "
@@ -250,7 +250,7 @@ def _nothing_pending(sessions: sessionmaker[Session], broadcast_id: int) -> bool
 
 def _deliver(claim: rows.Claim, content: Message, shared: Limiter) -> None:
     """Send one claimed delivery through its chat's channel and record what became of it."""
-    blocked = False
+    blocked = refund = False
     note: str | None
     try:
         send_sync(claim.channel, claim.external_id, replace(content, language=claim.language))
@@ -263,21 +263,26 @@ def _deliver(claim: rows.Claim, content: Message, shared: Limiter) -> None:
     except MaybeSent as error:
         status, note = DeliveryStatus.AMBIGUOUS, f"outcome unknown, not resent: {error}"
     except RetryLater as error:
-        # Nothing arrived: the row goes back to pending; on flood control every sender pauses.
+        # Nothing arrived: the row goes back to pending. On flood control (the platform's own
+        # limit, with a wait) every sender pauses, and the try is given back: waiting out the
+        # platform's limit is not this recipient's failure, however often it happens. Other
+        # deferrals (unreachable, this user's quota) use up the row's tries.
+        status, note = DeliveryStatus.PENDING, str(error)
         if error.after_seconds is not None:
             shared.pause(error.after_seconds)
+            refund = True
         else:
             time.sleep(1)
-        status, note = DeliveryStatus.PENDING, str(error)
-        if claim.attempts >= MAX_ATTEMPTS:
-            status = DeliveryStatus.FAILED
+            refund = False
+            if claim.attempts >= MAX_ATTEMPTS:
+                status = DeliveryStatus.FAILED
     except Exception as error:  # a bug or a bad token: recorded, not retried blindly
         log.exception("broadcast delivery %d failed", claim.delivery_id)
         status, note = DeliveryStatus.FAILED, f"error: {type(error).__name__}"
     else:
         status, note = DeliveryStatus.SENT, None
     with writing(runtime().sessions) as session:
-        rows.record_outcome(session, claim.delivery_id, status, note)
+        rows.record_outcome(session, claim.delivery_id, status, note, refund_try=refund)
         if blocked:
             session.execute(
                 sa.update(ChatIdentity)

@@ -259,14 +259,22 @@ def claim_next(
 
 
 def record_outcome(
-    session: Session, delivery_id: int, status: DeliveryStatus, error: str | None = None
+    session: Session,
+    delivery_id: int,
+    status: DeliveryStatus,
+    error: str | None = None,
+    *,
+    refund_try: bool = False,
 ) -> None:
-    """The outcome of a claimed delivery; `pending` hands it back (nothing was sent)."""
+    """The outcome of a claimed delivery; `pending` hands it back (nothing was sent), with
+    its try given back when `refund_try` (the claim counted one)."""
     values: dict[str, Any] = {"status": status, "error": error[:500] if error else None}
     if status == DeliveryStatus.SENT:
         values["sent_at"] = utcnow()
     if status == DeliveryStatus.PENDING:
         values["claimed_at"] = None
+        if refund_try:
+            values["attempts"] = Delivery.attempts - 1
     session.execute(
         sa.update(Delivery)
         .where(Delivery.id == delivery_id, Delivery.status == DeliveryStatus.CLAIMED)

@@ -54,6 +54,7 @@ class FakeBotAPI:
     pending_updates: list[dict[str, Any]] = field(default_factory=list)
     # method -> (error_code, description, retry_after or None): the next call of it fails once.
     failures: dict[str, tuple[int, str, int | None]] = field(default_factory=dict)
+    failures_left: dict[str, int] = field(default_factory=dict)  # calls each failure answers
     record: bool = True
     port: int = 0
     # Flood control as Telegram does it: sends beyond `rate_limit` per second (with bursts of
@@ -97,6 +98,7 @@ class FakeBotAPI:
             self.calls.clear()
             self.pending_updates.clear()
             self.failures.clear()
+            self.failures_left.clear()
             self.throttled = 0
             self._resets += 1
 
@@ -114,9 +116,29 @@ class FakeBotAPI:
         with self._lock:
             self.pending_updates.append(update)
 
-    def fail_next(self, method: str, code: int, description: str, retry_after: int | None = None):
+    def fail_next(
+        self,
+        method: str,
+        code: int,
+        description: str,
+        retry_after: int | None = None,
+        *,
+        times: int = 1,
+    ) -> None:
+        """The next `times` calls of `method` fail so."""
         with self._lock:
             self.failures[method] = (code, description, retry_after)
+            self.failures_left[method] = times
+
+    def _failure(self, method: str) -> tuple[int, str, int | None] | None:
+        """The failure set for `method`, used up once (call under the lock)."""
+        failure = self.failures.get(method)
+        if failure is not None:
+            self.failures_left[method] = self.failures_left.get(method, 1) - 1
+            if self.failures_left[method] <= 0:
+                del self.failures[method]
+                del self.failures_left[method]
+        return failure
 
     def perform_webhook_answer(self, body: dict[str, Any]) -> None:
         """What Telegram does with a webhook's answer that names a `method`: performs it,
@@ -138,7 +160,7 @@ class FakeBotAPI:
         method = request.path_params["method"]
         params = await _params(request)
         with self._lock:
-            failure = self.failures.pop(method, None)
+            failure = self._failure(method)
             if failure is None and method in SENDS:
                 failure = self._flood_control() or self._blocked(params)
                 if failure is None:
