@@ -507,7 +507,8 @@ class _Callback:
         self.channel = channel
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        raw = scope.get("query_string", b"").decode("latin-1")
+        query = dict(parse_qsl(raw, keep_blank_values=True))  # as Starlette reads a query
         if scope["method"] in ("GET", "HEAD"):
             status, text = self.channel.check_url(query)
         else:
