@@ -189,7 +189,10 @@ class NoSender(SendError, LookupError):
 
 @runtime_checkable
 class Sender(Protocol):
-    """One channel's way out: `send` delivers one message to one chat or raises an outcome."""
+    """One channel's way out: `send` delivers one message to one chat or raises an outcome.
+
+    A sender may also offer ``send_now(chat_id, message) -> Sent``, the same send blocking the
+    calling thread; `send_sync` then uses it."""
 
     @property
     def channel(self) -> str: ...
@@ -198,10 +201,6 @@ class Sender(Protocol):
     def capabilities(self) -> Capabilities: ...
 
     async def send(self, chat_id: str, message: Message) -> Sent: ...
-
-
-# A sender may also offer ``send_now(chat_id, message) -> Sent``, the same send blocking the
-# calling thread; `send_sync` then uses it.
 
 
 # --- the registry -----------------------------------------------------------------------------

@@ -273,7 +273,6 @@ def _deliver(claim: rows.Claim, content: Message, shared: Limiter) -> None:
             refund = True
         else:
             time.sleep(1)
-            refund = False
             if claim.attempts >= MAX_ATTEMPTS:
                 status = DeliveryStatus.FAILED
     except Exception as error:  # a bug or a bad token: recorded, not retried blindly

@@ -1,6 +1,7 @@
 """Request limits at the edge: the web chat and the Telegram webhook count requests per client
 address and per session or chat (`common.limits`: Redis when the process has one, else memory)
-and answer `429` with `Retry-After` and one translated line when a count is over its limit."""
+and answer `429` with `Retry-After` and one translated line when a count is over its limit;
+`read_capped` reads a request's body no further than its route takes."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope
 
 from common.errors import ConfigurationError
 from common.i18n import N_, normalize_language, translate
@@ -21,6 +23,29 @@ TOO_MANY = N_("Too many requests. Please wait a minute and try again.")
 MINUTE = 60
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class BodyTooLarge(Exception):
+    """A request body longer than its route takes."""
+
+
+async def read_capped(scope: Scope, receive: Receive, cap: int) -> bytes:
+    """The request's body, refused (`BodyTooLarge`) as soon as it is longer than `cap` bytes:
+    by its declared length, else as it comes in. `ClientDisconnect` when the caller leaves
+    first. On plain ASGI (a Starlette request gives its ``scope`` and ``receive``)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length" and value.isdigit() and int(value) > cap:
+            raise BodyTooLarge
+    body = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect
+        body += message.get("body", b"")
+        if len(body) > cap:
+            raise BodyTooLarge
+        if not message.get("more_body", False):
+            return bytes(body)
 
 
 def trusted_networks(text: str) -> tuple[Network, ...]:

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from bot.channels.edge import too_many
+from bot.channels.edge import BodyTooLarge, read_capped, too_many
 from bot.channels.web_sessions import COOKIE, EXPIRED
 from bot.channels.webchat import (
     BadRequest,
@@ -55,10 +55,6 @@ KINDS: tuple[tuple[bytes, str, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png", "photo"),
     (b"%PDF-", "application/pdf", "document"),
 )
-
-
-class TooLarge(Exception):
-    """The body grew past what an upload may be."""
 
 
 def sniff(content: bytes) -> tuple[str, str] | None:
@@ -141,20 +137,6 @@ def parse_upload(content_type: str, body: bytes) -> Upload:
     return Upload(bytes(file.data), file_name or None, language)
 
 
-async def read_capped(request: Request) -> bytes:
-    """The body, refused (TooLarge) as soon as it is longer than an upload may be."""
-    cap = MAX_UPLOAD_BYTES + ENVELOPE_BYTES
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap:
-        raise TooLarge
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > cap:
-            raise TooLarge
-    return bytes(body)
-
-
 def routes(api: WebChatApi, files: FileStore) -> list[BaseRoute]:
     """POST /api/upload over the web chat's sessions, limits and conversations."""
 
@@ -175,9 +157,11 @@ def routes(api: WebChatApi, files: FileStore) -> list[BaseRoute]:
         if refused is not None:
             return too_many(fallback, refused)
         try:
-            body = await read_capped(request)
+            body = await read_capped(
+                request.scope, request.receive, MAX_UPLOAD_BYTES + ENVELOPE_BYTES
+            )
             upload = parse_upload(request.headers.get("content-type", ""), body)
-        except TooLarge:
+        except BodyTooLarge:
             return error(fallback, TOO_BIG, 413)
         except BadRequest as bad:
             return error(bad.language or fallback, bad.message)

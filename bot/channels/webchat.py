@@ -21,7 +21,7 @@ from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from bot.channels.edge import EdgeLimits, too_many
+from bot.channels.edge import BodyTooLarge, EdgeLimits, read_capped, too_many
 from bot.channels.web_page import (
     PAGE_HEADERS,
     STATIC,
@@ -105,15 +105,10 @@ def error(language: str | None, message: str, status_code: int = 400) -> JSONRes
 
 async def read_body(request: Request) -> bytes:
     """The request body, refused as soon as it grows past MAX_BODY_BYTES."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise BadRequest(TOO_LARGE)
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise BadRequest(TOO_LARGE)
-    return body
+    try:
+        return await read_capped(request.scope, request.receive, MAX_BODY_BYTES)
+    except BodyTooLarge:
+        raise BadRequest(TOO_LARGE) from None
 
 
 def check_language(value: Any) -> str | None:

@@ -32,9 +32,11 @@ from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from starlette.requests import ClientDisconnect
 from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
+from bot.channels.edge import BodyTooLarge, read_capped
 from bot.channels.wechat.convert import Converted, convert, dedup_key, kind_of
 from bot.channels.wechat.crypto import CallbackRefused, WechatCrypto
 from bot.channels.wechat.xmlmsg import MAX_XML_BYTES, BadXml, parse
@@ -489,14 +491,6 @@ def merge(replies: Sequence[Reply]) -> list[Message]:
     return messages
 
 
-class _TooLarge(Exception):
-    pass
-
-
-class _Gone(Exception):
-    """The caller disconnected before its body came whole."""
-
-
 class _Callback:
     """POST /wechat as a plain ASGI endpoint: every message comes three times or more (WeChat's
     retries), and Starlette's Request, query parsing and Response cost as much again as the
@@ -513,10 +507,10 @@ class _Callback:
             status, text = self.channel.check_url(query)
         else:
             try:
-                body = await _read_body(scope, receive)
-            except _Gone:
-                return
-            except _TooLarge:
+                body = await read_capped(scope, receive, MAX_BODY_BYTES)
+            except ClientDisconnect:
+                return  # nobody to answer
+            except BodyTooLarge:
                 status, text = 413, "too large"
             else:
                 status, text = await self.channel.receive(query, body)
@@ -532,23 +526,6 @@ class _Callback:
             }
         )
         await send({"type": "http.response.body", "body": content})
-
-
-async def _read_body(scope: Scope, receive: Receive) -> bytes:
-    """The request's body, refused (_TooLarge) past MAX_BODY_BYTES, declared or read."""
-    for name, value in scope.get("headers", ()):
-        if name == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
-            raise _TooLarge
-    body = b""
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise _Gone
-        body += message.get("body", b"")
-        if len(body) > MAX_BODY_BYTES:
-            raise _TooLarge
-        if not message.get("more_body", False):
-            return body
 
 
 _TABLE = cast(sa.Table, WechatInbox.__table__)
