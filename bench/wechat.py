@@ -30,7 +30,11 @@ third from one half-minute to the next (a neighbour's load); within a round both
 nearly the same machine. Each round's ratio is printed, and the median round is the verdict.
 
     .venv/bin/python bench/wechat.py [--users 50] [--rounds 3] [--database-url URL]
-                                     [--redis-url URL]
+                                     [--redis-url URL] [--api-latency MS]
+
+`--api-latency` makes the fake answer each customer-service send that much later, as WeChat's
+API does from a server far from it: the turns must not wait for it (the rate stays near the
+loopback one), while the bare handler, which sends on its event loop, never did.
 
 Bars (issue 14, point 9): ≥ 300 messages/s per process and ≥ 0.5 × the bare handler's rate
 (the median round), every message's turn run exactly once.
@@ -160,7 +164,8 @@ class FakeWechat:
     """stable_token and custom/send on raw asyncio streams (HTTP/1.1, keep-alive); each send
     wakes the user it is for. Also takes the served process's SMS codes (SMS_PATH)."""
 
-    def __init__(self) -> None:
+    def __init__(self, latency: float = 0.0) -> None:
+        self.latency = latency  # seconds a customer-service send takes to be answered
         self.users: dict[str, Inbox] = {}
         self.phones: dict[str, str] = {}  # 11-digit phone -> openid
         self.token_fetches = 0
@@ -198,6 +203,8 @@ class FakeWechat:
                     headers[name.strip().lower()] = value.strip()
                 body = await reader.readexactly(int(headers.get("content-length", "0") or 0))
                 answer = self._answer(method, target, body)
+                if self.latency and target.startswith(CUSTOM_SEND):
+                    await asyncio.sleep(self.latency)  # WeChat's API, far from the server
                 payload = json.dumps(answer).encode()
                 writer.write(
                     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
@@ -653,7 +660,7 @@ async def bench(args: argparse.Namespace, database_url: str) -> tuple[list[Round
     """Both servers up at once; the rounds alternate a load on wugong (new users each round,
     as each applies once) and the same load on the bare handler, so that the machine's drift
     (a busy neighbour for half a minute) falls on both sides of a round's ratio."""
-    fake = FakeWechat()
+    fake = FakeWechat(args.api_latency / 1000)
     api_base = await fake.start()
     from bench.conversation import phone
 
@@ -767,6 +774,13 @@ def main() -> int:
         "--redis-url",
         default=os.environ.get("WUGONG_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
         help="a Redis database of its own: flushed before and after",
+    )
+    parser.add_argument(
+        "--api-latency",
+        type=float,
+        default=0.0,
+        help="milliseconds WeChat's API takes to answer a customer-service send (default 0: "
+        "loopback; from a county's server it is tens to hundreds)",
     )
     parser.add_argument("--show", action="store_true", help="print the first user's replies")
     parser.add_argument("--serve", choices=["wugong", "bare"], help=argparse.SUPPRESS)

@@ -3,6 +3,7 @@ loaded machine and too long everywhere else."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -20,6 +21,21 @@ def wait_until(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         time.sleep(interval)
+
+
+async def wait_until_async(
+    predicate: Callable[[], object],
+    timeout: float = 30,
+    what: str = "the condition",
+    *,
+    interval: float = 0.05,
+) -> None:
+    """`wait_until` for a test on the event loop: the loop goes on (the app's tasks run)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(interval)
 
 
 # For an in-process dramatiq.Worker(..., worker_timeout=WORKER_TIMEOUT_MS): its threads look up

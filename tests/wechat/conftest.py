@@ -105,7 +105,7 @@ async def client(engine, session_factory, channel) -> AsyncIterator[httpx.AsyncC
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://wugong.test") as client:
         yield client
-    await channel.drain()
+    await channel.stop()  # the turns in flight, then the channel's threads
 
 
 @pytest.fixture

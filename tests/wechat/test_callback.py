@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import threading
+from dataclasses import dataclass, field
 
 import pytest
 import sqlalchemy as sa
 
 from bot.channels.wechat.channel import MAX_BODY_BYTES
+from common.sending import Message, Sent, register_sender
 from common.wechat.media import register_media_fetcher
 from db.enums import Channel
 from db.models import Attachment, ChatIdentity, WechatInbox
 from tests.fakes.wechat_callback import to_xml
-from tests.wechat.conftest import USER
+from tests.waiting import wait_until_async
+from tests.wechat.conftest import USER, RecordingSender
 
 
 def inbox(session_factory) -> list[WechatInbox]:
@@ -97,6 +101,77 @@ async def test_the_answer_does_not_wait_for_the_turn(wechat, channel, sender, mo
     assert response.text == "success"
     release.set()
     await channel.drain()
+
+
+# More turns than any default thread pool holds (at most 32 threads).
+BACKLOG = 40
+
+
+def user(number: int) -> str:
+    return f"oBacklog{number:019d}"
+
+
+async def test_callbacks_are_answered_while_the_turns_are_backed_up(
+    wechat, channel, sender, session_factory, monkeypatch
+):
+    """A burst that the turns cannot keep up with (here: turns that wait) still gets `success`
+    for every message in time, and nothing is lost: each turn runs once it can."""
+    release = threading.Event()
+    handle = channel.conversations.handle
+
+    def waiting_turn(incoming, with_turn=None):
+        release.wait(30)
+        return handle(incoming, with_turn)
+
+    monkeypatch.setattr(channel.conversations, "handle", waiting_turn)
+    try:
+        for number in range(BACKLOG):
+            [response] = await asyncio.wait_for(
+                wechat.deliver(wechat.text(user(number), "/start")), 5
+            )
+            assert response.text == "success"
+    finally:
+        release.set()
+    await channel.drain()
+    assert {row.status for row in inbox(session_factory)} == {"done"}
+    assert all(len(sender.to(user(number))) == 1 for number in range(BACKLOG))
+
+
+@dataclass
+class HangingSender(RecordingSender):
+    """WeChat's API not answering: every send waits until released."""
+
+    release: threading.Event = field(default_factory=threading.Event)
+
+    def send_now(self, openid: str, message: Message) -> Sent:
+        self.release.wait(30)
+        self.sent.append((openid, message))
+        return Sent(str(len(self.sent)))
+
+
+async def test_a_hanging_wechat_api_does_not_hold_up_the_turns(wechat, channel, session_factory):
+    """Sends that wait for WeChat's API do not keep other people's turns from running: each
+    turn commits (its inbox row done) while the replies wait, and each goes out once."""
+    hanging = HangingSender()
+    register_sender(hanging)
+    try:
+        for number in range(BACKLOG):
+            await wechat.deliver(wechat.text(user(number), "/start"))
+        try:
+            await wait_until_async(
+                lambda: _statuses(session_factory) == ["done"] * BACKLOG, 10, "every turn done"
+            )
+            assert hanging.sent == []
+        finally:
+            hanging.release.set()
+        await channel.drain()
+    finally:
+        register_sender(RecordingSender())  # the `sender` fixture's teardown unregisters it
+    assert all(len(hanging.to(user(number))) == 1 for number in range(BACKLOG))
+
+
+def _statuses(session_factory) -> list[str]:
+    return [row.status for row in inbox(session_factory)]
 
 
 REFUSALS = ["bad signature", "bad msg_signature", "stale", "future", "wrong appid"]

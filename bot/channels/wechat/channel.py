@@ -26,8 +26,9 @@ import logging
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from bot.engine import Conversations
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PATH = "/wechat"
 # WeChat's timestamp is the time of the request: older or newer ones are replays or forgeries.
@@ -65,6 +67,17 @@ MAX_BODY_BYTES = MAX_XML_BYTES * 2
 MAX_MERGED_CHARS = 1500
 SUCCESS = "success"
 RECENT_CALLBACKS = 10_000  # callbacks remembered per process to answer WeChat's copies
+# The callback's one database write (the inbox row) runs on threads of its own. On the turns'
+# threads it would queue behind every turn waiting there: when turns lag (a burst after a
+# broadcast, a slow database or SMS provider), WeChat would get no `success` within its 5 s,
+# and it gives a message up after three tries. A row takes about a millisecond: two suffice.
+EDGE_THREADS = 2
+# The replies go out on threads of their own, so a turn's thread is free as soon as its
+# transaction commits: from a county's server WeChat's API answers in tens to hundreds of
+# milliseconds, and with the sends on the turns' threads that wait alone capped the turns
+# (8 threads at 100 ms a send: about 50 messages/s, whatever the CPU). Threads that wait on
+# the network cost little.
+SEND_THREADS = 32
 
 
 class WechatChannel:
@@ -119,6 +132,9 @@ class WechatChannel:
         # copies of one message are answered without a database round trip each. Another
         # process still meets the row's unique key, which stays the one guarantee.
         self._recorded: OrderedDict[str, asyncio.Future[None]] = OrderedDict()
+        # Made on first use (threads start only as they are needed), shut down by `stop`.
+        self._edge: ThreadPoolExecutor | None = None
+        self._senders: ThreadPoolExecutor | None = None
 
     # -- Channel protocol -------------------------------------------------------------------
 
@@ -140,6 +156,10 @@ class WechatChannel:
             await asyncio.gather(self._sweeper, return_exceptions=True)
             self._sweeper = None
         await self.drain(timeout=10)
+        for pool in (self._edge, self._senders):
+            if pool is not None:
+                pool.shutdown(wait=False)
+        self._edge = self._senders = None
 
     async def drain(self, timeout: float | None = None) -> None:
         """Wait for the turns in flight (tests; a graceful stop). What is left is swept later."""
@@ -188,7 +208,7 @@ class WechatChannel:
         recording: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._remember(key, recording)
         try:
-            row_id = await asyncio.to_thread(self._record, key, fields)
+            row_id = await self._on(self._edge_pool(), self._record, key, fields)
         except BaseException:
             self._recorded.pop(key, None)  # a copy may try again
             recording.set_result(None)
@@ -309,13 +329,23 @@ class WechatChannel:
         def finish(session: Session) -> None:
             self._mark(session, row_id, "done")
 
-        def turn() -> None:
-            # The replies go out from the turn's thread (the client is synchronous): no second
-            # thread, no event loop round per message.
-            replies = self.conversations.handle(incoming, finish)
-            self._send(openid, replies)
+        replies = await asyncio.to_thread(self.conversations.handle, incoming, finish)
+        # Still under the user's lock: the next message's replies come after these.
+        await self._on(self._send_pool(), self._send, openid, replies)
 
-        await asyncio.to_thread(turn)
+    def _edge_pool(self) -> ThreadPoolExecutor:
+        if self._edge is None:
+            self._edge = ThreadPoolExecutor(EDGE_THREADS, thread_name_prefix="wechat-edge")
+        return self._edge
+
+    def _send_pool(self) -> ThreadPoolExecutor:
+        if self._senders is None:
+            self._senders = ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="wechat-send")
+        return self._senders
+
+    @staticmethod
+    async def _on(pool: ThreadPoolExecutor, function: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
 
     def _send(self, openid: str, replies: Sequence[Reply]) -> None:
         for message in merge(replies):
