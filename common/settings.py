@@ -87,8 +87,9 @@ class HttpSettings(BaseSettings):
     # mostly Python under the GIL: beyond a few threads more only contend for it (16 threads
     # served 10% fewer messages/s than 8 in bench/conversation.py; on a 2-core machine with
     # PostgreSQL on loopback, 4 served 18% more than 8 in bench/wechat.py). 8 stays the default:
-    # a turn that sends an SMS code waits for the provider, and fewer threads would let a few
-    # slow providers' answers hold up everyone. Raise it for a slow database.
+    # a turn that sends an SMS code waits for the provider on its thread (after its commit),
+    # and fewer threads would let a few slow providers' answers hold up everyone. (WeChat's
+    # replies go out on threads of their own.) Raise it for a slow database.
     bot_threads: int = Field(default=8, ge=1, le=256)
     # Where people reach this server (links in chat: notices, roster downloads); empty = the
     # Telegram webhook's origin, else http://HOST:PORT.

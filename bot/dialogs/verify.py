@@ -17,6 +17,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 
 from bot.dialogs.base import Answer, Dialog, DialogModule, Reask, Turn
+from bot.messages import Reply
 from common.i18n import N_
 from common.limits import (
     Limit,
@@ -159,21 +160,34 @@ def send_code(turn: Turn) -> bool:
         ]
         if _within(phone_hits) is None:
             code = issue_code(turn.session, turn.identity, found, turn.now)
-            try:
-                installed_sms_provider().send_code(found.phone, code)
-            except SmsError:
-                log.warning("the SMS provider did not take a code")
-                turn.say(
-                    turn.t(
-                        "The text message could not be sent just now. Please try again later, "
-                        "or tap “I did not get a code”: your village cadre can confirm who "
-                        "you are."
-                    )
-                )
+            _send_after_commit(turn, found.phone, code)
         else:
             log.info("codes to this phone are over their limit; none sent")
     turn.state.update({"code_sent_at": turn.now.isoformat(), "code_tries": CODE_TRIES})
     return True
+
+
+def _send_after_commit(turn: Turn, phone: str, code: str) -> None:
+    """Text the code once the turn has committed it: the provider may take seconds to answer,
+    and meanwhile the turn's transaction would hold the chat's row and a database connection.
+    When the provider refuses, the line saying so comes where the turn would have said it
+    (before the question that follows)."""
+    position = len(turn.replies)
+    failed = Reply(
+        turn.t(
+            "The text message could not be sent just now. Please try again later, or tap “I "
+            "did not get a code”: your village cadre can confirm who you are."
+        )
+    )
+
+    def send() -> None:
+        try:
+            installed_sms_provider().send_code(phone, code)
+        except SmsError:
+            log.warning("the SMS provider did not take a code")
+            turn.replies.insert(position, failed)
+
+    turn.after_commit.append(send)
 
 
 def _within(hits: list[tuple[str, Limit]]) -> Refused | None:

@@ -124,6 +124,49 @@ def test_a_provider_failure_is_one_line_and_the_cadre_path_stays(chat, registry,
     assert "verify:nocode" in user.buttons
 
 
+def test_the_code_is_texted_only_once_the_turn_has_committed_it(
+    chat, registry, sms, session_factory
+) -> None:
+    """The provider may take seconds: the turn does not hold its transaction (the chat's row,
+    a database connection) meanwhile, and the code texted is one the database keeps."""
+    committed: list[int] = []
+    send_code = sms.send_code
+
+    def send_and_look(phone: str, code: str) -> None:
+        with session_factory() as other:  # another connection sees only what is committed
+            committed.append(len(other.scalars(sa.select(OneTimeCode)).all()))
+        send_code(phone, code)
+
+    sms.send_code = send_and_look
+    user = chat("patient")
+    user.tap("menu:apply")
+    user.say(WORKER_ID)
+    assert committed == [1] and len(sms.sent) == 1
+    user.say(sms.sent[0][1])
+    with session_factory() as session:
+        identity = session.scalars(
+            sa.select(ChatIdentity).where(ChatIdentity.external_id == "patient")
+        ).one()
+        assert identity.phone_verified
+
+
+def test_a_turn_that_fails_after_issuing_a_code_texts_nothing(
+    chat, registry, sms, monkeypatch
+) -> None:
+    """A code rolled back with its turn is not texted: it could only be answered “wrong”."""
+    from bot.dialogs import verify
+
+    def broken_ask(turn) -> None:
+        raise RuntimeError("a bug after the code was issued")
+
+    user = chat("unlucky-turn")
+    user.tap("menu:apply")
+    monkeypatch.setitem(verify.dialog._ask, verify.Step.CODE, broken_ask)
+    user.say(WORKER_ID)
+    assert sms.sent == []
+    assert "抱歉，我们这边出了点问题" in user.text
+
+
 def test_expiry_in_the_dialog_follows_the_injected_clock(session_factory, registry, sms) -> None:
     moments = [utcnow()]
     conversations = Conversations(session_factory, today=lambda: TODAY, now=lambda: moments[0])
