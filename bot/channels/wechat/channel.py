@@ -45,7 +45,7 @@ from bot.messages import Incoming, Reply
 from common.attachments import MAX_KEPT_BYTES, FileStore
 from common.errors import ConfigurationError
 from common.i18n import normalize_language, translate
-from common.sending import Message, SendError, button_rows, send, send_sync
+from common.sending import Message, SendError, button_rows, send_sync
 from common.settings import WechatSettings
 from common.wechat.media import media_fetcher
 from db.enums import Channel
@@ -362,7 +362,7 @@ class WechatChannel:
         language = await asyncio.to_thread(self._language, openid)
         try:
             apology = Message(translate(language, SORRY), in_reply=True)
-            await send(Channel.WECHAT, openid, apology)
+            await self._on(self._send_pool(), send_sync, Channel.WECHAT, openid, apology)
         except Exception:
             log.exception("wechat: the apology to %s could not be sent", openid)
 
