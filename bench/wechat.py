@@ -470,10 +470,20 @@ class Result(Throughput):
     is the part of the served process's CPU time spent in the dialog turns themselves."""
 
     turn_cpu_seconds: float | None = field(default=None, kw_only=True)
+    # Seconds from a copy written to its `success` read, every copy (WeChat waits 5 s).
+    answers: list[float] = field(default_factory=list, kw_only=True)
 
     def line(self, name: str) -> str:
         callbacks = self.messages * COPIES
         return f"{name:<7} {self.messages:6d} messages ({callbacks} callbacks) in {self.figures()}"
+
+    def answer_line(self) -> str:
+        ordered = sorted(self.answers)
+        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+        return (
+            f"        `success` answered: p99 {1000 * p99:6.1f} ms, slowest "
+            f"{1000 * ordered[-1]:6.1f} ms (bar < 1 s)"
+        )
 
 
 class Driver:
@@ -539,7 +549,9 @@ class Driver:
         )
         return head.encode() + body
 
-    async def user(self, user: str, script: list[Step], latencies: list[float]) -> None:
+    async def user(
+        self, user: str, script: list[Step], latencies: list[float], answers: list[float]
+    ) -> None:
         """The user's messages one after the other, each when the last one's reply came."""
         streams = [await asyncio.open_connection(self.host, self.port) for _ in range(COPIES)]
         box = self.fake.inbox(user)
@@ -556,6 +568,7 @@ class Driver:
                     status, answer = await _read_response(reader)
                     if status != 200 or answer != b"success":
                         raise BenchFailed(f"{user}: /wechat answered {status} {answer[:80]!r}")
+                    answers.append(time.perf_counter() - started)
                 while len(box.sends) == before:
                     try:
                         await asyncio.wait_for(box.arrived.wait(), REPLY_TIMEOUT)
@@ -571,11 +584,12 @@ class Driver:
 
     async def load(self, users: range) -> Result:
         latencies: list[float] = []
+        answers: list[float] = []
         scripts = {openid(i): conversation(i) for i in users}
         started = time.perf_counter()
-        await asyncio.gather(*(self.user(u, s, latencies) for u, s in scripts.items()))
+        await asyncio.gather(*(self.user(u, s, latencies, answers) for u, s in scripts.items()))
         seconds = time.perf_counter() - started
-        return Result(sum(len(s) for s in scripts.values()), seconds, latencies)
+        return Result(sum(len(s) for s in scripts.values()), seconds, latencies, answers=answers)
 
 
 async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
@@ -727,6 +741,7 @@ def run(args: argparse.Namespace) -> int:
     for number, one in enumerate(rounds, 1):
         print(f"round {number}")
         print(one.wugong.line("wugong"))
+        print(one.wugong.answer_line())
         print(one.bare.line("bare"))
         print(f"ratio   {one.ratio:.2f}")
     middle = sorted(rounds, key=lambda one: one.ratio)[len(rounds) // 2]
