@@ -198,6 +198,9 @@ class MessagingSettings(BaseSettings):
     send_rate: float = Field(default=25.0, gt=0)
     send_chat_rate: float = Field(default=1.0, gt=0)  # messages per second to one chat
     # Dramatiq messages that send one broadcast at the same time (each takes a worker thread).
+    # Each sends one message at a time, so together they send at most this many per the
+    # platform's answer time: 4 reach 40 messages/s when WeChat's API answers in 100 ms.
+    # Raise it with WUGONG_SEND_RATE (and the workers' threads) when the API is slower.
     broadcast_senders: int = Field(default=4, ge=1, le=64)
     timezone: str = "Asia/Shanghai"
     quiet_hours: str = Field(default="22:00-07:00", pattern=r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$|^$")
