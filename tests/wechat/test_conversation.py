@@ -207,6 +207,24 @@ async def test_a_turn_that_fails_is_marked_and_apologised_for(
     assert len(sender.to(USER)) == 1
 
 
+async def test_a_reply_that_cannot_be_sent_leaves_the_turn_done_and_unapologised(
+    wechat, channel, sender, session_factory, monkeypatch
+):
+    """The turn committed (the answer was taken): a sender's failure afterwards is logged, not
+    an apology asking the user to send again what was already taken."""
+    tries: list[str] = []
+
+    async def broken(chat_id, message):
+        tries.append(message.text)
+        raise RuntimeError("a bug in the sender")
+
+    monkeypatch.setattr(sender, "send", broken)
+    await wechat.deliver(wechat.text(USER, "/start"), 3)
+    await channel.drain()
+    assert rows(session_factory) == [("done", 1)]
+    assert len(tries) == 1 and "抱歉" not in tries[0]
+
+
 async def test_a_proof_photo_is_downloaded_kept_encrypted_and_filed_with_the_claim(
     wechat, channel, sender, registry, sms, session_factory, tmp_path
 ):

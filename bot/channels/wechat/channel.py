@@ -348,12 +348,17 @@ class WechatChannel:
         return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
 
     def _send(self, openid: str, replies: Sequence[Reply]) -> None:
+        """Send a committed turn's replies. Never raises: the turn is done, so a failure here
+        is not the turn's (no row marked failed, no apology for an answer that was taken), and
+        its replies are not sent twice (MaybeSent) nor retried."""
         for message in merge(replies):
             try:
                 send_sync(Channel.WECHAT, openid, message)
             except SendError as error:
-                # The turn is done: its replies are not sent twice (MaybeSent) nor retried here.
                 log.warning("wechat: a reply to %s was not sent: %r", openid, error)
+                return
+            except Exception:
+                log.exception("wechat: sending a reply to %s failed", openid)
                 return
 
     async def _apologise(self, openid: str) -> None:
