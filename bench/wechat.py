@@ -322,7 +322,12 @@ def serve_wugong(port: int, api_base: str, database_url: str, redis_url: str) ->
     register_senders(runtime)
     conversations = Conversations(runtime.dialog_sessions(), today=settings.clock.today_function())
     edge = EdgeLimits.from_settings(settings)
-    channel = WechatChannel(settings.wechat, conversations, FileStore(settings.paths.var_dir))
+    channel = WechatChannel(
+        settings.wechat,
+        conversations,
+        FileStore(settings.paths.var_dir),
+        inline_sends=max(1, settings.http.bot_threads // 2),
+    )
     app = create_app(runtime, conversations, [channel], edge=edge)
     app.router.routes.append(Route(TURN_CPU_PATH, _turn_cpu(conversations), methods=["GET"]))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)

@@ -23,10 +23,11 @@ import asyncio
 import dataclasses
 import json
 import logging
+import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import parse_qsl
@@ -72,11 +73,13 @@ RECENT_CALLBACKS = 10_000  # callbacks remembered per process to answer WeChat's
 # broadcast, a slow database or SMS provider), WeChat would get no `success` within its 5 s,
 # and it gives a message up after three tries. A row takes about a millisecond: two suffice.
 EDGE_THREADS = 2
-# The replies go out on threads of their own, so a turn's thread is free as soon as its
-# transaction commits: from a county's server WeChat's API answers in tens to hundreds of
-# milliseconds, and with the sends on the turns' threads that wait alone capped the turns
-# (8 threads at 100 ms a send: about 50 messages/s, whatever the CPU). Threads that wait on
-# the network cost little.
+# A turn's replies go out from the turn's own thread while at most `inline_sends` turn threads
+# are sending (half of them by default): a second thread per message costs a fifth of the
+# throughput on a busy process (more threads contending for the GIL). Beyond that they are
+# handed to the send threads, so that a slow WeChat API (tens to hundreds of milliseconds from
+# a county's server, seconds when it struggles) never holds more than half the turn threads:
+# with every send on the turns' threads, 8 threads at 100 ms a send served 68 messages/s.
+# Threads that wait on the network cost little.
 SEND_THREADS = 32
 
 
@@ -86,6 +89,7 @@ class WechatChannel:
     `clock` is the channel's time (timestamps, claims, the sweep); tests move it. A row is
     retaken by the sweep when ``received`` for `stale_after` or ``running`` for
     `running_timeout`; after `max_attempts` claims it is given up (failed, one apology).
+    At most `inline_sends` turn threads send their replies themselves at once (SEND_THREADS).
     """
 
     def __init__(
@@ -100,6 +104,7 @@ class WechatChannel:
         running_timeout: timedelta = timedelta(minutes=2),
         max_attempts: int = 3,
         keep_done: timedelta = timedelta(days=1),
+        inline_sends: int = 4,
     ) -> None:
         if not settings.wechat_appid or settings.wechat_token is None:
             raise ConfigurationError("WUGONG_WECHAT_APPID and WUGONG_WECHAT_TOKEN must be set")
@@ -135,6 +140,7 @@ class WechatChannel:
         # Made on first use (threads start only as they are needed), shut down by `stop`.
         self._edge: ThreadPoolExecutor | None = None
         self._senders: ThreadPoolExecutor | None = None
+        self._inline_sends = threading.BoundedSemaphore(inline_sends)
 
     # -- Channel protocol -------------------------------------------------------------------
 
@@ -329,9 +335,21 @@ class WechatChannel:
         def finish(session: Session) -> None:
             self._mark(session, row_id, "done")
 
-        replies = await asyncio.to_thread(self.conversations.handle, incoming, finish)
-        # Still under the user's lock: the next message's replies come after these.
-        await self._on(self._send_pool(), self._send, openid, replies)
+        def turn() -> Future[None] | None:
+            replies = self.conversations.handle(incoming, finish)
+            # Sent from this thread while few turn threads wait on WeChat's API (no second
+            # thread: cheapest); else handed to the send threads, and this one is free.
+            if self._inline_sends.acquire(blocking=False):
+                try:
+                    self._send(openid, replies)
+                finally:
+                    self._inline_sends.release()
+                return None
+            return self._send_pool().submit(self._send, openid, replies)
+
+        handed = await asyncio.to_thread(turn)
+        if handed is not None:  # still under the user's lock: the next replies come after
+            await asyncio.wrap_future(handed)
 
     def _edge_pool(self) -> ThreadPoolExecutor:
         if self._edge is None:
