@@ -97,6 +97,9 @@ BARE_USERS = 1_000_000  # the bare handler's users are numbered from here
 CUSTOM_SEND = "/cgi-bin/message/custom/send"
 SMS_PATH = "/_bench/sms"
 TURN_CPU_PATH = "/_bench/turn-cpu"
+# Seconds both servers keep an idle connection: the driver's users wait on theirs between
+# messages, longer than uvicorn's default 5 s under a heavy load.
+KEEP_ALIVE = 120
 # The msgmenu option a tap picks: a fragment of its label (the fake sees labels, not values).
 TAPS = {
     "employer:one": "同一家单位",
@@ -330,7 +333,14 @@ def serve_wugong(port: int, api_base: str, database_url: str, redis_url: str) ->
     )
     app = create_app(runtime, conversations, [channel], edge=edge)
     app.router.routes.append(Route(TURN_CPU_PATH, _turn_cpu(conversations), methods=["GET"]))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=KEEP_ALIVE,
+    )
 
 
 def _turn_cpu(conversations: Any) -> Any:
@@ -412,7 +422,10 @@ def serve_bare(port: int, api_base: str) -> None:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> Any:
-        async with httpx.AsyncClient(base_url=api_base) as client:
+        # Every connection kept: httpx's default keeps 20, and beyond that each send would
+        # open and close a connection of its own, a handicap wugong's client does not have.
+        unlimited = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+        async with httpx.AsyncClient(base_url=api_base, limits=unlimited) as client:
             answer = await client.post(
                 "/cgi-bin/stable_token",
                 json={"grant_type": "client_credential", "appid": APPID, "secret": APPSECRET},
@@ -427,7 +440,14 @@ def serve_bare(port: int, api_base: str) -> None:
         ],
         lifespan=lifespan,
     )
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=KEEP_ALIVE,
+    )
 
 
 @asynccontextmanager
