@@ -34,7 +34,10 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 USER_AGENT = "wugong"
-MAX_IDLE_PER_HOST = 16
+# As many as may send at once in one process (the WeChat channel's turn and send threads: a
+# connection beyond the kept ones is closed after its call, and the next one pays a new TCP
+# and TLS handshake). An idle connection the server closes is dropped before use.
+MAX_IDLE_PER_HOST = 48
 
 
 @dataclass(frozen=True)
