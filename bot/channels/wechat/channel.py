@@ -141,6 +141,7 @@ class WechatChannel:
         self._edge: ThreadPoolExecutor | None = None
         self._senders: ThreadPoolExecutor | None = None
         self._inline_sends = threading.BoundedSemaphore(inline_sends)
+        self._pools_lock = threading.Lock()
 
     # -- Channel protocol -------------------------------------------------------------------
 
@@ -162,10 +163,11 @@ class WechatChannel:
             await asyncio.gather(self._sweeper, return_exceptions=True)
             self._sweeper = None
         await self.drain(timeout=10)
-        for pool in (self._edge, self._senders):
+        with self._pools_lock:
+            pools, self._edge, self._senders = (self._edge, self._senders), None, None
+        for pool in pools:
             if pool is not None:
                 pool.shutdown(wait=False)
-        self._edge = self._senders = None
 
     async def drain(self, timeout: float | None = None) -> None:
         """Wait for the turns in flight (tests; a graceful stop). What is left is swept later."""
@@ -352,14 +354,17 @@ class WechatChannel:
             await asyncio.wrap_future(handed)
 
     def _edge_pool(self) -> ThreadPoolExecutor:
-        if self._edge is None:
-            self._edge = ThreadPoolExecutor(EDGE_THREADS, thread_name_prefix="wechat-edge")
-        return self._edge
+        with self._pools_lock:
+            if self._edge is None:
+                self._edge = ThreadPoolExecutor(EDGE_THREADS, thread_name_prefix="wechat-edge")
+            return self._edge
 
     def _send_pool(self) -> ThreadPoolExecutor:
-        if self._senders is None:
-            self._senders = ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="wechat-send")
-        return self._senders
+        """The send threads (asked for from the turns' threads too: made under a lock)."""
+        with self._pools_lock:
+            if self._senders is None:
+                self._senders = ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="wechat-send")
+            return self._senders
 
     @staticmethod
     async def _on(pool: ThreadPoolExecutor, function: Callable[..., T], *args: Any) -> T:
