@@ -422,10 +422,7 @@ def serve_bare(port: int, api_base: str) -> None:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> Any:
-        # Every connection kept: httpx's default keeps 20, and beyond that each send would
-        # open and close a connection of its own, a handicap wugong's client does not have.
-        unlimited = httpx.Limits(max_connections=None, max_keepalive_connections=None)
-        async with httpx.AsyncClient(base_url=api_base, limits=unlimited) as client:
+        async with httpx.AsyncClient(base_url=api_base) as client:
             answer = await client.post(
                 "/cgi-bin/stable_token",
                 json={"grant_type": "client_credential", "appid": APPID, "secret": APPSECRET},
