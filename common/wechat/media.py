@@ -12,14 +12,19 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from common.wechat.api import WechatApi
 
 MediaFetcher = Callable[[str], Awaitable[bytes]]
+# Downloads wait on WeChat's servers (a photo can take seconds from a county's server): they
+# run on threads of their own, never on the turns' threads, which every channel shares.
+DOWNLOAD_THREADS = 8
 
 _fetcher: MediaFetcher | None = None
+_downloads: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
 
 
@@ -34,10 +39,19 @@ def register_api_fetcher(api: WechatApi) -> None:
     """Fetch through `api` (media/get with the access token every process shares)."""
 
     async def fetch(media_id: str) -> bytes:
-        return await asyncio.to_thread(api.get_media, media_id)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(_download_threads(), api.get_media, media_id)
 
     register_media_fetcher(fetch)
 
 
 def media_fetcher() -> MediaFetcher | None:
     return _fetcher
+
+
+def _download_threads() -> ThreadPoolExecutor:
+    global _downloads
+    with _lock:
+        if _downloads is None:
+            _downloads = ThreadPoolExecutor(DOWNLOAD_THREADS, thread_name_prefix="wechat-media")
+        return _downloads

@@ -61,6 +61,7 @@ class FakeWechatAPI:
     port: int = 0
     token_expires_in: int = 7200
     token_fetch_delay: float = 0.0  # seconds a stable_token answer takes (to make races)
+    media_delay: float = 0.0  # seconds every media/get takes (a download from far away)
     media: dict[str, bytes] = field(default_factory=dict)
     failures: dict[str, list[int]] = field(default_factory=dict)  # path -> codes, in turn
     user_failures: dict[str, int] = field(default_factory=dict)  # openid -> code on every send
@@ -111,6 +112,7 @@ class FakeWechatAPI:
             self.stale_tokens.clear()
             self.media.clear()
             self.token_fetch_delay = 0.0
+            self.media_delay = 0.0
             self.token = self._new_token()
 
     def calls_of(self, path: str, *, ok_only: bool = False) -> list[Call]:
@@ -171,6 +173,8 @@ class FakeWechatAPI:
             status = self.http_errors.pop(path, None)
         if hang is not None:
             await asyncio.sleep(hang)
+        if path == "/cgi-bin/media/get" and self.media_delay:
+            await asyncio.sleep(self.media_delay)
         if status is not None:
             call.failed = True
             return Response("bad gateway", status_code=status)

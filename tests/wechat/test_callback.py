@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from dataclasses import dataclass, field
 
@@ -168,6 +169,33 @@ async def test_a_hanging_wechat_api_does_not_hold_up_the_turns(wechat, channel, 
     finally:
         register_sender(RecordingSender())  # the `sender` fixture's teardown unregisters it
     assert all(len(hanging.to(user(number))) == 1 for number in range(BACKLOG))
+
+
+async def test_slow_photo_downloads_do_not_hold_up_other_peoples_turns(wechat, channel, sender):
+    """Photos downloading from a far WeChat (seconds each) do not keep another user's message
+    waiting: the downloads have threads of their own."""
+    from common.wechat.api import WechatApi
+    from common.wechat.media import register_api_fetcher, register_media_fetcher
+    from tests.fakes.wechat_api import serve_wechat
+
+    # One more photo than the threads of asyncio's default pool (the stdlib's own formula).
+    photos = min(32, (os.cpu_count() or 1) + 4) + 1
+    with serve_wechat() as api:
+        api.media_delay = 2.0
+        register_api_fetcher(WechatApi(api.settings()))
+        try:
+            for number in range(photos):
+                api.media[f"MEDIA-{number}"] = b"\xff\xd8\xff\xe0" + b"photo" * 20
+                image = wechat.message(
+                    user(number), "image", PicUrl="http://x", MediaId=f"MEDIA-{number}"
+                )
+                await wechat.deliver(image)
+            await wechat.deliver(wechat.text(USER, "/start"))
+            await wait_until_async(lambda: sender.to(USER), 1.5, "the reply to /start")
+            await channel.drain()
+        finally:
+            register_media_fetcher(None)
+    assert all(len(sender.to(user(number))) == 1 for number in range(photos))
 
 
 def _statuses(session_factory) -> list[str]:
