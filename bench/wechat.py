@@ -292,7 +292,6 @@ def wechat_env(api_base: str) -> dict[str, str]:
 def serve_wugong(port: int, api_base: str, database_url: str, redis_url: str) -> None:
     """The real app as `wugong serve` wires the WeChat channel and sender (wugong/app.py),
     PostgreSQL, Redis; only the SMS provider is the bench's."""
-    import uvicorn
     from starlette.routing import Route
 
     from bot.channels.edge import EdgeLimits
@@ -329,18 +328,11 @@ def serve_wugong(port: int, api_base: str, database_url: str, redis_url: str) ->
         settings.wechat,
         conversations,
         FileStore(settings.paths.var_dir),
-        inline_sends=max(1, settings.http.bot_threads // 2),
+        turn_threads=settings.http.bot_threads,
     )
     app = create_app(runtime, conversations, [channel], edge=edge)
     app.router.routes.append(Route(TURN_CPU_PATH, _turn_cpu(conversations), methods=["GET"]))
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        timeout_keep_alive=KEEP_ALIVE,
-    )
+    _serve(app, port)
 
 
 def _turn_cpu(conversations: Any) -> Any:
@@ -376,7 +368,6 @@ def serve_bare(port: int, api_base: str) -> None:
     import contextlib
 
     import httpx
-    import uvicorn
     from starlette.applications import Starlette
     from starlette.background import BackgroundTask
     from starlette.requests import Request
@@ -437,6 +428,13 @@ def serve_bare(port: int, api_base: str) -> None:
         ],
         lifespan=lifespan,
     )
+    _serve(app, port)
+
+
+def _serve(app: Any, port: int) -> None:
+    """Serve `app` on loopback as both processes are served: quiet, idle connections kept."""
+    import uvicorn
+
     uvicorn.run(
         app,
         host="127.0.0.1",

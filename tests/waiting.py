@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 
 def wait_until(
@@ -16,10 +16,7 @@ def wait_until(
     interval: float = 0.05,
 ) -> None:
     """Return as soon as ``predicate()`` is true; fail when ``timeout`` seconds pass first."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    for _ in _not_yet(predicate, timeout, what):
         time.sleep(interval)
 
 
@@ -31,11 +28,18 @@ async def wait_until_async(
     interval: float = 0.05,
 ) -> None:
     """`wait_until` for a test on the event loop: the loop goes on (the app's tasks run)."""
+    for _ in _not_yet(predicate, timeout, what):
+        await asyncio.sleep(interval)
+
+
+def _not_yet(predicate: Callable[[], object], timeout: float, what: str) -> Iterator[None]:
+    """One step each time ``predicate()`` is still false (the caller waits); an AssertionError
+    once ``timeout`` seconds have passed."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        await asyncio.sleep(interval)
+        yield
 
 
 # For an in-process dramatiq.Worker(..., worker_timeout=WORKER_TIMEOUT_MS): its threads look up

@@ -59,10 +59,9 @@ def serve() -> int:
         # The callback on /wechat; images are kept (encrypted) like Telegram's photos,
         # downloaded while their media id lives (the fetcher comes with the sender).
         wechat_files = FileStore(settings.paths.var_dir)
-        # Half the turn threads may wait on WeChat's API at once (channel.py: SEND_THREADS).
-        inline = max(1, settings.http.bot_threads // 2)
+        threads = settings.http.bot_threads
         channels.append(
-            WechatChannel(settings.wechat, conversations, wechat_files, inline_sends=inline)
+            WechatChannel(settings.wechat, conversations, wechat_files, turn_threads=threads)
         )
     worker = background = None
     if settings.embedded:

@@ -24,7 +24,7 @@ MediaFetcher = Callable[[str], Awaitable[bytes]]
 DOWNLOAD_THREADS = 8
 
 _fetcher: MediaFetcher | None = None
-_downloads: ThreadPoolExecutor | None = None
+_downloads = ThreadPoolExecutor(DOWNLOAD_THREADS, thread_name_prefix="wechat-media")
 _lock = threading.Lock()
 
 
@@ -40,18 +40,10 @@ def register_api_fetcher(api: WechatApi) -> None:
 
     async def fetch(media_id: str) -> bytes:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(_download_threads(), api.get_media, media_id)
+        return await loop.run_in_executor(_downloads, api.get_media, media_id)
 
     register_media_fetcher(fetch)
 
 
 def media_fetcher() -> MediaFetcher | None:
     return _fetcher
-
-
-def _download_threads() -> ThreadPoolExecutor:
-    global _downloads
-    with _lock:
-        if _downloads is None:
-            _downloads = ThreadPoolExecutor(DOWNLOAD_THREADS, thread_name_prefix="wechat-media")
-        return _downloads

@@ -29,7 +29,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl
 
 import sqlalchemy as sa
@@ -57,7 +57,6 @@ if TYPE_CHECKING:
     from bot.engine import Conversations
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 PATH = "/wechat"
 # WeChat's timestamp is the time of the request: older or newer ones are replays or forgeries.
@@ -73,8 +72,8 @@ RECENT_CALLBACKS = 10_000  # callbacks remembered per process to answer WeChat's
 # broadcast, a slow database or SMS provider), WeChat would get no `success` within its 5 s,
 # and it gives a message up after three tries. A row takes about a millisecond: two suffice.
 EDGE_THREADS = 2
-# A turn's replies go out from the turn's own thread while at most `inline_sends` turn threads
-# are sending (half of them by default): a second thread per message costs a fifth of the
+# A turn's replies go out from the turn's own thread while at most half the turn threads are
+# sending: a second thread per message costs a fifth of the
 # throughput on a busy process (more threads contending for the GIL). Beyond that they are
 # handed to the send threads, so that a slow WeChat API (tens to hundreds of milliseconds from
 # a county's server, seconds when it struggles) never holds more than half the turn threads:
@@ -89,7 +88,8 @@ class WechatChannel:
     `clock` is the channel's time (timestamps, claims, the sweep); tests move it. A row is
     retaken by the sweep when ``received`` for `stale_after` or ``running`` for
     `running_timeout`; after `max_attempts` claims it is given up (failed, one apology).
-    At most `inline_sends` turn threads send their replies themselves at once (SEND_THREADS).
+    `turn_threads` are the serving process's (WUGONG_BOT_THREADS): at most half of them send
+    their replies themselves at once (SEND_THREADS).
     """
 
     def __init__(
@@ -104,7 +104,7 @@ class WechatChannel:
         running_timeout: timedelta = timedelta(minutes=2),
         max_attempts: int = 3,
         keep_done: timedelta = timedelta(days=1),
-        inline_sends: int = 4,
+        turn_threads: int = 8,
     ) -> None:
         if not settings.wechat_appid or settings.wechat_token is None:
             raise ConfigurationError("WUGONG_WECHAT_APPID and WUGONG_WECHAT_TOKEN must be set")
@@ -137,11 +137,10 @@ class WechatChannel:
         # copies of one message are answered without a database round trip each. Another
         # process still meets the row's unique key, which stays the one guarantee.
         self._recorded: OrderedDict[str, asyncio.Future[None]] = OrderedDict()
-        # Made on first use (threads start only as they are needed), shut down by `stop`.
-        self._edge: ThreadPoolExecutor | None = None
-        self._senders: ThreadPoolExecutor | None = None
-        self._inline_sends = threading.BoundedSemaphore(inline_sends)
-        self._pools_lock = threading.Lock()
+        # Their threads start only as they are needed; `stop` shuts them down.
+        self._edge = ThreadPoolExecutor(EDGE_THREADS, thread_name_prefix="wechat-edge")
+        self._senders = ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="wechat-send")
+        self._inline_sends = threading.BoundedSemaphore(max(1, turn_threads // 2))
 
     # -- Channel protocol -------------------------------------------------------------------
 
@@ -163,11 +162,8 @@ class WechatChannel:
             await asyncio.gather(self._sweeper, return_exceptions=True)
             self._sweeper = None
         await self.drain(timeout=10)
-        with self._pools_lock:
-            pools, self._edge, self._senders = (self._edge, self._senders), None, None
-        for pool in pools:
-            if pool is not None:
-                pool.shutdown(wait=False)
+        self._edge.shutdown(wait=False)
+        self._senders.shutdown(wait=False)
 
     async def drain(self, timeout: float | None = None) -> None:
         """Wait for the turns in flight (tests; a graceful stop). What is left is swept later."""
@@ -216,7 +212,8 @@ class WechatChannel:
         recording: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._remember(key, recording)
         try:
-            row_id = await self._on(self._edge_pool(), self._record, key, fields)
+            loop = asyncio.get_running_loop()
+            row_id = await loop.run_in_executor(self._edge, self._record, key, fields)
         except BaseException:
             self._recorded.pop(key, None)  # a copy may try again
             recording.set_result(None)
@@ -347,28 +344,11 @@ class WechatChannel:
                 finally:
                     self._inline_sends.release()
                 return None
-            return self._send_pool().submit(self._send, openid, replies)
+            return self._senders.submit(self._send, openid, replies)
 
         handed = await asyncio.to_thread(turn)
         if handed is not None:  # still under the user's lock: the next replies come after
             await asyncio.wrap_future(handed)
-
-    def _edge_pool(self) -> ThreadPoolExecutor:
-        with self._pools_lock:
-            if self._edge is None:
-                self._edge = ThreadPoolExecutor(EDGE_THREADS, thread_name_prefix="wechat-edge")
-            return self._edge
-
-    def _send_pool(self) -> ThreadPoolExecutor:
-        """The send threads (asked for from the turns' threads too: made under a lock)."""
-        with self._pools_lock:
-            if self._senders is None:
-                self._senders = ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="wechat-send")
-            return self._senders
-
-    @staticmethod
-    async def _on(pool: ThreadPoolExecutor, function: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
 
     def _send(self, openid: str, replies: Sequence[Reply]) -> None:
         """Send a committed turn's replies. Never raises: the turn is done, so a failure here
@@ -390,7 +370,8 @@ class WechatChannel:
         language = await asyncio.to_thread(self._language, openid)
         try:
             apology = Message(translate(language, SORRY), in_reply=True)
-            await self._on(self._send_pool(), send_sync, Channel.WECHAT, openid, apology)
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._senders, send_sync, Channel.WECHAT, openid, apology)
         except Exception:
             log.exception("wechat: the apology to %s could not be sent", openid)
 
